@@ -1,0 +1,1 @@
+"""deliverybot: supervises the delivery of software licences over Slack."""

@@ -1,0 +1,51 @@
+"""Settings, read once from the environment (and `.env`) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///deliverybot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str = Field("", alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str = Field("", alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    ops_channel: str = Field("", alias="DELIVERYBOT_OPS_CHANNEL")
+    ops_usergroup: str = Field("", alias="DELIVERYBOT_OPS_USERGROUP")
+    files_dir: Path = Field(Path("files"), alias="DELIVERYBOT_FILES_DIR")
+    max_file_bytes: int = Field(50 * 1024 * 1024, alias="DELIVERYBOT_MAX_FILE_BYTES")
+    reminder_days: tuple[int, ...] = Field((1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS")
+    working_hours: tuple[int, int] = Field((9, 18), alias="DELIVERYBOT_WORKING_HOURS")
+    auto_accept_days: int | None = Field(None, alias="DELIVERYBOT_AUTO_ACCEPT_DAYS")
+    required_proof_kinds: tuple[str, ...] = Field(
+        ("sow", "acceptance"), alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
+    )
+
+    @field_validator("reminder_days", "required_proof_kinds", "working_hours", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(
+                part.strip() for part in value.replace("-", ",").split(",") if part.strip()
+            )
+        return value
+
+    @field_validator("auto_accept_days", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if value in ("", "0", 0, "off") else value
+
+    @property
+    def slack_file_hosts(self) -> frozenset[str]:
+        """The only hosts proof files are downloaded from (the bot token goes nowhere else)."""
+        host = urlsplit(self.slack_api_url).hostname or "slack.com"
+        return frozenset({host, f"files.{host}"})

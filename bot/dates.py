@@ -1,0 +1,93 @@
+"""Typed dates and how times are shown. The only importer of dateparser."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dateparser
+
+_SETTINGS_BASE = {"RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "past"}
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*")
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: datetime  # aware, UTC
+    reading: str  # how the bot understood the text, for echoing back
+    alternative: datetime | None = None  # the other reading of an ambiguous numeric date
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def warm_up() -> None:
+    """dateparser's first parse loads its language data (~200 ms+): do it at start-up."""
+    dateparser.parse("1 jan 2020", settings={"PREFER_DATES_FROM": "past"})
+
+
+def parse_enabling_time(
+    text: str, *, now: datetime, tz: str | None, date_order: str | None = None
+) -> ParsedDate | None:
+    """Parse what a seller typed, in their time zone. None when it is not a date.
+
+    `date_order` ("MDY" or "DMY") picks the reading of 01/02/2026; without it the month comes
+    first and the other reading is returned as `alternative` so the bot can offer it.
+    """
+    zone_info = zone(tz)
+    value = _parse(text, now=now, zone_info=zone_info, date_order=date_order)
+    if value is None:
+        return None
+    alternative = None
+    match = _NUMERIC_DATE.match(text)
+    if match and date_order is None:
+        first, second = int(match.group(1)), int(match.group(2))
+        if first <= 12 and second <= 12 and first != second:
+            alternative = _parse(text, now=now, zone_info=zone_info, date_order="DMY")
+    return ParsedDate(
+        value=value, reading=format_local(value, zone_info.key), alternative=alternative
+    )
+
+
+def _parse(text: str, *, now: datetime, zone_info: ZoneInfo, date_order: str | None):
+    settings = dict(_SETTINGS_BASE)
+    settings["TIMEZONE"] = zone_info.key
+    settings["RELATIVE_BASE"] = now.astimezone(zone_info).replace(tzinfo=None)
+    if date_order:
+        settings["DATE_ORDER"] = date_order
+    parsed = dateparser.parse(text.strip(), settings=settings)
+    return parsed.astimezone(UTC) if parsed else None
+
+
+def from_picker(date_text: str, *, tz: str | None) -> datetime:
+    """A datepicker's "YYYY-MM-DD" as the start of that day in the seller's zone, in UTC."""
+    day = datetime.strptime(date_text, "%Y-%m-%d").replace(tzinfo=zone(tz))
+    return day.astimezone(UTC)
+
+
+def format_local(moment: datetime, tz: str | None, *, with_time: bool = True) -> str:
+    """'1 Jan 2026 14:00 JST' in the reader's zone; midnight shows as the date alone."""
+    local = moment.astimezone(zone(tz))
+    if not with_time or (local.hour, local.minute) == (0, 0):
+        return f"{local.day} {local:%b %Y}"
+    return f"{local.day} {local:%b %Y %H:%M} {local.tzname()}"
+
+
+def slack_date(moment: datetime, *, fallback_tz: str | None = None, with_time: bool = True) -> str:
+    """A `<!date^…>` token: Slack shows it in each reader's own time zone."""
+    fmt = "{date_short_pretty} {time}" if with_time else "{date_short_pretty}"
+    fallback = format_local(moment, fallback_tz, with_time=with_time)
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC; naive values (as SQLite returns them) are taken to be UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

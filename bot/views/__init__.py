@@ -1,0 +1,1 @@
+"""Block Kit: pure `build_*` functions return blocks; `parse_*` functions read view state."""

@@ -1,0 +1,128 @@
+"""/deliver over signed HTTP: listing, details, help, and the refusals."""
+
+from datetime import UTC, datetime
+
+from bot.states import OrderStatus, SupervisionState
+from tests.factories import make_order, make_product
+
+
+def blocks_text(blocks) -> str:
+    parts = []
+    for block in blocks:
+        if "text" in block and isinstance(block["text"], dict):
+            parts.append(block["text"]["text"])
+        for item in block.get("fields", []) + block.get("elements", []):
+            if isinstance(item, dict) and "text" in item:
+                parts.append(
+                    item["text"] if isinstance(item["text"], str) else item["text"]["text"]
+                )
+        if block.get("accessory"):
+            parts.append(block["accessory"]["text"]["text"])
+    return "\n".join(parts)
+
+
+def test_lists_waiting_orders_newest_first_with_deliver_buttons(box, seller, session):
+    product = make_product(session)
+    make_order(session, "1001", product=product, placed_at=datetime(2026, 1, 5, tzinfo=UTC))
+    make_order(session, "1002", product=product, placed_at=datetime(2026, 1, 20, tzinfo=UTC))
+    make_order(session, "1003", product=product, sellers=("USOMEONE",))
+    make_order(session, "1004", product=product, state=SupervisionState.COMPLETED,
+               status=OrderStatus.COMPLETED)  # fmt: skip
+    session.commit()
+
+    response = seller.runs("/deliver")
+
+    assert response.status_code == 200
+    reply = response.json()
+    assert reply["response_type"] == "ephemeral"
+    shown = blocks_text(reply["blocks"])
+    assert "Orders waiting for delivery (2)" in shown
+    assert shown.index("1002") < shown.index("1001")
+    assert "1003" not in shown and "1004" not in shown
+    assert "1,200.00 EUR" in shown and "<!date^" in shown
+    buttons = [b["accessory"] for b in reply["blocks"] if b.get("accessory")]
+    assert [(b["text"]["text"], b["value"]) for b in buttons] == [
+        ("Deliver", "1002"),
+        ("Deliver", "1001"),
+    ]
+
+
+def test_order_details_show_the_delivery_template(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+
+    shown = blocks_text(seller.runs("/deliver 12345").json()["blocks"])
+
+    assert "Order 12345" in shown
+    assert "SecureVPN Enterprise" in shown
+    assert "Licence key delivered" in shown and "Installed, Activated, Admin trained" in shown
+    assert "Alex Buyer" in shown
+    assert "1 month" in shown
+
+
+def test_unknown_order_suggests_a_close_match_of_the_callers_own(box, seller, session):
+    make_order(session, "12345")
+    make_order(session, "12346", sellers=("USOMEONE",))
+    session.commit()
+
+    shown = blocks_text(seller.runs("/deliver 1234").json()["blocks"])
+
+    assert "can't find order 1234" in shown
+    assert "12345" in shown and "12346" not in shown
+
+
+def test_a_stranger_learns_nothing_about_the_order(box, stranger, session):
+    make_order(session, "12345")
+    session.commit()
+
+    shown = blocks_text(stranger.runs("/deliver 12345").json()["blocks"])
+
+    assert "isn't one of yours" in shown
+    assert "SecureVPN" not in shown and "Alex" not in shown and "1,200" not in shown
+
+
+def test_a_seller_named_by_email_is_recognised(box, session):
+    make_order(session, "777", sellers=("sam@isv.example",))
+    session.commit()
+
+    shown = blocks_text(box.person("USELLER").runs("/deliver 777").json()["blocks"])
+
+    assert "Order 777" in shown
+
+
+def test_renewal_of_a_completed_order_is_not_supervised(box, seller, session):
+    make_order(session, "500", state=SupervisionState.COMPLETED, status=OrderStatus.COMPLETED)
+    make_order(session, "501", state=SupervisionState.NOT_SUPERVISED, renewal_of="500")
+    session.commit()
+
+    shown = blocks_text(seller.runs("/deliver 501").json()["blocks"])
+
+    assert "Supervision does not apply to order 501" in shown and "500" in shown
+
+
+def test_help_explains_usage(box, seller):
+    shown = blocks_text(seller.runs("/deliver help").json()["blocks"])
+    assert "/deliver 12345" in shown and "/deliver cancel 12345" in shown
+
+
+def test_bad_signature_is_refused_and_nothing_processed(box, session):
+    make_order(session, "12345")
+    session.commit()
+    response = box.driver.post_form({"command": "/deliver", "text": "", "user_id": "USELLER"},
+                                    signature="v0=deadbeef")  # fmt: skip
+    assert response.status_code == 401
+    assert box.slack.calls_to("users.info") == []
+
+
+def test_stale_signature_is_refused(box):
+    import time
+
+    response = box.driver.post_form({"command": "/deliver", "text": "", "user_id": "USELLER"},
+                                    timestamp=int(time.time()) - 600)  # fmt: skip
+    assert response.status_code == 401
+
+
+def test_healthz_reports_a_migrated_database(box):
+    import httpx
+
+    assert httpx.get(f"{box.url}/healthz").json() == {"ok": True}

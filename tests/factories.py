@@ -1,0 +1,80 @@
+"""Test data as plain functions: make_product(session, ...), make_order(session, ...)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.states import OrderStatus, SupervisionState
+from storage.models import Order, OrderSeller, Product
+
+SELLER = "USELLER"
+TEAMMATE = "UTEAMMATE"
+CUSTOMER = "UCUSTOMER"
+STRANGER = "USTRANGER"
+OPS = "UOPS"
+
+DEFAULT_TEMPLATE = [
+    {"id": "licence_key", "label": "Licence key delivered", "kind": "text", "required": True},
+    {"id": "seats", "label": "Number of seats", "kind": "number", "required": True},
+    {
+        "id": "checks",
+        "label": "Installation checks",
+        "kind": "checklist",
+        "options": ["Installed", "Activated", "Admin trained"],
+        "required": False,
+    },
+]
+
+
+def make_product(session: Session, code: str = "SECUREVPN", **kw: Any) -> Product:
+    product = Product(
+        code=code,
+        name=kw.pop("name", "SecureVPN Enterprise"),
+        delivery_template=kw.pop("delivery_template", DEFAULT_TEMPLATE),
+        **kw,
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def make_order(
+    session: Session,
+    order_no: str = "12345",
+    *,
+    product: Product | None = None,
+    sellers: tuple[str, ...] = (SELLER, TEAMMATE),
+    placed_at: datetime = datetime(2026, 1, 1, 9, 0, tzinfo=UTC),
+    state: SupervisionState = SupervisionState.AWAITING_DELIVERY,
+    status: OrderStatus = OrderStatus.PROCESSING,
+    **kw: Any,
+) -> Order:
+    product = product or make_product(session, code=f"P-{order_no}")
+    now = kw.pop("now", placed_at)
+    order = Order(
+        order_no=order_no,
+        product_id=product.id,
+        amount=kw.pop("amount", Decimal("1200.00")),
+        currency=kw.pop("currency", "EUR"),
+        imported_status=status,
+        state=state,
+        placed_at=placed_at,
+        duration=kw.pop("duration", "P1M"),
+        customer_user_id=kw.pop("customer_user_id", CUSTOMER),
+        customer_email=kw.pop("customer_email", "admin@buyer.example"),
+        customer_name=kw.pop("customer_name", "Alex Buyer"),
+        state_changed_at=now,
+        created_at=now,
+        updated_at=now,
+        **kw,
+    )
+    session.add(order)
+    session.flush()
+    for seller in sellers:
+        session.add(OrderSeller(order_id=order.id, seller=seller))
+    session.flush()
+    return order
