@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:50:33.725460
+Create Date: 2026-11-26 22:55:49.188562
 """
 from alembic import op
 import sqlalchemy as sa
@@ -165,7 +165,7 @@ def upgrade() -> None:
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=True),
-    sa.Column('on_sent', sa.JSON(), nullable=True),
+    sa.Column('meta', sa.JSON(), nullable=True),
     sa.Column('channel_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='outbox_status', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),

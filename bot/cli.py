@@ -1,0 +1,65 @@
+"""The `deliverybot` command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from bot.config import Settings
+
+cli = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Supervise licence deliveries over Slack."
+)
+db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
+cli.add_typer(db_cli, name="db")
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def configure_logging(level: str = "INFO") -> None:
+    from bot.app import MaskTokens
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskTokens())
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from storage.engine import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = make_engine(settings().database_url)
+    upgrade(engine)
+    typer.echo(f"Database is at revision {current_revision(engine)}.")
+
+
+@cli.command()
+def serve(
+    port: int = typer.Option(3000, help="HTTP port (ignored in Socket Mode)."),
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+    migrate: bool = typer.Option(True, help="Apply migrations on start."),
+    worker: bool = typer.Option(True, help="Run the outbox and scheduled work in this process."),
+) -> None:
+    """Run the bot: HTTP on PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
+    from bot.runtime import run
+
+    configure_logging()
+    run(settings(), host=host, port=port, migrate=migrate, with_worker=worker)
+
+
+@cli.command()
+def demo() -> None:
+    """Run the bot offline against a fake Slack and show what each person sees."""
+    from bot.demo import run_demo
+
+    run_demo()
+
+
+def main() -> None:
+    cli()
