@@ -1,0 +1,104 @@
+"""`deliverybot serve` as a user runs it: a real process, configured from the environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.driver import SlackDriver
+from tests.e2e.test_deliver_command import blocks_text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def fake_slack():
+    with FakeSlack() as slack:
+        slack.add_user("USELLER", "sam", email="sam@isv.example", tz="Europe/Paris")
+        yield slack
+
+
+def start_serve(tmp_path, slack, *args: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": "serve-secret",
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_APP_TOKEN": "",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", *args],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read())
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("serve did not start")
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+def test_serve_migrates_answers_health_and_handles_signed_commands(tmp_path, fake_slack):
+    process, url = start_serve(tmp_path, fake_slack)
+    try:
+        assert httpx.get(f"{url}/healthz").json() == {"ok": True}
+        driver = SlackDriver(app_url=url, signing_secret="serve-secret", slack=fake_slack)
+        reply = driver.command("USELLER", "")
+        assert reply.status_code == 200
+        assert "No orders are waiting for your delivery" in blocks_text(reply.json()["blocks"])
+        forged = SlackDriver(app_url=url, signing_secret="wrong", slack=fake_slack).command(
+            "USELLER", ""
+        )
+        assert forged.status_code == 401
+        # every Slack call went to SLACK_API_URL, with the bot token
+        assert fake_slack.calls and all(call.token == fake_slack.token for call in fake_slack.calls)
+    finally:
+        output = stop(process)
+    assert fake_slack.token not in output  # tokens never reach the logs
+
+
+def test_serve_without_migrations_reports_unhealthy(tmp_path, fake_slack):
+    process, url = start_serve(tmp_path, fake_slack, "--no-migrate")
+    try:
+        response = httpx.get(f"{url}/healthz")
+        assert response.status_code == 503
+        assert response.json()["database"] == "not migrated"
+    finally:
+        stop(process)
+
+
+def test_db_upgrade_command_migrates(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Database is at revision 0001" in result.stdout
