@@ -58,6 +58,7 @@ def build_services(
     clock: Clock,
     client: WebClient | None = None,
     channel_interval: float = 1.0,
+    read_session_factory: SessionFactory | None = None,
 ) -> Services:
     client = client or make_client(settings)
     dispatcher = OutboxDispatcher(
@@ -72,6 +73,7 @@ def build_services(
         clock=clock,
         client=client,
         dispatcher=dispatcher,
+        read_session_factory=read_session_factory or session_factory,
     )
 
 

@@ -45,7 +45,10 @@ def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker:
     if migrate:
         upgrade(engine)
     services = build_services(
-        settings, session_factory=make_session_factory(engine), clock=SystemClock()
+        settings,
+        session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(engine, readonly=True),
+        clock=SystemClock(),
     )
     app = create_app(services)
     warm_up()

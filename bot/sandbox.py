@@ -91,13 +91,15 @@ class Sandbox:
         self.services = build_services(
             self.settings,
             session_factory=self.session_factory,
+            read_session_factory=make_session_factory(self.engine, readonly=True),
             clock=self.clock,
             channel_interval=0,
         )
         self.app = create_app(self.services)
         if self.loopback is None:
             self.loopback = LoopbackServer().start()
-        self.loopback.target = create_web_app(self.app, self.engine)
+        self.loopback_target = create_web_app(self.app, self.engine)
+        self.loopback.target = self.loopback_target
         self.url = self.loopback.url
         self.driver = SlackDriver(
             app_url=self.url, signing_secret=SIGNING_SECRET, slack=self.slack, settle=self.settle

@@ -19,6 +19,7 @@ class Services:
     clock: Clock
     client: WebClient
     dispatcher: OutboxDispatcher
+    read_session_factory: SessionFactory  # for listeners that only read (never queue on SQLite)
 
     def notify_outbox(self) -> None:
         """Wake the dispatcher after a commit that queued messages."""

@@ -40,11 +40,18 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = connection.get_execution_options().get(READONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> SessionFactory:
-    return sessionmaker(engine, class_=Session, expire_on_commit=False)
+READONLY = "deliverybot_readonly"
+
+
+def make_session_factory(engine: Engine, *, readonly: bool = False) -> SessionFactory:
+    """Sessions for work that writes, or (`readonly`) for work that only reads: on SQLite
+    those begin without taking the write lock, so reads never queue behind writers."""
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    return sessionmaker(bind, class_=Session, expire_on_commit=False)
 
 
 def is_sqlite(engine: Engine) -> bool:
