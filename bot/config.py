@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///deliverybot.db"
 
@@ -23,10 +24,14 @@ class Settings(BaseSettings):
     ops_usergroup: str = Field("", alias="DELIVERYBOT_OPS_USERGROUP")
     files_dir: Path = Field(Path("files"), alias="DELIVERYBOT_FILES_DIR")
     max_file_bytes: int = Field(50 * 1024 * 1024, alias="DELIVERYBOT_MAX_FILE_BYTES")
-    reminder_days: tuple[int, ...] = Field((1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS")
-    working_hours: tuple[int, int] = Field((9, 18), alias="DELIVERYBOT_WORKING_HOURS")
+    reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
+        (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
+    )
+    working_hours: Annotated[tuple[int, int], NoDecode] = Field(
+        (9, 18), alias="DELIVERYBOT_WORKING_HOURS"
+    )
     auto_accept_days: int | None = Field(None, alias="DELIVERYBOT_AUTO_ACCEPT_DAYS")
-    required_proof_kinds: tuple[str, ...] = Field(
+    required_proof_kinds: Annotated[tuple[str, ...], NoDecode] = Field(
         ("sow", "acceptance"), alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
     )
 
