@@ -109,9 +109,19 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def order_json(session: Session, order: Order) -> dict[str, Any]:
-    """The stable JSON interface of `deliverybot orders show --json` and `list --json`."""
-    product = session.get(Product, order.product_id)
+def order_json(
+    session: Session,
+    order: Order,
+    *,
+    product: Product | None = None,
+    sellers: list[str] | None = None,
+    events: list | None = None,
+) -> dict[str, Any]:
+    """The stable JSON interface of `deliverybot orders show --json` and `list --json`.
+
+    `product`, `sellers` and `events` may be passed in when loaded in bulk for many orders.
+    """
+    product = product or session.get(Product, order.product_id)
     return {
         "order_no": order.order_no,
         "product_code": product.code,
@@ -122,7 +132,7 @@ def order_json(session: Session, order: Order) -> dict[str, Any]:
         "duration": order.duration,
         "status": order.status.value,
         "state": order.state.value,
-        "sellers": sellers_of(session, order.id),
+        "sellers": sellers if sellers is not None else sellers_of(session, order.id),
         "customer": {
             "user_id": order.customer_user_id,
             "email": order.customer_email,
@@ -138,6 +148,6 @@ def order_json(session: Session, order: Order) -> dict[str, Any]:
         "validity_end": _iso(order.validity_end),
         "events": [
             {"at": _iso(e.at), "actor": e.actor, "kind": e.kind, "detail": e.detail}
-            for e in events_for(session, order.id)
+            for e in (events if events is not None else events_for(session, order.id))
         ],
     }
