@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from bot.cli_orders import orders_cli, products_cli
 from bot.config import Settings
 
 cli = typer.Typer(
@@ -13,6 +14,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(products_cli, name="products")
+cli.add_typer(orders_cli, name="orders")
 
 
 def settings() -> Settings:

@@ -1,0 +1,312 @@
+"""Order and product files: every row checked first, then an upsert that respects supervision."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from bot.importing import read_records, validate_orders
+from bot.order_import import import_orders
+from bot.orders import get_order, sellers_of
+from bot.product_import import import_products, read_products, validate_products
+from bot.states import OrderStatus, SupervisionState
+from storage.models import AuditEvent, Product
+from tests.conftest import NOW
+from tests.factories import make_order, make_product
+
+HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+          "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
+PRODUCTS = {"SECUREVPN": 1}
+
+
+def line(order_no="12345", *, product="SECUREVPN", amount="1200.00", currency="EUR",
+         status="Processing", placed_at="2026-01-01T09:00:00Z", duration="1 month",
+         sellers="USELLER", user="UCUSTOMER", email="admin@buyer.example", name="Alex Buyer",
+         channel="", renewal_of="") -> str:  # fmt: skip
+    return ",".join([order_no, product, amount, currency, status, placed_at, duration, sellers,
+                     user, email, name, channel, renewal_of])  # fmt: skip
+
+
+def check(tmp_path, *lines: str, products=PRODUCTS, name="orders.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *lines]) + "\n")
+    records, _ = read_records(path)
+    return validate_orders(records, product_ids=products)
+
+
+def load(session, tmp_path, *lines: str, now=NOW):
+    """Import `lines` the way the CLI does: check all, write, commit."""
+    products = dict(session.exec(select(Product.code, Product.id)).all())
+    checked = check(tmp_path, *lines, products=products)
+    assert checked.errors == []
+    report = import_orders(session, checked.rows, now=now)
+    session.commit()
+    return report
+
+
+def events(session, order_no: str) -> list[AuditEvent]:
+    order = get_order(session, order_no)
+    query = select(AuditEvent).where(AuditEvent.order_id == order.id).order_by(AuditEvent.id)
+    return list(session.exec(query))
+
+
+# --- checking rows (pure) ---
+
+
+def test_bad_rows_are_reported_by_spreadsheet_row_and_field(tmp_path):
+    checked = check(
+        tmp_path,
+        line("1"),
+        line("2", amount="12.5x", currency="euro"),
+        line("3", product="NOPE", placed_at="yesterday"),
+        line("4", duration="fortnight", sellers="bob", user="", email="", status="shipped"),
+        line("1"),
+    )
+
+    problems = {(e.row, e.field) for e in checked.errors}
+    assert problems == {
+        (3, "amount"), (3, "currency"),
+        (4, "product_code"), (4, "placed_at"),
+        (5, "duration"), (5, "sellers"), (5, "customer"), (5, "status"),
+        (6, "order_no"),
+    }  # fmt: skip
+    assert [row.order_no for row in checked.rows] == ["1"]
+    assert "row 6 (order 1): order_no: appears again (first at row 2)" in map(str, checked.errors)
+
+
+@pytest.mark.parametrize(
+    ("typed", "status"),
+    [("Processing", OrderStatus.PROCESSING), ("PAID", OrderStatus.PROCESSING),
+     ("pending payment", OrderStatus.PENDING_PAYMENT), ("Unpaid", OrderStatus.PENDING_PAYMENT),
+     ("cancelled", OrderStatus.CANCELED), ("Completed", OrderStatus.COMPLETED)],
+)  # fmt: skip
+def test_status_in_any_case_and_usual_synonyms(tmp_path, typed, status):
+    (row,) = check(tmp_path, line(status=typed)).rows
+    assert row.status is status
+
+
+@pytest.mark.parametrize(
+    ("typed", "iso"),
+    [("1 month", "P1M"), ("P1M", "P1M"), ("1 year", "P1Y"), ("30 days", "P30D"),
+     ("12 months", "P1Y"), ("p6m", "P6M")],
+)  # fmt: skip
+def test_durations_are_stored_as_iso_8601(tmp_path, typed, iso):
+    (row,) = check(tmp_path, line(duration=typed)).rows
+    assert row.duration == iso
+
+
+def test_naive_placement_is_utc_and_offsets_are_converted(tmp_path):
+    naive, offset = check(
+        tmp_path,
+        line("1", placed_at="2026-01-05 09:00"),
+        line("2", placed_at="2026-01-05T09:00+02:00"),
+    ).rows
+    assert naive.placed_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert offset.placed_at == datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+
+
+def test_several_sellers_and_a_customer_in_one_column(tmp_path):
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps([{
+        "order_no": 7, "product": "SECUREVPN", "amount": 99.5, "currency": "usd",
+        "status": "paid", "placed_at": "2026-01-05", "duration": "P1Y",
+        "sellers": "USELLER; Tea@ISV.example UTEAMMATE", "customer": "UCUSTOMER;Alex Buyer",
+    }]))  # fmt: skip
+    records, _ = read_records(path)
+    (row,) = validate_orders(records, product_ids=PRODUCTS).rows
+    assert row.sellers == ("USELLER", "tea@isv.example", "UTEAMMATE")
+    assert (row.customer_user_id, row.customer_name) == ("UCUSTOMER", "Alex Buyer")
+    assert (row.order_no, row.amount, row.currency) == ("7", Decimal("99.50"), "USD")
+
+
+# --- writing ---
+
+
+def test_import_creates_orders_in_their_supervision_states_with_an_audit_event(session, tmp_path):
+    make_product(session)
+    report = load(
+        session, tmp_path,
+        line("1", status="Processing"), line("2", status="Pending payment"),
+        line("3", status="Canceled"), line("4", status="Completed"),
+    )  # fmt: skip
+
+    assert report.created == ["1", "2", "3", "4"]
+    states = {no: get_order(session, no).state for no in "1234"}
+    assert states == {"1": SupervisionState.AWAITING_DELIVERY, "2": SupervisionState.NOT_DELIVERABLE,
+                      "3": SupervisionState.NOT_DELIVERABLE, "4": SupervisionState.COMPLETED}  # fmt: skip
+    (event,) = events(session, "1")
+    assert (event.kind, event.actor, event.detail["state"]) == (
+        "imported",
+        "cli",
+        "awaiting_delivery",
+    )
+    assert sellers_of(session, get_order(session, "1").id) == ["USELLER"]
+
+
+def test_reimporting_the_same_file_changes_nothing(session, tmp_path):
+    make_product(session)
+    load(session, tmp_path, line("1"), line("2", sellers="USELLER;UTEAMMATE"))
+
+    report = load(session, tmp_path, line("1"), line("2", sellers="USELLER;UTEAMMATE"))
+
+    assert (report.created, report.updated, report.unchanged) == ([], [], ["1", "2"])
+    assert len(events(session, "2")) == 1
+    assert sellers_of(session, get_order(session, "2").id) == ["USELLER", "UTEAMMATE"]
+
+
+def test_reimport_updates_descriptive_fields_but_keeps_supervision_progress(session, tmp_path):
+    product = make_product(session)
+    make_order(session, "1", product=product, sellers=("USELLER",), round=1,
+               state=SupervisionState.AWAITING_ACCEPTANCE)  # fmt: skip
+    session.commit()
+
+    report = load(
+        session, tmp_path, line("1", amount="1500", sellers="UTEAMMATE", status="Completed")
+    )
+
+    order = get_order(session, "1")
+    session.refresh(order)
+    assert report.updated == ["1"]
+    assert order.state is SupervisionState.AWAITING_ACCEPTANCE
+    assert (order.amount, order.imported_status) == (Decimal("1500.00"), OrderStatus.COMPLETED)
+    assert sellers_of(session, order.id) == ["UTEAMMATE"]
+    (event,) = events(session, "1")
+    assert event.kind == "import_updated"
+    assert event.detail["changes"]["amount"] == ["1200.00", "1500.00"]
+    assert event.detail["changes"]["sellers"] == [["USELLER"], ["UTEAMMATE"]]
+
+
+def test_cancelling_an_order_awaiting_delivery_makes_it_not_deliverable(session, tmp_path):
+    make_product(session)
+    load(session, tmp_path, line("1"))
+
+    report = load(session, tmp_path, line("1", status="refunded"))
+
+    assert get_order(session, "1").state is SupervisionState.NOT_DELIVERABLE
+    assert report.state_changes == [("1", "awaiting_delivery", "not_deliverable")]
+    event = events(session, "1")[-1]
+    assert (event.kind, event.detail["from"], event.detail["to"]) == (
+        "import_updated", "awaiting_delivery", "not_deliverable")  # fmt: skip
+
+
+def test_a_paid_order_becomes_deliverable(session, tmp_path):
+    make_product(session)
+    load(session, tmp_path, line("1", status="Pending payment"))
+
+    load(session, tmp_path, line("1", status="paid"), now=NOW.replace(hour=12))
+
+    order = get_order(session, "1")
+    assert order.state is SupervisionState.AWAITING_DELIVERY
+    assert order.state_changed_at == NOW.replace(hour=12)
+
+
+def test_renewal_of_a_completed_order_continues_its_validity_unsupervised(session, tmp_path):
+    product = make_product(session)
+    make_order(session, "100", product=product, state=SupervisionState.COMPLETED,
+               status=OrderStatus.COMPLETED,
+               validity_start=datetime(2026, 1, 1, tzinfo=UTC),
+               validity_end=datetime(2026, 1, 31, 12, 0, tzinfo=UTC))  # fmt: skip
+    session.commit()
+
+    load(session, tmp_path, line("101", renewal_of="100", duration="1 month"),
+         line("102", renewal_of="101", duration="1 year"))  # fmt: skip
+
+    renewal = get_order(session, "101")
+    assert renewal.state is SupervisionState.NOT_SUPERVISED
+    assert renewal.validity_start == datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+    assert renewal.validity_end == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
+    again = get_order(session, "102")
+    assert again.state is SupervisionState.NOT_SUPERVISED
+    assert again.validity_end == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
+
+
+def test_renewal_of_an_order_completed_earlier_in_the_file(session, tmp_path):
+    make_product(session)
+    load(
+        session, tmp_path,
+        line("201", renewal_of="200"),  # 200 comes later: this one is supervised
+        line("200", status="Completed"),
+        line("202", renewal_of="200"),
+        line("203", renewal_of="999"),  # renews an order we never saw
+    )  # fmt: skip
+
+    states = {no: get_order(session, no).state for no in ("201", "202", "203")}
+    assert states == {"201": SupervisionState.AWAITING_DELIVERY,
+                      "202": SupervisionState.NOT_SUPERVISED,
+                      "203": SupervisionState.AWAITING_DELIVERY}  # fmt: skip
+    assert get_order(session, "202").validity_end is None  # the renewed order's end is unknown
+
+
+def test_renewal_of_an_order_still_in_supervision_is_supervised(session, tmp_path):
+    product = make_product(session)
+    make_order(session, "300", product=product, state=SupervisionState.AWAITING_ACCEPTANCE)
+    session.commit()
+
+    load(session, tmp_path, line("301", renewal_of="300"))
+
+    assert get_order(session, "301").state is SupervisionState.AWAITING_DELIVERY
+
+
+# --- products ---
+
+
+PRODUCT = {
+    "code": "SECUREVPN",
+    "name": "SecureVPN Enterprise",
+    "delivery_template": [
+        {"id": "licence_key", "label": "Licence key delivered", "kind": "text"},
+        {
+            "id": "checks",
+            "label": "Checks",
+            "kind": "checklist",
+            "options": ["Installed"],
+            "required": False,
+        },
+    ],  # fmt: skip
+    "required_proof_kinds": ["sow"],
+}
+
+
+def test_products_upsert_by_code_and_audit_template_changes(session, tmp_path):
+    path = tmp_path / "products.yaml"
+    path.write_text(json.dumps([PRODUCT]))  # YAML is a superset of JSON
+
+    rows, errors = validate_products(read_products(path))
+    first = import_products(session, rows, now=NOW)
+    again = import_products(session, rows, now=NOW)
+    renamed = dict(PRODUCT, name="SecureVPN Enterprise 2", delivery_days=5)
+    changed = import_products(session, validate_products([renamed])[0], now=NOW)
+    session.commit()
+
+    assert errors == []
+    assert (first.created, again.unchanged, changed.updated) == (["SECUREVPN"],) * 3
+    product = session.exec(select(Product)).one()
+    session.refresh(product)
+    assert (product.name, product.delivery_days) == ("SecureVPN Enterprise 2", 5)
+    assert product.delivery_template[0]["required"] is True  # required by default
+    kinds = [e.kind for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))]
+    assert kinds == ["product_imported", "product_updated"]
+
+
+def test_product_errors_name_the_product_and_the_field():
+    bad = dict(PRODUCT, required_proof_kinds=["selfie"], delivery_template=[
+        {"id": "k", "label": "Key", "kind": "colour"},
+        {"id": "k", "label": "", "kind": "checklist"},
+    ])  # fmt: skip
+
+    rows, errors = validate_products([bad, {"name": "No code"}])
+
+    assert rows == []
+    assert errors == [
+        "product 1 (SECUREVPN): delivery_template[1].kind: 'colour' is not one of text, checklist, date, number",
+        "product 1 (SECUREVPN): delivery_template[2].id: 'k' is used twice",
+        "product 1 (SECUREVPN): delivery_template[2].label: missing",
+        "product 1 (SECUREVPN): delivery_template[2].options: a checklist needs a list of option labels",
+        "product 1 (SECUREVPN): required_proof_kinds: use a list of: sow, acceptance, validity_screenshot, deployment_proof, other",
+        "product 2: code: missing",
+        "product 2: delivery_template: expected a non-empty list of fields",
+    ]
