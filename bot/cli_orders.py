@@ -19,8 +19,8 @@ from bot.states import SupervisionState
 products_cli = typer.Typer(no_args_is_help=True, help="Products and their delivery templates.")
 orders_cli = typer.Typer(no_args_is_help=True, help="Orders: import from files, list, show.")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 MAX_ERRORS_SHOWN = 100
 PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
 
