@@ -2,13 +2,101 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from storage.models import Order
+from bot import orders, outbox
+from bot.orders import OrderCard
+from bot.states import SupervisionState
+from bot.views.home import build_home
+from storage.models import Delivery, DeliveryState, Order, OrderSeller, SlackUser
+
+SHOWN = 10
+COMPLETED_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    card: OrderCard
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class HomePage:
+    user: str
+    awaiting_delivery: list[OrderCard]
+    drafts: list[DraftLine]
+    awaiting_acceptance: list[OrderCard]
+    completed: list[OrderCard]
+    counts: dict[SupervisionState, int]
+    now: datetime
+    tz: str
+
+
+def identities_of(session: Session, user: str) -> set[str]:
+    """The names a user may be a seller under, from the cached profile (no Slack call)."""
+    profile = session.get(SlackUser, user)
+    return {user} | ({profile.email} if profile and profile.email else set())
+
+
+def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
+    names = identities_of(session, user)
+    mine = select(OrderSeller.order_id).where(OrderSeller.seller.in_(names))
+    drafts = session.exec(
+        select(Delivery, Order)
+        .join(Order, Order.id == Delivery.order_id)
+        .where(Delivery.state == DeliveryState.DRAFT, Order.id.in_(mine))
+        .order_by(Delivery.updated_at.desc())
+        .limit(SHOWN)
+    ).all()
+    completed = session.exec(
+        select(Order)
+        .where(Order.state == SupervisionState.COMPLETED, Order.id.in_(mine))
+        .order_by(Order.accepted_at.desc(), Order.state_changed_at.desc())
+        .limit(COMPLETED_SHOWN)
+    ).all()
+    profile = session.get(SlackUser, user)
+
+    def listed(state: SupervisionState) -> list[OrderCard]:
+        return orders.orders_for_seller(session, names, states=(state,), limit=SHOWN)
+
+    return HomePage(
+        user=user,
+        awaiting_delivery=listed(SupervisionState.AWAITING_DELIVERY),
+        drafts=[DraftLine(orders.card(session, order), d) for d, order in drafts],
+        awaiting_acceptance=listed(SupervisionState.AWAITING_ACCEPTANCE),
+        completed=[orders.card(session, order) for order in completed],
+        counts={s: orders.count_for_seller(session, names, s) for s in SupervisionState},
+        now=now,
+        tz=(profile.tz if profile else None) or "UTC",
+    )
+
+
+def publish_for_user(session: Session, *, user: str, now: datetime) -> None:
+    """Queue the Home tab of `user` as it is now (the newest queued one wins)."""
+    view = build_home(page_for(session, user, now=now))
+    outbox.enqueue(
+        session,
+        key=f"home:{user}:{uuid.uuid4().hex}",
+        method="views.publish",
+        payload={"user_id": user, "view": view},
+        now=now,
+        meta={"purpose": "home", "user": user},
+    )
 
 
 def republish_for_order(session: Session, *, order: Order, now: datetime) -> None:
     """Queue a views.publish of the Home tab for each seller of `order` (a Slack user id)."""
-    # Filled in by the seller-conversation work (issue 4).
+    users = set()
+    for seller in orders.sellers_of(session, order.id):
+        if "@" not in seller:
+            users.add(seller)
+            continue
+        known = session.exec(select(SlackUser.user_id).where(SlackUser.email == seller)).first()
+        if known:
+            users.add(known)
+    for user in sorted(users):
+        publish_for_user(session, user=user, now=now)

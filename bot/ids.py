@@ -7,14 +7,28 @@ class ActionId(StrEnum):
     DELIVER = "deliver_order"
     SHOW_ORDER = "show_order"
     FIND_ORDER = "find_order"
+    # the seller's delivery conversation
+    ENABLING_DATE = "delivery_enabling_date"
+    ENABLING_NOT_STATED = "delivery_enabling_not_stated"
+    ENABLING_USE = "delivery_enabling_use"  # the other reading of an ambiguous date
+    FILE_KIND = "delivery_file_kind"
+    FILE_REMOVE = "delivery_file_remove"
+    FILE_ATTACH = "delivery_file_attach"  # a file dropped with no open delivery
+    OPEN_TEMPLATE = "delivery_open_template"
+    SUBMIT = "delivery_submit"
+    TAKE_OVER = "delivery_take_over"
+    CANCEL_DRAFT = "delivery_cancel"
 
 
 class CallbackId(StrEnum):
     FIND_ORDER = "find_order_modal"
+    TEMPLATE = "delivery_template_modal"
 
 
 class BlockId(StrEnum):
     FIND_ORDER_INPUT = "find_order_input"
+    ENABLING = "delivery_enabling"
+    TEMPLATE_FIELD = "template_field:"  # + the template field's id (one input block each)
 
 
 COMMAND = "/deliver"

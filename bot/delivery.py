@@ -1,0 +1,400 @@
+"""The seller's delivery draft, from `/deliver 12345` to a submitted delivery.
+
+Plain functions taking a Session and `now`. Each one authorises the seller, changes the
+draft, audits the step and queues the DM updates it causes (bot.delivery_dm), all in the
+caller's transaction: the draft is in the database after every step, so a restart, a new
+`/deliver 12345` or a day's pause resumes exactly where the seller left off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import audit, delivery_dm, home, notifications, orders, reminders
+from bot.dates import format_local, utc, zone
+from bot.delivery_errors import DraftClosed, HeldByTeammate, MissingItems, NotDeliverable
+from bot.errors import InvalidInput, NotYourOrder
+from bot.orders import OrderCard
+from bot.proof import KIND_LABELS, active_files
+from bot.states import SupervisionState, Transition
+from bot.workflow import change_state
+from storage.models import Delivery, DeliveryState, Order, ProofFile
+
+
+@dataclass(frozen=True)
+class Started:
+    delivery: Delivery
+    card: OrderCard
+    resumed: bool
+
+
+def where_it_stands(order: Order) -> str:
+    no = order.order_no
+    match order.state:
+        case SupervisionState.AWAITING_ACCEPTANCE:
+            return (
+                f"Order {no} is already delivered and with the customer for acceptance. "
+                "Nothing to deliver unless they ask for changes."
+            )
+        case SupervisionState.COMPLETED:
+            return f"Order {no} is completed: the customer accepted it. Nothing to deliver."
+        case SupervisionState.NOT_SUPERVISED:
+            return f"Supervision does not apply to order {no} (a renewal). Nothing to deliver."
+        case _:
+            return (
+                f"Order {no} can't be delivered: its status is {order.status.value}. "
+                "It becomes deliverable once it is paid."
+            )
+
+
+def open_draft(session: Session, order_id: int) -> Delivery | None:
+    query = select(Delivery).where(
+        Delivery.order_id == order_id, Delivery.state == DeliveryState.DRAFT
+    )
+    return session.exec(query).first()
+
+
+def previous_round(session: Session, order_id: int) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.CHANGES_REQUESTED)
+        .order_by(Delivery.round.desc(), Delivery.id.desc())
+    )
+    return session.exec(query).first()
+
+
+def start_or_resume(
+    session: Session,
+    *,
+    order_no: str,
+    user: str,
+    identities: set[str],
+    now: datetime,
+    default_kinds: tuple[str, ...] = ("sow", "acceptance"),
+) -> Started:
+    """Open the order's draft for `user` (new, or the one they already hold)."""
+    card = orders.order_for_seller(session, order_no, identities, for_delivery=True)
+    order = card.order
+    if order.state is not SupervisionState.AWAITING_DELIVERY:
+        raise NotDeliverable(where_it_stands(order))
+    draft = open_draft(session, order.id)
+    if draft and draft.holder != user:
+        raise HeldByTeammate(order.order_no, draft.holder, draft.id)
+    if draft:
+        audit.record(
+            session,
+            kind="delivery_resumed",
+            actor=user,
+            at=now,
+            order_id=order.id,
+            delivery_id=draft.id,
+        )
+        delivery_dm.refresh(session, draft, card, now=now)
+        return Started(draft, card, resumed=True)
+    draft = _new_draft(session, order, user=user, now=now)
+    if draft.holder != user:  # a teammate's click won the race for the one draft
+        raise HeldByTeammate(order.order_no, draft.holder, draft.id)
+    kinds = tuple(required_kinds(card, default_kinds))
+    delivery_dm.post_all(session, draft, card, now=now, required_kinds=kinds)
+    home.republish_for_order(session, order=order, now=now)
+    return Started(draft, card, resumed=False)
+
+
+def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery:
+    previous = previous_round(session, order.id)
+    draft = Delivery(
+        order_id=order.id,
+        round=order.round + 1,
+        state=DeliveryState.DRAFT,
+        holder=user,
+        dm_channel=user,
+        created_at=now,
+        updated_at=now,
+    )
+    if previous:  # a new round after changes were requested starts from the last one
+        draft.enabling_time = previous.enabling_time
+        draft.enabling_decided = previous.enabling_decided
+        draft.template_answers = dict(previous.template_answers or {})
+    try:
+        with session.begin_nested():
+            session.add(draft)
+            session.flush()
+    except IntegrityError:  # the partial unique index: one draft per order
+        return open_draft(session, order.id)
+    if previous:
+        for old in active_files(session, previous.id):
+            session.add(
+                ProofFile(
+                    delivery_id=draft.id,
+                    slack_file_id=old.slack_file_id,
+                    name=old.name,
+                    size=old.size,
+                    mimetype=old.mimetype,
+                    sha256=old.sha256,
+                    kind=old.kind,
+                    added_by=old.added_by,
+                    added_at=old.added_at,
+                )
+            )
+    audit.record(
+        session,
+        kind="delivery_started",
+        actor=user,
+        at=now,
+        order_id=order.id,
+        delivery_id=draft.id,
+        round=draft.round,
+        prefilled_from=previous.id if previous else None,
+    )
+    return draft
+
+
+def held_draft(
+    session: Session, delivery_id: int | str, *, user: str, identities: set[str]
+) -> tuple[Delivery, OrderCard]:
+    """The draft a click refers to, if `user` may act on it now; else a where-it-stands error."""
+    delivery = session.get(Delivery, int(delivery_id))
+    if delivery is None:
+        raise DraftClosed("That delivery no longer exists. Type `/deliver` to start again.")
+    order = session.get(Order, delivery.order_id)
+    if not orders.is_seller(session, order, identities):
+        raise NotYourOrder(order.order_no)
+    card = orders.card(session, order)
+    if delivery.state is not DeliveryState.DRAFT:
+        raise DraftClosed(_closed_text(delivery, order))
+    if delivery.holder != user:
+        raise DraftClosed(
+            f"<@{delivery.holder}> took over the delivery of order "
+            f"{order.order_no}, so this message is out of date."
+        )
+    return delivery, card
+
+
+def _closed_text(delivery: Delivery, order: Order) -> str:
+    if delivery.state is DeliveryState.CANCELLED:
+        return (
+            f"This draft of order {order.order_no} was cancelled. "
+            f"Type `/deliver {order.order_no}` to start again."
+        )
+    return f"This delivery was already submitted. {where_it_stands(order)}"
+
+
+def _touch(session: Session, delivery: Delivery, now: datetime, step: str | None = None) -> None:
+    delivery.updated_at = now
+    if step:
+        delivery.step = step
+    session.add(delivery)
+
+
+def take_over(
+    session: Session, *, delivery_id: int | str, user: str, identities: set[str], now: datetime
+) -> Started:
+    delivery = session.get(Delivery, int(delivery_id))
+    if delivery is None or delivery.state is not DeliveryState.DRAFT:
+        order = session.get(Order, delivery.order_id) if delivery else None
+        if order and not orders.is_seller(session, order, identities):
+            raise NotYourOrder(order.order_no)
+        raise DraftClosed(_closed_text(delivery, order) if order else "That draft is gone.")
+    if delivery.holder == user:
+        _, card = held_draft(session, delivery.id, user=user, identities=identities)
+        return Started(delivery, card, resumed=True)
+    order = session.get(Order, delivery.order_id)
+    if not orders.is_seller(session, order, identities):
+        raise NotYourOrder(order.order_no)
+    card = orders.card(session, order)
+    previous = delivery.holder
+    delivery_dm.hand_over(session, delivery, card, new_holder=user, now=now)
+    delivery.holder = user
+    delivery.dm_channel = user
+    _touch(session, delivery, now)
+    audit.record(
+        session,
+        kind="delivery_taken_over",
+        actor=user,
+        at=now,
+        order_id=order.id,
+        delivery_id=delivery.id,
+        previous_holder=previous,
+    )
+    delivery_dm.post_all(session, delivery, card, now=now)
+    home.republish_for_order(session, order=order, now=now)
+    return Started(delivery, card, resumed=True)
+
+
+def check_enabling_time(value: datetime, *, order: Order, now: datetime, tz: str) -> datetime:
+    """The enabling time to keep, or InvalidInput saying why it cannot be.
+
+    A bare date on the day the order was placed means "that day": it becomes the placement
+    moment instead of midnight, which would precede the order.
+    """
+    placed = utc(order.placed_at)
+    local = zone(tz)
+    if value > now:
+        raise InvalidInput(
+            f"{format_local(value, tz)} is in the future. The enabling time is when the "
+            "customer's service was actually switched on, so it can't be later than now."
+        )
+    if value < placed:
+        if value.astimezone(local).date() == placed.astimezone(local).date():
+            return placed
+        raise InvalidInput(
+            f"{format_local(value, tz)} is before the order was placed "
+            f"({format_local(placed, tz)}). The service can't have been enabled before the order."
+        )
+    return value
+
+
+def set_enabling_time(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    *,
+    value: datetime | None,
+    user: str,
+    tz: str,
+    now: datetime,
+    typed: str | None = None,
+) -> datetime | None:
+    """Record the enabling time (None: not stated, validity starts at acceptance)."""
+    if value is not None:
+        value = check_enabling_time(value, order=card.order, now=now, tz=tz)
+    delivery.enabling_time = value
+    delivery.enabling_decided = True
+    _touch(session, delivery, now, step="files")
+    audit.record(
+        session,
+        kind="enabling_time_set",
+        actor=user,
+        at=now,
+        order_id=card.order.id,
+        delivery_id=delivery.id,
+        enabling_time=value.isoformat() if value else None,
+        typed=typed,
+    )
+    delivery_dm.refresh(session, delivery, card, now=now, roles=("enabling", "review"))
+    return value
+
+
+def save_template_answers(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    *,
+    answers: dict[str, Any],
+    user: str,
+    now: datetime,
+) -> None:
+    delivery.template_answers = answers
+    _touch(session, delivery, now, step="review")
+    audit.record(
+        session,
+        kind="template_answered",
+        actor=user,
+        at=now,
+        order_id=card.order.id,
+        delivery_id=delivery.id,
+        answers=answers,
+    )
+    delivery_dm.refresh(session, delivery, card, now=now, roles=("template", "review"))
+
+
+def required_kinds(card: OrderCard, default: tuple[str, ...]) -> list[str]:
+    kinds = card.product.required_proof_kinds
+    return list(default if kinds is None else kinds)
+
+
+def missing_items(
+    session: Session, delivery: Delivery, card: OrderCard, *, default_kinds: tuple[str, ...]
+) -> list[str]:
+    """What the product's template still requires, in words."""
+    have = {f.kind for f in active_files(session, delivery.id)}
+    missing = [KIND_LABELS.get(k, k) for k in required_kinds(card, default_kinds) if k not in have]
+    answers = delivery.template_answers or {}
+    for item in card.product.delivery_template or []:
+        if item.get("required", True) and answers.get(item["id"]) in (None, "", []):
+            missing.append(item["label"])
+    return missing
+
+
+def cancel(
+    session: Session, *, order_no: str, user: str, identities: set[str], now: datetime
+) -> Delivery:
+    card = orders.order_for_seller(session, order_no, identities, for_delivery=True)
+    draft = open_draft(session, card.order.id)
+    if draft is None:
+        raise NotDeliverable(
+            f"There is no delivery draft of order {card.order.order_no} to "
+            f"cancel. {where_it_stands(card.order)}"
+        )
+    draft.state = DeliveryState.CANCELLED
+    _touch(session, draft, now)
+    audit.record(
+        session,
+        kind="delivery_cancelled",
+        actor=user,
+        at=now,
+        order_id=card.order.id,
+        delivery_id=draft.id,
+        holder=draft.holder,
+    )
+    delivery_dm.close(session, draft, card, now=now, reason="cancelled", by=user)
+    home.republish_for_order(session, order=card.order, now=now)
+    return draft
+
+
+def submit_delivery(
+    session: Session,
+    *,
+    delivery_id: int | str,
+    user: str,
+    identities: set[str],
+    now: datetime,
+    default_kinds: tuple[str, ...] = ("sow", "acceptance"),
+) -> tuple[Delivery, Order]:
+    """OK on Deliver: the order moves to awaiting acceptance with its delivery record, the
+    audit events and the messages it causes, in the caller's one transaction."""
+    delivery, card = held_draft(session, delivery_id, user=user, identities=identities)
+    order = card.order
+    kinds = tuple(delivery.messages.get("required_kinds", default_kinds))
+    missing = missing_items(session, delivery, card, default_kinds=kinds)
+    pending = [f.name for f in active_files(session, delivery.id) if f.sha256 is None]
+    if pending:
+        missing.append(f"the download of {', '.join(pending)} (try again in a minute)")
+    if missing:
+        raise MissingItems(order.order_no, missing)
+    change_state(
+        session,
+        order,
+        Transition.SUBMIT,
+        now=now,
+        actor=user,
+        values={"round": order.round + 1, "enabling_time": delivery.enabling_time},
+        delivery_id=delivery.id,
+    )
+    delivery = session.get(Delivery, delivery.id)
+    delivery.state = DeliveryState.SUBMITTED
+    delivery.submitted_at = now
+    delivery.round = order.round
+    _touch(session, delivery, now, step="submitted")
+    audit.record(
+        session,
+        kind="delivery_submitted",
+        actor=user,
+        at=now,
+        order_id=order.id,
+        delivery_id=delivery.id,
+        round=order.round,
+        files=[f.sha256 for f in active_files(session, delivery.id)],
+    )
+    delivery_dm.close(
+        session, delivery, orders.card(session, order), now=now, reason="submitted", by=user
+    )
+    notifications.delivery_submitted(session, order=order, delivery=delivery, now=now)
+    reminders.schedule_for_acceptance(session, order=order, now=now)
+    home.republish_for_order(session, order=order, now=now)
+    return delivery, order

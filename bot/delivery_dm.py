@@ -1,0 +1,173 @@
+"""The seller's DM during a delivery: one message per step, updated in place.
+
+Every message goes through the outbox. The draft remembers the outbox key of each step's
+message in `Delivery.messages` ({"order": key, …, "generation": n}); updates refer to
+the posted message with `outbox.ref(key)`. A take-over starts a new generation of messages
+in the new holder's DM.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import outbox, proof
+from bot.orders import OrderCard
+from bot.views import delivery as views
+from storage.models import Delivery, SlackUser
+
+ROLES = ("order", "enabling", "files", "template", "review")
+
+
+def cached_tz(session: Session, user: str) -> str:
+    found = session.get(SlackUser, user)
+    return (found.tz if found else None) or "UTC"
+
+
+def _render(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    *,
+    now: datetime,
+    outcome: str | None = None,
+    by: str | None = None,
+) -> dict[str, tuple[list, str]]:
+    from bot.delivery import missing_items, previous_round
+
+    tz = cached_tz(session, delivery.holder)
+    files = proof.active_files(session, delivery.id)
+    kinds = tuple(delivery.messages.get("required_kinds", ("sow", "acceptance")))
+    missing = missing_items(session, delivery, card, default_kinds=kinds)
+    previous = previous_round(session, card.order.id)
+    reason = previous.changes_reason if previous and delivery.round > 1 else None
+    locked = outcome is not None
+    return {
+        "order": views.build_order_step(card, delivery, reason=reason, outcome=outcome, by=by),
+        "enabling": views.build_enabling_step(card, delivery, tz=tz, now=now, locked=locked),
+        "files": views.build_files_step(delivery, files, required=kinds, locked=locked),
+        "template": views.build_template_step(card, delivery, locked=locked),
+        "review": views.build_review_step(
+            card, delivery, files, missing, tz=tz, now=now, outcome=outcome, by=by
+        ),
+    }
+
+
+def _meta(delivery: Delivery, role: str) -> dict[str, Any]:
+    return {"purpose": "delivery_dm", "delivery_id": delivery.id, "role": role}
+
+
+def post_all(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    *,
+    now: datetime,
+    required_kinds: tuple[str, ...] | None = None,
+) -> None:
+    """Post the step messages in the holder's DM (a new draft, or after a take-over)."""
+    old = delivery.messages or {}
+    generation = int(old.get("generation", -1)) + 1
+    messages: dict[str, Any] = {
+        "generation": generation,
+        "required_kinds": list(
+            required_kinds or old.get("required_kinds") or ("sow", "acceptance")
+        ),
+    }
+    for role in ROLES:
+        messages[role] = f"delivery:{delivery.id}:g{generation}:{role}"
+    delivery.messages = messages
+    session.add(delivery)
+    for role, (blocks, text) in _render(session, delivery, card, now=now).items():
+        outbox.enqueue(
+            session,
+            key=messages[role],
+            method="chat.postMessage",
+            payload={"channel": delivery.holder, "text": text, "blocks": blocks},
+            now=now,
+            order_id=card.order.id,
+            meta=_meta(delivery, role),
+        )
+
+
+def refresh(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    *,
+    now: datetime,
+    roles: tuple[str, ...] = ROLES,
+    outcome: str | None = None,
+    by: str | None = None,
+) -> None:
+    """Update the step messages in place (they show the draft as it is now)."""
+    rendered = _render(session, delivery, card, now=now, outcome=outcome, by=by)
+    for role in roles:
+        key = delivery.messages.get(role)
+        if not key:
+            continue
+        blocks, text = rendered[role]
+        outbox.enqueue(
+            session,
+            key=f"{key}:update:{uuid.uuid4().hex}",
+            method="chat.update",
+            payload={
+                "channel": outbox.ref(key),
+                "ts": outbox.ref(key),
+                "text": text,
+                "blocks": blocks,
+            },
+            now=now,
+            order_id=card.order.id,
+            meta=_meta(delivery, role),
+        )
+
+
+def close(
+    session: Session, delivery: Delivery, card: OrderCard, *, now: datetime, reason: str, by: str
+) -> None:
+    """Submitted or cancelled: the messages lose their buttons and say how it ended."""
+    refresh(session, delivery, card, now=now, outcome=reason, by=by)
+
+
+def hand_over(
+    session: Session, delivery: Delivery, card: OrderCard, *, new_holder: str, now: datetime
+) -> None:
+    """Before a take-over: the previous holder's messages say who has it now, and they are told."""
+    refresh(session, delivery, card, now=now, outcome="taken_over", by=new_holder)
+    generation = delivery.messages.get("generation", 0)
+    blocks, text = views.build_taken_over_notice(card, new_holder)
+    outbox.enqueue(
+        session,
+        key=f"delivery:{delivery.id}:g{generation}:handed-over",
+        method="chat.postMessage",
+        payload={"channel": delivery.holder, "text": text, "blocks": blocks},
+        now=now,
+        order_id=card.order.id,
+        meta=_meta(delivery, "handed_over"),
+    )
+
+
+def say(
+    session: Session,
+    *,
+    user: str,
+    key: str,
+    blocks: list,
+    text: str,
+    now: datetime,
+    order_id: int | None = None,
+) -> None:
+    """A one-off reply in the user's DM (date echoes, refusals, questions about a file)."""
+    outbox.enqueue(
+        session,
+        key=key,
+        method="chat.postMessage",
+        payload={"channel": user, "text": text, "blocks": blocks},
+        now=now,
+        order_id=order_id,
+        meta={"purpose": "delivery_reply"},
+    )

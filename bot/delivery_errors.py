@@ -1,0 +1,34 @@
+"""Errors of the delivery conversation; `str()` is what the seller reads."""
+
+from __future__ import annotations
+
+from bot.errors import DeliverybotError
+
+
+class HeldByTeammate(DeliverybotError):
+    """Someone else on the order is already delivering it."""
+
+    def __init__(self, order_no: str, holder: str, delivery_id: int):
+        self.order_no = order_no
+        self.holder = holder
+        self.delivery_id = delivery_id
+        super().__init__(
+            f"<@{holder}> is already delivering order {order_no}. "
+            "You can take the delivery over: they will be told, and the draft comes with it."
+        )
+
+
+class NotDeliverable(DeliverybotError):
+    """The order is not waiting for a delivery: the message says where it stands."""
+
+
+class DraftClosed(DeliverybotError):
+    """A click on a draft that was submitted, cancelled or taken over."""
+
+
+class MissingItems(DeliverybotError):
+    def __init__(self, order_no: str, missing: list[str]):
+        self.missing = missing
+        super().__init__(
+            f"Order {order_no} can't be delivered yet. Still missing: {', '.join(missing)}."
+        )

@@ -1,0 +1,185 @@
+"""Proof files of a delivery draft: recording what the seller dropped, fetching it from
+Slack into the file store, classifying and removing it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import audit
+from bot.downloads import DownloadFailed, too_big_message
+from bot.filestore import FileStore
+from storage.models import Delivery, DeliveryState, ProofFile
+
+KIND_LABELS = {
+    "sow": "statement of work",
+    "acceptance": "acceptance document",
+    "validity_screenshot": "licence validity screenshot",
+    "deployment_proof": "deployment-scenario proof",
+    "other": "other",
+}
+_GUESSES = [
+    ("sow", re.compile(r"\bsow\b|statement.?of.?work|scope", re.I)),
+    ("acceptance", re.compile(r"accept|sign.?off|uat", re.I)),
+    ("validity_screenshot", re.compile(r"validity|licen[cs]e|screenshot|screen.?shot|expir", re.I)),
+    ("deployment_proof", re.compile(r"deploy|install|rollout|architecture", re.I)),
+]
+
+
+def guess_kind(name: str) -> str:
+    """A sensible first guess from the file name; the seller corrects it with the select."""
+    words = re.sub(r"[_\-.]+", " ", name)
+    for kind, pattern in _GUESSES:
+        if pattern.search(words):
+            return kind
+    return "other"
+
+
+def active_files(session: Session, delivery_id: int) -> list[ProofFile]:
+    query = (
+        select(ProofFile)
+        .where(ProofFile.delivery_id == delivery_id, ProofFile.removed.is_(False))
+        .order_by(ProofFile.id)
+    )
+    return list(session.exec(query))
+
+
+def known_file(session: Session, slack_file_id: str, user: str) -> ProofFile | None:
+    """The file if it was already recorded on one of `user`'s drafts (the second event)."""
+    query = (
+        select(ProofFile)
+        .join(Delivery, Delivery.id == ProofFile.delivery_id)
+        .where(
+            ProofFile.slack_file_id == slack_file_id,
+            Delivery.holder == user,
+            Delivery.state == DeliveryState.DRAFT,
+        )
+    )
+    return session.exec(query).first()
+
+
+@dataclass(frozen=True)
+class Attached:
+    file: ProofFile | None  # None when it was refused
+    refusal: str | None = None
+
+
+def attach(
+    session: Session,
+    delivery: Delivery,
+    info: dict[str, Any],
+    *,
+    user: str,
+    now: datetime,
+    max_bytes: int,
+) -> Attached | None:
+    """Record a dropped file on the draft (not yet downloaded). None if it already is."""
+    name = info.get("name") or info.get("title") or info["id"]
+    size = int(info.get("size") or 0)
+    if size > max_bytes:
+        audit.record(
+            session,
+            kind="file_refused",
+            actor=user,
+            at=now,
+            order_id=delivery.order_id,
+            delivery_id=delivery.id,
+            file=name,
+            size=size,
+            why="too big",
+        )
+        return Attached(None, too_big_message(name, max_bytes))
+    row = ProofFile(
+        delivery_id=delivery.id,
+        slack_file_id=info["id"],
+        name=name[:500],
+        size=size,
+        mimetype=info.get("mimetype"),
+        kind=guess_kind(name),
+        added_by=user,
+        added_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # the other of Slack's two events for this file got here first
+        return None
+    audit.record(
+        session,
+        kind="file_attached",
+        actor=user,
+        at=now,
+        order_id=delivery.order_id,
+        delivery_id=delivery.id,
+        file=name,
+        slack_file_id=info["id"],
+        kind_guess=row.kind,
+    )
+    return Attached(row)
+
+
+def record_download(
+    session: Session, row: ProofFile, content: bytes, content_type: str, *, store: FileStore
+) -> None:
+    row.sha256 = store.put(content)
+    row.size = len(content)
+    row.mimetype = content_type or row.mimetype
+    session.add(row)
+
+
+def record_failure(
+    session: Session, row: ProofFile, error: DownloadFailed, *, now: datetime
+) -> None:
+    """A permanent failure (a sign-in page, too big) takes the file off the draft; a
+    transient one leaves it pending, to fetch again."""
+    if not error.permanent:
+        return
+    row.removed = True
+    session.add(row)
+    audit.record(
+        session,
+        kind="file_refused",
+        actor="system",
+        at=now,
+        order_id=session.get(Delivery, row.delivery_id).order_id,
+        delivery_id=row.delivery_id,
+        file=row.name,
+        why=str(error),
+    )
+
+
+def set_kind(session: Session, row: ProofFile, kind: str, *, user: str, now: datetime) -> None:
+    if kind not in KIND_LABELS:
+        raise ValueError(f"unknown proof kind {kind!r}")
+    row.kind = kind
+    session.add(row)
+    audit.record(
+        session,
+        kind="file_classified",
+        actor=user,
+        at=now,
+        order_id=session.get(Delivery, row.delivery_id).order_id,
+        delivery_id=row.delivery_id,
+        file=row.name,
+        as_kind=kind,
+    )
+
+
+def remove(session: Session, row: ProofFile, *, user: str, now: datetime) -> None:
+    row.removed = True
+    session.add(row)
+    audit.record(
+        session,
+        kind="file_removed",
+        actor=user,
+        at=now,
+        order_id=session.get(Delivery, row.delivery_id).order_id,
+        delivery_id=row.delivery_id,
+        file=row.name,
+    )

@@ -1,0 +1,392 @@
+"""The delivery conversation as Block Kit: one builder per step message, the template modal,
+and the short replies. Pure functions of what the domain hands them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.dates import format_local, zone
+from bot.durations import describe_duration
+from bot.ids import COMMAND, ActionId, BlockId, CallbackId
+from bot.orders import OrderCard
+from bot.proof import KIND_LABELS
+from bot.validity import add_duration
+from bot.views.blocks import (
+    actions,
+    button,
+    confirm,
+    context,
+    divider,
+    fields,
+    header,
+    section,
+    text,
+)
+from bot.views.orders import customer_line, money, template_text
+from storage.models import Delivery, ProofFile
+
+Rendered = tuple[list[dict[str, Any]], str]
+FILES_SHOWN = 20  # two blocks each; a message holds at most 50
+
+
+def validity_preview(duration: str, enabling: datetime | None, tz: str) -> str:
+    if enabling is None:
+        return f"the {describe_duration(duration)} licence starts when the customer accepts"
+    end = add_duration(enabling, duration, zone(tz))
+    start_text = format_local(enabling, tz, with_time=False)
+    return f"valid {start_text} – {format_local(end, tz, with_time=False)}"
+
+
+def enabling_summary(card: OrderCard, delivery: Delivery, tz: str) -> str:
+    if not delivery.enabling_decided:
+        return "_Not answered yet._"
+    if delivery.enabling_time is None:
+        return (
+            "*Not stated* — the validity starts when the customer accepts: "
+            f"{validity_preview(card.order.duration, None, tz)}."
+        )
+    return (
+        f"*{format_local(delivery.enabling_time, tz)}* → "
+        f"{validity_preview(card.order.duration, delivery.enabling_time, tz)}."
+    )
+
+
+def build_order_step(
+    card: OrderCard, delivery: Delivery, *, reason: str | None, outcome: str | None, by: str | None
+) -> Rendered:
+    order = card.order
+    blocks = [header(f"Delivering order {order.order_no} (round {delivery.round})")]
+    if reason:
+        blocks.append(
+            section(
+                f":leftwards_arrow_with_hook: *The customer asked for changes:*\n"
+                f">{reason}\nThis round starts from your previous delivery."
+            )
+        )
+    if outcome == "taken_over":
+        blocks.append(
+            section(
+                f":arrow_right: <@{by}> took over this delivery. "
+                "These messages are kept for the record."
+            )
+        )
+    blocks += [
+        fields(
+            ("Product", card.product.name),
+            ("Amount", money(card)),
+            ("Status", order.status.value),
+            ("Placed", format_local(order.placed_at, "UTC")),
+            ("Customer", customer_line(card)),
+            ("Duration", describe_duration(order.duration)),
+        ),
+        section(template_text(card)),
+        context(
+            "I save your draft at every step: you can stop and come back any time "
+            f"with `{COMMAND} {order.order_no}`."
+        ),
+    ]
+    return blocks, f"Delivering order {order.order_no}"
+
+
+def build_enabling_step(
+    card: OrderCard, delivery: Delivery, *, tz: str, now: datetime, locked: bool
+) -> Rendered:
+    intro = (
+        "*1. Actual service enabling time* (optional)\n"
+        "When was the customer's service actually switched on? Pick the date, or just type "
+        "it here (“jan 1”, “yesterday”, “2026-01-01”, “1 janvier 2026”)."
+    )
+    blocks = [section(intro), section(enabling_summary(card, delivery, tz))]
+    if not locked:
+        picker: dict[str, Any] = {
+            "type": "datepicker",
+            "action_id": ActionId.ENABLING_DATE,
+            "placeholder": text("Pick the date", plain=True),
+        }
+        if delivery.enabling_time:
+            picker["initial_date"] = delivery.enabling_time.astimezone(zone(tz)).date().isoformat()
+        blocks.append(
+            actions(
+                picker,
+                button(
+                    "Not stated — use the acceptance time",
+                    ActionId.ENABLING_NOT_STATED,
+                    str(delivery.id),
+                ),
+                block_id=f"{BlockId.ENABLING}:{delivery.id}",
+            )
+        )
+        blocks.append(context(f"Times are in your time zone ({tz})."))
+    return blocks, f"Enabling time of order {card.order.order_no}"
+
+
+def _kind_option(kind: str, row_id: int) -> dict[str, Any]:
+    return {"text": text(KIND_LABELS[kind].capitalize(), plain=True), "value": f"{row_id}:{kind}"}
+
+
+def build_files_step(
+    delivery: Delivery, files: list[ProofFile], *, required: tuple[str, ...], locked: bool
+) -> Rendered:
+    needed = ", ".join(KIND_LABELS.get(k, k) for k in required) or "nothing in particular"
+    blocks = [
+        section(
+            "*2. Proof files*\nDrop the files here in our DM (drag them in, or use "
+            f"the + button). Required for this product: {needed}."
+        )
+    ]
+    if not files:
+        blocks.append(context("No files yet."))
+    for row in files[:FILES_SHOWN]:
+        state = "" if row.sha256 else " _(fetching…)_"
+        line = f":page_facing_up: *{row.name}* ({_size(row.size)}){state}"
+        if locked:
+            blocks.append(section(f"{line} · {KIND_LABELS.get(row.kind, row.kind)}"))
+            continue
+        select = {
+            "type": "static_select",
+            "action_id": ActionId.FILE_KIND,
+            "options": [_kind_option(k, row.id) for k in KIND_LABELS],
+            "initial_option": _kind_option(row.kind, row.id),
+        }
+        blocks.append(section(line))
+        blocks.append(
+            actions(
+                select,
+                button("Remove", ActionId.FILE_REMOVE, str(row.id)),
+                block_id=f"delivery_file:{row.id}",
+            )
+        )
+    if len(files) > FILES_SHOWN:
+        blocks.append(context(f"…and {len(files) - FILES_SHOWN} more."))
+    return blocks, "Proof files"
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
+
+
+def answer_text(item: dict[str, Any], value: Any) -> str:
+    if value in (None, "", []):
+        return "_not answered_"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def build_template_step(card: OrderCard, delivery: Delivery, *, locked: bool) -> Rendered:
+    template = card.product.delivery_template or []
+    answers = delivery.template_answers or {}
+    if not template:
+        return [
+            section("*3. Delivery template*\nThis product has no template to fill in.")
+        ], "Template"
+    lines = ["*3. Delivery template* (the acceptance criteria)"]
+    for item in template:
+        required = " _(required)_" if item.get("required", True) else ""
+        lines.append(f"• {item['label']}{required}: {answer_text(item, answers.get(item['id']))}")
+    blocks = [section("\n".join(lines))]
+    if not locked:
+        label = "Edit answers" if answers else "Fill in the template"
+        blocks.append(actions(button(label, ActionId.OPEN_TEMPLATE, str(delivery.id))))
+    return blocks, "Delivery template"
+
+
+def build_review_step(
+    card: OrderCard,
+    delivery: Delivery,
+    files: list[ProofFile],
+    missing: list[str],
+    *,
+    tz: str,
+    now: datetime,
+    outcome: str | None,
+    by: str | None,
+) -> Rendered:
+    order_no = card.order.order_no
+    if outcome == "submitted":
+        done = f":white_check_mark: Delivered. Order {order_no} is now with the customer for acceptance."
+        return [
+            section(done)
+        ], f"Delivered. Order {order_no} is now with the customer for acceptance."
+    if outcome == "cancelled":
+        gone = (
+            f":wastebasket: <@{by}> cancelled this draft of order {order_no}. It stays in the "
+            f"audit trail; `{COMMAND} {order_no}` starts a new one."
+        )
+        return [section(gone)], f"Draft of order {order_no} cancelled"
+    if outcome == "taken_over":
+        return [context(f"Now with <@{by}>.")], f"Order {order_no}: taken over"
+    by_kind: dict[str, list[str]] = {}
+    for row in files:
+        by_kind.setdefault(KIND_LABELS.get(row.kind, row.kind), []).append(row.name)
+    file_lines = "\n".join(f"• {kind}: {', '.join(names)}" for kind, names in by_kind.items())
+    answered = sum(1 for v in (delivery.template_answers or {}).values() if v not in (None, "", []))
+    blocks = [
+        divider(),
+        section(
+            f"*4. Review and deliver*\n*Enabling time:* {enabling_summary(card, delivery, tz)}\n"
+            f"*Files:*\n{file_lines or '• none yet'}\n"
+            f"*Template:* {answered} of {len(card.product.delivery_template or [])} answered"
+        ),
+    ]
+    if missing:
+        blocks.append(section(":hourglass: *Still required:* " + ", ".join(missing)))
+        ask = confirm(
+            "Not ready yet",
+            "Still required before you can deliver:\n• " + "\n• ".join(missing),
+            ok="OK",
+            deny="Back",
+        )
+    else:
+        ask = confirm(
+            f"Deliver order {order_no}?",
+            f"The customer ({customer_line(card)}) will be asked to accept it. "
+            "You can't change the delivery after this.",
+            ok="OK",
+        )
+    blocks.append(
+        actions(
+            button("Deliver", ActionId.SUBMIT, str(delivery.id), style="primary", confirm=ask),
+            button("Edit template answers", ActionId.OPEN_TEMPLATE, str(delivery.id)),
+            button(
+                "Cancel draft",
+                ActionId.CANCEL_DRAFT,
+                order_no,
+                style="danger",
+                confirm=confirm(
+                    "Cancel this draft?",
+                    "Your answers and files are set aside (the audit trail keeps them).",
+                    ok="Cancel draft",
+                    deny="Keep it",
+                ),
+            ),
+        )
+    )
+    return blocks, f"Review the delivery of order {order_no}"
+
+
+def build_taken_over_notice(card: OrderCard, new_holder: str) -> Rendered:
+    no = card.order.order_no
+    message = (
+        f":arrow_right: <@{new_holder}> took over your delivery of order {no}. "
+        "The draft went with them; nothing was lost."
+    )
+    return [section(message)], f"{no}: taken over by a teammate"
+
+
+def build_pointer(order_no: str, *, resumed: bool) -> list[dict[str, Any]]:
+    verb = "Picking up where you left off with" if resumed else "Let's deliver"
+    return [section(f"{verb} order {order_no} in our DM (my *Messages* tab). :point_left:")]
+
+
+def build_held_by(error_text: str, delivery_id: int) -> list[dict[str, Any]]:
+    return [
+        section(f":lock: {error_text}"),
+        actions(
+            button(
+                "Take over",
+                ActionId.TAKE_OVER,
+                str(delivery_id),
+                confirm=confirm(
+                    "Take over this delivery?",
+                    "The teammate holding it will be told.",
+                    ok="Take over",
+                ),
+            )
+        ),
+    ]
+
+
+def build_date_echo(
+    typed: str,
+    reading: str,
+    validity: str,
+    *,
+    alternative: datetime | None,
+    alternative_text: str | None,
+    delivery_id: int,
+) -> Rendered:
+    blocks = [section(f"Got it: “{typed}” → *{reading}* ({validity}).")]
+    if alternative is not None:
+        blocks[0] = section(
+            f"Got it: “{typed}” → *{reading}*, reading it month first "
+            f"({validity}). Did you mean *{alternative_text}* (day first)?"
+        )
+        blocks.append(
+            actions(
+                button(
+                    f"Use {alternative_text}",
+                    ActionId.ENABLING_USE,
+                    f"{delivery_id}|{alternative.isoformat()}",
+                )
+            )
+        )
+    return blocks, f"Enabling time: {reading}"
+
+
+def build_which_delivery(file_name: str, file_id: str, order_nos: list[str]) -> Rendered:
+    if not order_nos:
+        message = (
+            f"I got *{file_name}*, but no delivery is open and no order is waiting for "
+            f"yours. Type `{COMMAND}` to see your orders."
+        )
+        return [section(message)], message
+    blocks = [
+        section(f"I got *{file_name}*. Which delivery does it belong to?"),
+        actions(
+            *[
+                button(f"Order {no}", ActionId.FILE_ATTACH, f"{no}|{file_id}")
+                for no in order_nos[:5]
+            ]
+        ),
+    ]
+    return blocks, f"Which delivery does {file_name} belong to?"
+
+
+def build_template_modal(card: OrderCard, delivery: Delivery) -> dict[str, Any]:
+    answers = delivery.template_answers or {}
+    blocks = [
+        _template_input(item, answers.get(item["id"]))
+        for item in card.product.delivery_template or []
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.TEMPLATE,
+        "private_metadata": str(delivery.id),
+        "title": text(f"Order {card.order.order_no}"[:24], plain=True),
+        "submit": text("Save", plain=True),
+        "close": text("Cancel", plain=True),
+        "blocks": blocks or [section("This product has no template to fill in.")],
+    }
+
+
+def _template_input(item: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = item.get("kind", "text")
+    element: dict[str, Any]
+    if kind == "checklist":
+        options = [{"text": text(o, plain=True), "value": o} for o in item.get("options", [])]
+        element = {"type": "checkboxes", "options": options}
+        chosen = [o for o in options if o["value"] in (value or [])]
+        if chosen:
+            element["initial_options"] = chosen
+    elif kind == "date":
+        element = {"type": "datepicker"}
+        if value:
+            element["initial_date"] = value
+    elif kind == "number":
+        element = {"type": "number_input", "is_decimal_allowed": True}
+        if value not in (None, ""):
+            element["initial_value"] = str(value)
+    else:
+        element = {"type": "plain_text_input", "multiline": bool(item.get("multiline"))}
+        if value:
+            element["initial_value"] = str(value)
+    element["action_id"] = "value"
+    return {
+        "type": "input",
+        "block_id": f"{BlockId.TEMPLATE_FIELD}{item['id']}",
+        "label": text(item["label"], plain=True),
+        "element": element,
+        "optional": not item.get("required", True),
+    }

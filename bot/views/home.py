@@ -1,0 +1,129 @@
+"""The seller's Home tab ("Service Supervision") as Block Kit. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.dates import format_local, utc
+from bot.ids import COMMAND, ActionId
+from bot.states import SupervisionState
+from bot.views.blocks import button, context, divider, header, section
+from bot.views.orders import money
+
+if TYPE_CHECKING:
+    from bot.home import HomePage
+
+MAX_BLOCKS = 100  # a Home view holds at most 100 blocks
+
+
+def days_since(moment: datetime, now: datetime) -> str:
+    days = (now - utc(moment)).days
+    return "today" if days <= 0 else f"{days} day{'s' if days != 1 else ''}"
+
+
+def build_home(page: HomePage) -> dict[str, Any]:
+    counts = page.counts
+    blocks: list[dict[str, Any]] = [
+        header("Service Supervision"),
+        section(
+            f"*{counts[SupervisionState.AWAITING_DELIVERY]}* awaiting delivery · "
+            f"*{len(page.drafts)}* drafts in progress · "
+            f"*{counts[SupervisionState.AWAITING_ACCEPTANCE]}* awaiting acceptance · "
+            f"*{counts[SupervisionState.COMPLETED]}* completed",
+            accessory=button("Find order", ActionId.FIND_ORDER),
+        ),
+        divider(),
+        section("*Awaiting your delivery*"),
+    ]
+    for card in page.awaiting_delivery:
+        order = card.order
+        blocks.append(
+            section(
+                f"*{order.order_no}* · {card.product.name} · {money(card)}\n"
+                f"waiting {days_since(order.state_changed_at, page.now)}",
+                accessory=button("Deliver", ActionId.DELIVER, order.order_no, style="primary"),
+            )
+        )
+    if not page.awaiting_delivery:
+        blocks.append(context("Nothing waiting for you. :tada:"))
+    blocks += [divider(), section("*Drafts in progress*")]
+    for line in page.drafts:
+        order, draft = line.card.order, line.delivery
+        who = "you" if draft.holder == page.user else f"<@{draft.holder}>"
+        blocks.append(
+            section(
+                f"*{order.order_no}* · {line.card.product.name} · round {draft.round}\n"
+                f"held by {who} · last change {days_since(draft.updated_at, page.now)} ago".replace(
+                    "today ago", "today"
+                ),
+                accessory=button("Continue", ActionId.DELIVER, order.order_no),
+            )
+        )
+    if not page.drafts:
+        blocks.append(context("No drafts."))
+    blocks += [divider(), section("*Awaiting the customer's acceptance*")]
+    for card in page.awaiting_acceptance:
+        order = card.order
+        blocks.append(
+            section(
+                f"*{order.order_no}* · {card.product.name} · round {order.round}\n"
+                f"with the customer for {days_since(order.state_changed_at, page.now)}"
+            )
+        )
+    if not page.awaiting_acceptance:
+        blocks.append(context("None."))
+    blocks += [divider(), section("*Recently completed*")]
+    for card in page.completed:
+        order = card.order
+        valid = (
+            f"valid {format_local(order.validity_start, page.tz, with_time=False)} – "
+            f"{format_local(order.validity_end, page.tz, with_time=False)}"
+            if order.validity_start and order.validity_end
+            else "validity not recorded"
+        )
+        blocks.append(section(f"*{order.order_no}* · {card.product.name} · {valid}"))
+    if not page.completed:
+        blocks.append(context("None yet."))
+    blocks.append(
+        context(f"Type `{COMMAND}` in any channel to list your orders, `{COMMAND} help` for more.")
+    )
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [context("(more not shown)")]
+    return {"type": "home", "blocks": blocks}
+
+
+def build_find_order_modal() -> dict[str, Any]:
+    from bot.ids import BlockId, CallbackId
+    from bot.views.blocks import text
+
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.FIND_ORDER,
+        "title": text("Find order", plain=True),
+        "submit": text("Find", plain=True),
+        "close": text("Cancel", plain=True),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.FIND_ORDER_INPUT,
+                "label": text("Order No.", plain=True),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "placeholder": text("12345", plain=True),
+                },
+            }
+        ],
+    }
+
+
+def build_order_modal(details: list[dict[str, Any]], order_no: str) -> dict[str, Any]:
+    from bot.views.blocks import text
+
+    return {
+        "type": "modal",
+        "title": text(f"Order {order_no}"[:24], plain=True),
+        "close": text("Close", plain=True),
+        "blocks": details,
+    }

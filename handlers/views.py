@@ -1,0 +1,61 @@
+"""Modal submissions: the delivery template (validated in the modal) and Find order."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+
+from bot import delivery, directory, orders
+from bot.errors import DeliverybotError
+from bot.ids import BlockId, CallbackId
+from bot.services import Services
+from bot.template import read_answers
+from bot.views.home import build_order_modal
+from bot.views.orders import build_order_details
+
+
+def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    with services.session_factory() as session:
+        identities = directory.identities(session, services.client, services.clock, user)
+        session.commit()
+        try:
+            draft, card = delivery.held_draft(
+                session, view["private_metadata"], user=user, identities=identities
+            )
+        except DeliverybotError as error:
+            first = (view.get("blocks") or [{}])[0].get("block_id", "")
+            ack(response_action="errors", errors={first: str(error)[:150]})
+            return
+        template = card.product.delivery_template or []
+        answers, errors = read_answers(template, view["state"]["values"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        delivery.save_template_answers(
+            session, draft, card, answers=answers, user=user, now=services.clock.now()
+        )
+        session.commit()
+    ack()
+    services.notify_outbox()
+
+
+def handle_find_order(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    typed = view["state"]["values"][BlockId.FIND_ORDER_INPUT]["value"].get("value") or ""
+    with services.session_factory() as session:
+        identities = directory.identities(session, services.client, services.clock, user)
+        session.commit()
+        try:
+            card = orders.order_for_seller(session, typed, identities)
+        except DeliverybotError as error:
+            ack(response_action="errors", errors={BlockId.FIND_ORDER_INPUT: str(error)[:150]})
+            return
+        details = build_order_details(card)
+    ack(response_action="update", view=build_order_modal(details, card.order.order_no))
+
+
+def register(app: App) -> None:
+    app.view(CallbackId.TEMPLATE)(handle_template)
+    app.view(CallbackId.FIND_ORDER)(handle_find_order)
