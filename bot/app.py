@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.filestore import store_for
 from bot.outbox import OutboxDispatcher
 from bot.services import Services
 from storage.engine import SessionFactory
@@ -66,6 +67,7 @@ def build_services(
         client=client,
         clock=clock,
         channel_interval=channel_interval,
+        files=store_for(settings),
     )
     return Services(
         settings=settings,

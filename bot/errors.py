@@ -62,3 +62,17 @@ class StaleState(DeliverybotError):
 
 class InvalidInput(DeliverybotError):
     """Bad user input: the message says what was wrong and what to type instead."""
+
+
+class NotTheCustomer(DeliverybotError):
+    def __init__(self, order_no: str, customer: str, action: str = "accept"):
+        self.order_no = order_no
+        super().__init__(f"Only {customer} can {action} order {order_no}. Nothing was changed.")
+
+
+class AlreadySettled(DeliverybotError):
+    """A click on a delivery that is no longer waiting for the customer: says where it stands."""
+
+    def __init__(self, order_no: str, where: str):
+        self.order_no = order_no
+        super().__init__(f"{where} Nothing was changed by your click.")

@@ -1,14 +1,215 @@
-"""Messages to the customer and the seller caused by state changes (queued in the outbox)."""
+"""Messages to the customer and the seller caused by state changes (queued in the outbox).
+
+Every function here runs inside the transaction of the change that causes the message, and
+each message has a key naming its cause, so a repeat of the cause never sends it twice.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from storage.models import Delivery, Order
+from bot import audit, outbox
+from bot.customers import CUSTOMER_DELIVERY, contact_details, customer_label, customer_tz, routes
+from bot.dates import slack_date, zone
+from bot.ids import ActionId
+from bot.validity import Validity, compute_validity
+from bot.views.blocks import actions, button, context, section
+from bot.views.customer import (
+    CustomerDelivery,
+    accepted_outcome,
+    build_customer_delivery,
+    changes_outcome,
+    period,
+)
+from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
+
+SELLER_NOTICE = "seller_notice"
+APPEAL_AFTER_REJECTIONS = 3  # DOMAIN.md: the customer may appeal after 3 rejected rounds
 
 
-def delivery_submitted(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
+def customer_key(delivery: Delivery) -> str:
+    """The outbox key of the customer's delivery message (others may `ref()` it)."""
+    return f"customer-delivery:{delivery.id}"
+
+
+def delivery_submitted(
+    session: Session, *, order: Order, delivery: Delivery, now: datetime
+) -> None:
     """Queue the customer's DM: the delivery, its proof and the Accept / Request changes buttons."""
-    # Filled in by the customer-acceptance work (issue 5).
+    item = customer_delivery(session, order, delivery, now=now)
+    outbox.enqueue(
+        session,
+        key=customer_key(delivery),
+        method="chat.postMessage",
+        payload={
+            "text": f"Order {order.order_no} was delivered: please accept it or ask for changes.",
+            "blocks": build_customer_delivery(item),
+            "unfurl_links": False,
+        },  # fmt: skip
+        meta={
+            "purpose": CUSTOMER_DELIVERY,
+            "delivery_id": delivery.id,
+            "routes": routes(order),
+            "route": 0,
+        },  # fmt: skip
+        order_id=order.id,
+        now=now,
+    )
+    if item.files:
+        outbox.enqueue(
+            session,
+            key=f"customer-files:{delivery.id}",
+            method="files.share",
+            payload={
+                "channel": outbox.ref(customer_key(delivery)),
+                "initial_comment": f"Proof for order {order.order_no} (delivery round {delivery.round})",
+                "files": [{"sha256": f.sha256, "name": f.name} for f in item.files],
+            },  # fmt: skip
+            meta={"purpose": "customer_files", "delivery_id": delivery.id},
+            order_id=order.id,
+            now=now,
+        )
+
+
+def customer_delivery(
+    session: Session, order: Order, delivery: Delivery, *, now: datetime
+) -> CustomerDelivery:
+    """The delivery as the customer sees it; the validity is what accepting at `now` gives."""
+    tz = customer_tz(session, order)
+    validity = (
+        Validity(order.validity_start, order.validity_end)
+        if order.validity_start and order.validity_end
+        else compute_validity(duration=order.duration, accepted_at=now,
+                              enabling_time=delivery.enabling_time, tz=zone(tz))
+    )  # fmt: skip
+    files = session.exec(
+        select(ProofFile)
+        .where(ProofFile.delivery_id == delivery.id, ProofFile.removed.is_(False))
+        .where(ProofFile.sha256.is_not(None))
+        .order_by(ProofFile.id)
+    ).all()
+    product = session.get(Product, order.product_id)
+    return CustomerDelivery(order, product, delivery, list(files), validity, tz)
+
+
+def delivery_accepted(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
+    """Update the customer's message in place and tell the seller in their delivery thread."""
+    item = customer_delivery(session, order, delivery, now=now)
+    _update_customer_message(session, order, delivery, item, now=now, outcome="accepted",
+                             blocks=accepted_outcome(order, now, item.tz))  # fmt: skip
+    validity = period(Validity(order.validity_start, order.validity_end), None)
+    _tell_seller(
+        session, order, delivery, now=now, key=f"seller-accepted:{delivery.id}",
+        text=f":white_check_mark: {customer_label(order)} accepted your delivery of order "
+             f"*{order.order_no}* ({item.product.name}) on {slack_date(now)}. "
+             f"The order is *Completed*; the licence is valid {validity}.",
+    )  # fmt: skip
+
+
+def changes_requested(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
+    """Update the customer's message; DM the seller the reason with a Deliver again button."""
+    item = customer_delivery(session, order, delivery, now=now)
+    _update_customer_message(session, order, delivery, item, now=now, outcome="changes",
+                             blocks=changes_outcome(order, delivery, now, item.tz))  # fmt: skip
+    rejected = order.rejected_rounds
+    appeal = (
+        f" After {APPEAL_AFTER_REJECTIONS} rejected rounds the customer may appeal to operations."
+        if rejected < APPEAL_AFTER_REJECTIONS
+        else " The customer may now appeal to operations."
+    )
+    text = (f"{customer_label(order)} asked for changes to your delivery of order "
+            f"*{order.order_no}* (round {delivery.round}; changes asked {rejected} "
+            f"time{'s' if rejected != 1 else ''}):\n>{delivery.changes_reason}")  # fmt: skip
+    blocks = [
+        section(f":leftwards_arrow_with_hook: {text}"),
+        context(f"Your next delivery starts from this one, with the reason at the top.{appeal}"),
+        actions(button("Deliver again", ActionId.DELIVER, order.order_no, style="primary")),
+    ]
+    outbox.enqueue(
+        session,
+        key=f"seller-changes:{delivery.id}",
+        method="chat.postMessage",
+        payload={"channel": delivery.holder, "text": text, "blocks": blocks},
+        meta={"purpose": SELLER_NOTICE, "delivery_id": delivery.id},
+        order_id=order.id,
+        now=now,
+    )
+
+
+def _update_customer_message(
+    session: Session, order: Order, delivery: Delivery, item: CustomerDelivery, *,
+    now: datetime, outcome: str, blocks: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    key = customer_key(delivery)
+    outbox.enqueue(
+        session,
+        key=f"{key}:{outcome}",
+        method="chat.update",
+        payload={
+            "channel": outbox.ref(key),
+            "ts": outbox.ref(key),
+            "text": f"Order {order.order_no}: {outcome}",
+            "blocks": build_customer_delivery(item, outcome=blocks),
+        },  # fmt: skip
+        meta={"purpose": "customer_update", "delivery_id": delivery.id},
+        order_id=order.id,
+        now=now,
+    )
+
+
+def _tell_seller(
+    session: Session, order: Order, delivery: Delivery, *, now: datetime, key: str, text: str
+) -> None:
+    """A reply in the seller's delivery thread if we know it, else a DM to the seller."""
+    outbox.enqueue(
+        session,
+        key=key,
+        method="chat.postMessage",
+        payload={**seller_thread(delivery), "text": text},
+        meta={"purpose": SELLER_NOTICE, "delivery_id": delivery.id},
+        order_id=order.id,
+        now=now,
+    )
+
+
+def seller_thread(delivery: Delivery) -> dict[str, Any]:
+    """Where to reply to the seller: the thread of their delivery's DM messages, recorded in
+    `Delivery.messages` as {"channel", "ts"} or as an outbox key; else their DM."""
+    recorded = delivery.messages or {}
+    for role in ("submitted", "review", "order", *recorded):
+        where = recorded.get(role)
+        if isinstance(where, dict) and where.get("channel") and where.get("ts"):
+            return {"channel": where["channel"], "thread_ts": where["ts"]}
+        if isinstance(where, str) and where:
+            return {"channel": outbox.ref(where), "thread_ts": outbox.ref(where)}
+    return {"channel": delivery.holder}
+
+
+@outbox.on_failure(CUSTOMER_DELIVERY)
+def _customer_unreachable(
+    session: Session, message: OutboxMessage, error: str, now: datetime
+) -> None:
+    """Try the customer's next route; when none is left, tell the seller at once."""
+    meta = dict(message.meta)
+    tried = [*meta.get("tried", []), {"route": meta.get("route", 0), "error": error}]
+    following = meta.get("route", 0) + 1
+    if following < len(meta.get("routes", [])):
+        message.meta = {**meta, "route": following, "tried": tried}
+        message.status = OutboxStatus.PENDING
+        message.due_at = now
+        session.add(message)
+        return
+    delivery = session.get(Delivery, meta["delivery_id"])
+    order = session.get(Order, delivery.order_id)
+    errors = ", ".join(sorted({attempt["error"] for attempt in tried}))
+    audit.record(session, kind="customer_unreachable", actor="system", at=now,
+                 order_id=order.id, errors=errors, delivery_id=delivery.id)  # fmt: skip
+    _tell_seller(
+        session, order, delivery, now=now, key=f"customer-unreachable:{delivery.id}",
+        text=f":warning: I couldn't reach the customer of order *{order.order_no}* on Slack "
+             f"({errors}), so they have not seen your delivery. Please contact them directly: "
+             f"{contact_details(order)}. The order stays awaiting acceptance.",
+    )  # fmt: skip

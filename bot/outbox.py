@@ -1,10 +1,15 @@
 """The transactional outbox: Slack calls are written with the state change, sent afterwards.
 
-`enqueue` runs inside the caller's transaction. `OutboxDispatcher.dispatch_due` claims due
-rows, calls Slack outside any transaction, and records the outcome: sent (with the message's
-channel and ts, so later updates can find it), retried later (429 honours Retry-After,
-connection and 5xx errors back off), or failed for good (a permanent Slack error), in which
-case the failure handler registered for the message's purpose runs.
+`enqueue` runs inside the caller's transaction. `OutboxDispatcher.dispatch_due` finds due
+rows, claims each one just before sending it (a compare-and-set on its lease, so two
+dispatchers never send the same row), calls Slack outside any transaction, and records the
+outcome: sent (with the message's channel and ts, so later updates can find it), retried
+later (429 honours Retry-After and holds back everything else bound by the same limit;
+connection and 5xx errors back off), or failed for good (a permanent Slack error, or too many
+attempts), in which case the failure handler registered for the message's purpose runs.
+
+Delivery is at least once: a crash after Slack accepted a message but before its `ts` was
+recorded sends it again when the lease expires. That window is one HTTP round trip.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot.clock import Clock
+from bot.filestore import FileStore
 from storage.engine import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -36,21 +42,60 @@ PERMANENT_ERRORS = frozenset(
         "is_archived", "account_inactive", "cannot_dm_bot", "invalid_auth", "invalid_blocks",
         "msg_too_long", "no_text", "message_not_found", "cant_update_message",
         "not_authed", "missing_scope", "restricted_action", "user_disabled", "expired_url",
+        "file_not_found", "invalid_arguments",
     }
 )  # fmt: skip
 MAX_ATTEMPTS = 12
 CLAIM_SECONDS = 60
+PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s per channel
 
 FailureHandler = Callable[[Session, OutboxMessage, str, datetime], None]
+Preparer = Callable[[WebClient, dict[str, Any], dict[str, Any]], dict[str, Any]]
 _failure_handlers: dict[str, FailureHandler] = {}
+_preparers: dict[str, Preparer] = {}
+
+
+class PermanentFailure(Exception):
+    """Raised by a preparer when the message can never be sent (e.g. nobody to send it to)."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+class _Deferred(Exception):
+    """The message was put back for later; nothing to record now."""
+
+
+class NotYetSent(Exception):
+    """A message refers to an earlier one that has not gone out yet."""
+
+    def __init__(self, key: str, due_at: datetime | None):
+        self.key = key
+        self.due_at = due_at
+        super().__init__(key)
 
 
 def on_failure(purpose: str) -> Callable[[FailureHandler], FailureHandler]:
-    """Register what to do when a message of this purpose cannot be delivered for good."""
+    """Register what to do when a message of this purpose cannot be delivered for good.
+
+    The handler runs in the transaction that marks the message failed; it may queue other
+    messages, or put this one back to PENDING (with new `meta`) to try another route.
+    """
 
     def register(handler: FailureHandler) -> FailureHandler:
         _failure_handlers[purpose] = handler
         return handler
+
+    return register
+
+
+def before_send(purpose: str) -> Callable[[Preparer], Preparer]:
+    """Register a last step before sending (e.g. finding the recipient): payload -> payload."""
+
+    def register(preparer: Preparer) -> Preparer:
+        _preparers[purpose] = preparer
+        return preparer
 
     return register
 
@@ -79,24 +124,18 @@ def enqueue(
         payload=payload,
         meta=meta or {},
         channel_key=channel if isinstance(channel, str) else None,
-        status=OutboxStatus.PENDING,
+        status=OutboxStatus.PENDING.value,
         attempts=0,
         due_at=due_at or now,
         created_at=now,
         order_id=order_id,
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = OutboxMessage.__table__
     session.execute(
-        insert(table)
-        .values(**_column_values(values))
+        insert(OutboxMessage.__table__)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
     )
-
-
-def _column_values(values: dict[str, Any]) -> dict[str, Any]:
-    values["status"] = values["status"].value
-    return values
 
 
 def sent_message(session: Session, key: str) -> tuple[str, str] | None:
@@ -105,10 +144,6 @@ def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     if row and row.status is OutboxStatus.SENT and row.result_ts:
         return row.result_channel, row.result_ts
     return None
-
-
-class NotYetSent(Exception):
-    """A message refers to an earlier one that has not gone out yet."""
 
 
 class OutboxDispatcher:
@@ -120,21 +155,21 @@ class OutboxDispatcher:
         clock: Clock,
         channel_interval: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        files: FileStore | None = None,
     ):
         self.session_factory = session_factory
         self.client = client
         self.clock = clock
         self.channel_interval = channel_interval
         self.sleep = sleep
+        self.files = files
         self.wake = threading.Event()
         self._last_post: dict[str, float] = {}
+        self._held_until: dict[str, datetime] = {}  # rate-limit scope -> Retry-After end
 
     def dispatch_due(self, limit: int = 100) -> int:
         """Send what is due now. Returns how many messages were handled (sent or failed)."""
-        handled = 0
-        for message_id in self._claim(limit):
-            handled += self._send_one(message_id)
-        return handled
+        return sum(self._send_one(message_id) for message_id in self._due(limit))
 
     def drain(self, rounds: int = 50) -> int:
         """Send until nothing is due (tests, the demo, `worker --once`)."""
@@ -156,7 +191,8 @@ class OutboxDispatcher:
             self.wake.wait(idle_seconds)
             self.wake.clear()
 
-    def _claim(self, limit: int) -> list[int]:
+    # -- claiming ----------------------------------------------------------------------------
+    def _due(self, limit: int) -> list[int]:
         now = self.clock.now()
         with self.session_factory() as session:
             query = (
@@ -169,44 +205,58 @@ class OutboxDispatcher:
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = list(session.exec(query))
-            if ids:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids))
-                    .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-                )
-            session.commit()
-            return ids
+            return list(session.exec(query))
 
-    def _send_one(self, message_id: int) -> int:
+    def _claim(self, message_id: int) -> bool:
+        """Take the row for one send; whoever's UPDATE matches owns it until the lease ends.
+
+        Claiming one row at a time keeps the lease short whatever the batch size or pacing.
+        """
+        now = self.clock.now()
         with self.session_factory() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.status is not OutboxStatus.PENDING:
-                return 0
-            try:
-                payload = self._resolve(session, message.payload)
-            except NotYetSent:
-                self._retry_later(
-                    session, message, seconds=1, error="waiting for an earlier message"
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.due_at <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
                 )
-                return 0
-            method, meta = message.method, message.meta
-        self._pace(payload.get("channel"))
-        try:
-            channel, ts = self._call(method, payload)
-        except SlackApiError as error:
-            return self._record_error(message_id, error)
-        except Exception as error:  # connection errors, timeouts: transient
-            log.warning("outbox %s: %s", message_id, error)
-            with self.session_factory() as session:
-                message = session.get(OutboxMessage, message_id)
-                self._retry_later(
-                    session, message, seconds=_backoff(message.attempts), error=str(error)
-                )
+                .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            return result.rowcount == 1
+
+    # -- sending -----------------------------------------------------------------------------
+    def _send_one(self, message_id: int) -> int:
+        if not self._claim(message_id):
             return 0
+        try:
+            method, payload, meta = self._load(message_id)
+        except _Deferred:
+            return 0
+        except PermanentFailure as failure:
+            return self._fail(message_id, failure.code)
+        scope = method
+        try:
+            preparer = _preparers.get(meta.get("purpose", ""))
+            if preparer:
+                payload = preparer(self.client, payload, meta)
+            scope = _rate_scope(method, payload)
+            held = self._held_until.get(scope)
+            if held and held > self.clock.now():
+                return self._defer(message_id, due_at=held, error="ratelimited")
+            if method in PACED_METHODS:
+                self._pace(payload.get("channel"))
+            channel, ts = self._call(method, payload)
+        except PermanentFailure as failure:
+            return self._fail(message_id, failure.code)
+        except SlackApiError as error:
+            return self._record_error(message_id, error, scope)
+        except Exception as error:  # connection errors, timeouts, a missing file: transient
+            log.warning("outbox %s: %s", message_id, error)
+            return self._transient(message_id, str(error))
         with self.session_factory() as session:
             session.execute(
                 update(OutboxMessage)
@@ -224,12 +274,34 @@ class OutboxDispatcher:
         log.debug("outbox %s sent (%s)", message_id, meta.get("purpose"))
         return 1
 
+    def _load(self, message_id: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """The message's method, payload with references resolved, and meta."""
+        with self.session_factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            try:
+                payload = self._resolve(session, message.payload)
+            except NotYetSent as waiting:
+                if waiting.due_at is None:
+                    raise PermanentFailure(f"earlier message {waiting.key} failed") from None
+                self._reschedule(session, message, due_at=max(waiting.due_at, self.clock.now()))
+                raise _Deferred from None
+            return message.method, payload, dict(message.meta)
+
+    def _defer(self, message_id: int, *, due_at: datetime, error: str) -> int:
+        with self.session_factory() as session:
+            self._reschedule(
+                session, session.get(OutboxMessage, message_id), due_at=due_at, error=error
+            )
+        return 0
+
     def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
         if method == "response_url":
             response = WebhookClient(payload["url"]).send_dict(payload["body"])
             if response.status_code >= 500:
                 raise ConnectionError(f"response_url answered {response.status_code}")
             return None, None
+        if method == "files.share":
+            return self._share_files(payload)
         response = self.client.api_call(method, json=payload)
         data = response.data if isinstance(response.data, dict) else {}
         channel = data.get("channel") or payload.get("channel")
@@ -237,66 +309,102 @@ class OutboxDispatcher:
             channel = channel.get("id")
         return channel, data.get("ts") or payload.get("ts")
 
-    def _record_error(self, message_id: int, error: SlackApiError) -> int:
-        code = error.response.get("error") if error.response is not None else None
-        status = error.response.status_code if error.response is not None else None
+    def _share_files(self, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+        """Re-share stored proof files into a conversation (getUploadURLExternal, upload,
+        completeUploadExternal): the recipient may be in another organisation."""
+        if self.files is None:
+            raise PermanentFailure("no_file_store")
+        uploads = []
+        for item in payload["files"]:
+            try:
+                content = self.files.get(item["sha256"])
+            except FileNotFoundError:
+                raise PermanentFailure("file_not_in_store") from None
+            uploads.append({"content": content, "filename": item["name"],
+                            "title": item.get("title") or item["name"]})  # fmt: skip
+        self.client.files_upload_v2(
+            file_uploads=uploads,
+            channel=payload["channel"],
+            initial_comment=payload.get("initial_comment"),
+            thread_ts=payload.get("thread_ts"),
+            request_file_info=False,
+        )
+        return payload["channel"], None
+
+    # -- outcomes ----------------------------------------------------------------------------
+    def _record_error(self, message_id: int, error: SlackApiError, scope: str) -> int:
+        response = error.response
+        code = response.get("error") if response is not None else None
+        status = response.status_code if response is not None else None
+        if status == 429 or code == "ratelimited":
+            until = self.clock.now() + timedelta(seconds=_retry_after(response))
+            self._held_until[scope] = until
+            return self._defer(message_id, due_at=until, error="ratelimited")
+        if code in PERMANENT_ERRORS:
+            return self._fail(message_id, code)
+        return self._transient(message_id, code or str(error))
+
+    def _transient(self, message_id: int, error: str) -> int:
         with self.session_factory() as session:
             message = session.get(OutboxMessage, message_id)
-            if status == 429 or code == "ratelimited":
-                retry_after = int(error.response.headers.get("Retry-After", "1") or 1)
-                self._retry_later(
-                    session, message, seconds=retry_after, error="ratelimited", count=False
-                )
-                return 0
-            if code in PERMANENT_ERRORS or message.attempts + 1 >= MAX_ATTEMPTS:
-                now = self.clock.now()
-                message.status = OutboxStatus.FAILED
-                message.last_error = code or str(error)
+            give_up = message.attempts + 1 >= MAX_ATTEMPTS
+            if not give_up:
                 message.attempts += 1
-                session.add(message)
-                handler = _failure_handlers.get(message.meta.get("purpose", ""))
-                if handler:
-                    handler(session, message, message.last_error, now)
-                session.commit()
-                log.warning("outbox %s failed for good: %s", message_id, message.last_error)
-                return 1
-            self._retry_later(
-                session, message, seconds=_backoff(message.attempts), error=code or str(error)
-            )
-            return 0
+                due_at = self.clock.now() + timedelta(seconds=_backoff(message.attempts))
+                self._reschedule(session, message, due_at=due_at, error=error)
+        return self._fail(message_id, error) if give_up else 0
 
-    def _retry_later(
+    def _fail(self, message_id: int, error: str) -> int:
+        now = self.clock.now()
+        with self.session_factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            message.status = OutboxStatus.FAILED
+            message.last_error = error
+            message.attempts += 1
+            message.claimed_until = None
+            session.add(message)
+            session.flush()
+            handler = _failure_handlers.get(message.meta.get("purpose", ""))
+            if handler:
+                try:
+                    with session.begin_nested():
+                        handler(session, message, error, now)
+                except Exception:  # the failure stays recorded even if telling someone fails
+                    log.exception("outbox %s: failure handler raised", message_id)
+            session.commit()
+            retried = message.status is OutboxStatus.PENDING
+        log.warning("outbox %s failed%s: %s", message_id, " (rerouted)" if retried else "", error)
+        return 1  # handled: failed for good, or put back on another route (progress either way)
+
+    def _reschedule(
         self,
         session: Session,
         message: OutboxMessage,
         *,
-        seconds: float,
-        error: str,
-        count: bool = True,
+        due_at: datetime,
+        error: str | None = None,
     ) -> None:
-        message.due_at = self.clock.now() + timedelta(seconds=seconds)
+        message.due_at = due_at
         message.claimed_until = None
-        message.last_error = error
-        if count:
-            message.attempts += 1
+        if error:
+            message.last_error = error
         session.add(message)
         session.commit()
 
     def _resolve(self, session: Session, payload: dict[str, Any]) -> dict[str, Any]:
         resolved = dict(payload)
-        for field in ("channel", "ts"):
+        for field, index in (("channel", 0), ("ts", 1), ("thread_ts", 1)):
             value = payload.get(field)
             if isinstance(value, dict) and "$outbox" in value:
-                found = sent_message(session, value["$outbox"])
+                key = value["$outbox"]
+                found = sent_message(session, key)
                 if found is None:
-                    raise NotYetSent(value["$outbox"])
-                resolved[field] = found[0] if field == "channel" else found[1]
-        thread = payload.get("thread_ts")
-        if isinstance(thread, dict) and "$outbox" in thread:
-            found = sent_message(session, thread["$outbox"])
-            if found is None:
-                raise NotYetSent(thread["$outbox"])
-            resolved["thread_ts"] = found[1]
+                    row = session.exec(
+                        select(OutboxMessage).where(OutboxMessage.key == key)
+                    ).first()
+                    pending = row is not None and row.status is OutboxStatus.PENDING
+                    raise NotYetSent(key, row.due_at if pending else None)
+                resolved[field] = found[index]
         return resolved
 
     def _pace(self, channel: Any) -> None:
@@ -308,6 +416,24 @@ class OutboxDispatcher:
         if last is not None and now - last < self.channel_interval:
             self.sleep(self.channel_interval - (now - last))
         self._last_post[channel] = time.monotonic()
+
+
+def _rate_scope(method: str, payload: dict[str, Any]) -> str:
+    """What one 429 holds back: posting is limited per channel, other methods per method."""
+    if method in PACED_METHODS:
+        return f"{method}:{payload.get('channel')}"
+    return method
+
+
+def _retry_after(response: Any) -> float:
+    headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 1.0)
+    except (TypeError, ValueError):
+        return 1.0
 
 
 def _backoff(attempts: int) -> float:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.states import OrderStatus, SupervisionState
-from storage.models import Order, OrderSeller, Product
+from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product, ProofFile
 
 SELLER = "USELLER"
 TEAMMATE = "UTEAMMATE"
@@ -78,3 +79,41 @@ def make_order(
         session.add(OrderSeller(order_id=order.id, seller=seller))
     session.flush()
     return order
+
+def make_submitted_delivery(
+    session: Session,
+    order: Order,
+    *,
+    now: datetime,
+    enabling_time: datetime | None = None,
+    files: dict[str, bytes] | None = None,
+    files_dir: Path | None = None,
+    holder: str = SELLER,
+    answers: dict[str, Any] | None = None,
+) -> Delivery:
+    """A delivery submitted the way bot.delivery.submit_delivery does it: the Delivery row
+    (files kept in the file store under `files_dir`), the SUBMIT transition, and the
+    customer's notification queued in the same transaction. The caller commits."""
+    from bot import notifications
+    from bot.filestore import LocalFileStore
+    from bot.states import Transition
+    from bot.workflow import change_state
+
+    delivery = Delivery(order_id=order.id, round=order.round + 1, state=DeliveryState.SUBMITTED,
+                        holder=holder, step="submitted", enabling_time=enabling_time,
+                        enabling_decided=True, created_at=now, updated_at=now, submitted_at=now,
+                        template_answers=answers if answers is not None
+                        else {"licence_key": "VPN-1234-ABCD", "seats": 25,
+                              "checks": ["Installed", "Activated"]})  # fmt: skip
+    session.add(delivery)
+    session.flush()
+    store = LocalFileStore(files_dir) if files_dir else None
+    for name, content in (files or {}).items():
+        session.add(ProofFile(delivery_id=delivery.id, slack_file_id=f"F{name}", name=name,
+                              size=len(content), sha256=store.put(content), kind="sow",
+                              added_by=holder, added_at=now))  # fmt: skip
+    change_state(session, order, Transition.SUBMIT, now=now, actor=holder,
+                 values={"round": order.round + 1, "enabling_time": enabling_time},
+                 delivery_id=delivery.id)  # fmt: skip
+    notifications.delivery_submitted(session, order=order, delivery=delivery, now=now)
+    return delivery

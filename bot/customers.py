@@ -1,0 +1,128 @@
+"""Finding an order's customer on Slack, and deciding who counts as them.
+
+The customer is reached by the first route that works: their Slack user id, else the user
+whose Slack e-mail is the order's (`users.lookupByEmail`), else the order's Slack Connect
+channel. Routes are tried when the message is sent (by the outbox), so a submission never
+waits on Slack; when every route fails the seller is told (bot.notifications).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import directory, orders
+from bot.clock import Clock
+from bot.outbox import PERMANENT_ERRORS, PermanentFailure, before_send
+from storage.models import Order, SlackUser
+
+CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
+
+
+def routes(order: Order) -> list[dict[str, str]]:
+    """The ways to reach the customer, best first."""
+    found = []
+    if order.customer_user_id:
+        found.append({"user": order.customer_user_id})
+    if order.customer_email:
+        found.append({"email": order.customer_email})
+    if order.customer_channel:
+        found.append({"channel": order.customer_channel})
+    return found
+
+
+def describe_route(route: dict[str, str]) -> str:
+    kind, value = next(iter(route.items()))
+    return {"user": f"<@{value}>", "email": value, "channel": f"<#{value}>"}[kind]
+
+
+@before_send(CUSTOMER_DELIVERY)
+def _choose_recipient(client: WebClient, payload: dict[str, Any], meta: dict[str, Any]) -> dict:
+    """Fill in the channel from the route being tried (meta["route"] indexes meta["routes"])."""
+    tried = meta.get("route", 0)
+    options = meta.get("routes", [])
+    if tried >= len(options):
+        raise PermanentFailure("no_contact_details")
+    route = options[tried]
+    if "email" in route:
+        try:
+            channel = client.users_lookupByEmail(email=route["email"])["user"]["id"]
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            if code in PERMANENT_ERRORS:
+                raise PermanentFailure(code) from None
+            raise
+    else:
+        channel = route.get("user") or route["channel"]
+    return {**payload, "channel": channel}
+
+
+@dataclass(frozen=True)
+class Clicker:
+    """Who clicked, as far as deciding whether they are the customer needs."""
+
+    user_id: str
+    email: str | None = None
+    in_customer_channel: bool = False
+
+
+def clicker_for(
+    session: Session, client: WebClient, clock: Clock, user_id: str, order_no: str
+) -> Clicker:
+    """Look up what is needed about the person clicking (their e-mail; channel membership
+    only for an order known by its Slack Connect channel alone). Fails closed."""
+    profile = directory.profile(session, client, clock, user_id)
+    order = orders.get_order(session, order_no)
+    member = False
+    if order and not order.customer_user_id and order.customer_channel:
+        member = user_id in _channel_members(client, order.customer_channel)
+    return Clicker(user_id, profile.email if profile else None, member)
+
+
+def _channel_members(client: WebClient, channel: str) -> set[str]:
+    try:
+        return set(client.conversations_members(channel=channel, limit=1000)["members"])
+    except SlackApiError:
+        return set()
+
+
+def is_customer(order: Order, clicker: Clicker, sellers: list[str]) -> bool:
+    """Only the order's customer: by user id if the order has one; else the user whose Slack
+    e-mail is the order's, or a member of the order's Slack Connect channel who is not one of
+    its sellers (the channel is where the delivery went when no user could be found)."""
+    if order.customer_user_id:
+        return clicker.user_id == order.customer_user_id
+    email = order.customer_email
+    if email and clicker.email and clicker.email.lower() == email.lower():
+        return True
+    return (
+        bool(order.customer_channel)
+        and clicker.in_customer_channel
+        and clicker.user_id not in sellers
+    )
+
+
+def customer_label(order: Order) -> str:
+    """How the customer is named to others: their name, else their Slack mention or e-mail."""
+    if order.customer_name:
+        return order.customer_name
+    if order.customer_user_id:
+        return f"<@{order.customer_user_id}>"
+    return order.customer_email or "the order's customer"
+
+
+def contact_details(order: Order) -> str:
+    parts = [order.customer_name] + [describe_route(route) for route in routes(order)]
+    return " · ".join(part for part in parts if part) or "none on record"
+
+
+def customer_tz(session: Session, order: Order) -> str | None:
+    """The customer's time zone if Slack told us before (no Slack call here)."""
+    if order.customer_user_id:
+        cached = session.get(SlackUser, order.customer_user_id)
+        return cached.tz if cached else None
+    return None

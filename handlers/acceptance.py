@@ -1,0 +1,75 @@
+"""The customer's buttons (Accept, Request changes) and the Request-changes modal."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import acceptance, customers, directory
+from bot.errors import DeliverybotError
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.services import Services
+from bot.views.customer import build_changes_modal, parse_button_value, parse_changes_modal
+
+
+def _refuse(respond: Respond, error: DeliverybotError) -> None:
+    respond(text=f":warning: {error}", response_type="ephemeral", replace_original=False)
+
+
+def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
+    ack()
+    services: Services = context["services"]
+    order_no, delivery_id = parse_button_value(action["value"])
+    user = body["user"]["id"]
+    with services.session_factory() as session:
+        clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
+        tz = directory.time_zone(session, services.client, services.clock, user)
+        try:
+            acceptance.accept(session, order_no=order_no, delivery_id=delivery_id,
+                              clicker=clicker, now=services.clock.now(), tz=tz)  # fmt: skip
+        except DeliverybotError as error:
+            _refuse(respond, error)
+            return
+    services.notify_outbox()
+
+
+def handle_request_changes(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, context: dict
+) -> None:
+    ack()
+    services: Services = context["services"]
+    order_no, delivery_id = parse_button_value(action["value"])
+    user = body["user"]["id"]
+    with services.session_factory() as session:
+        clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
+        try:
+            _, delivery = acceptance.waiting_delivery(session, order_no, delivery_id, clicker,
+                                                      "request_changes", now=services.clock.now())  # fmt: skip
+        except DeliverybotError as error:
+            _refuse(respond, error)
+            return
+        session.commit()
+        modal = build_changes_modal(order_no, delivery_id, delivery.round)
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+
+def handle_changes_submitted(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    services: Services = context["services"]
+    order_no, delivery_id, reason = parse_changes_modal(view)
+    user = body["user"]["id"]
+    with services.session_factory() as session:
+        clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
+        try:
+            acceptance.request_changes(session, order_no=order_no, delivery_id=delivery_id,
+                                       clicker=clicker, reason=reason, now=services.clock.now())  # fmt: skip
+        except DeliverybotError as error:
+            ack(response_action="errors", errors={BlockId.CHANGES_REASON: str(error)})
+            return
+    ack()
+    services.notify_outbox()
+
+
+def register(app: App) -> None:
+    app.action(ActionId.ACCEPT)(handle_accept)
+    app.action(ActionId.REQUEST_CHANGES)(handle_request_changes)
+    app.view(CallbackId.REQUEST_CHANGES)(handle_changes_submitted)
