@@ -18,17 +18,23 @@ class ActionId(StrEnum):
     SUBMIT = "delivery_submit"
     TAKE_OVER = "delivery_take_over"
     CANCEL_DRAFT = "delivery_cancel"
+    # the customer's acceptance
+    ACCEPT = "customer_accept"
+    REQUEST_CHANGES = "customer_request_changes"
 
 
 class CallbackId(StrEnum):
     FIND_ORDER = "find_order_modal"
     TEMPLATE = "delivery_template_modal"
+    REQUEST_CHANGES = "customer_request_changes_modal"
 
 
 class BlockId(StrEnum):
     FIND_ORDER_INPUT = "find_order_input"
     ENABLING = "delivery_enabling"
     TEMPLATE_FIELD = "template_field:"  # + the template field's id (one input block each)
+    CHANGES_REASON = "customer_changes_reason"
+    CUSTOMER_ACTIONS = "customer_actions"
 
 
 COMMAND = "/deliver"
