@@ -57,6 +57,18 @@ def serve(
 
 
 @cli.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Do everything due now, then exit."),
+    interval: float = typer.Option(10.0, help="Seconds between passes when running on."),
+) -> None:
+    """Run the scheduled work (reminders, escalations, appeals, digests) and the outbox."""
+    from bot.worker import run_worker
+
+    configure_logging()
+    raise typer.Exit(run_worker(settings(), once=once, interval=interval))
+
+
+@cli.command()
 def demo() -> None:
     """Run the bot offline against a fake Slack and show what each person sees."""
     from bot.demo import run_demo

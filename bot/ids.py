@@ -18,6 +18,13 @@ class ActionId(StrEnum):
     SUBMIT = "delivery_submit"
     TAKE_OVER = "delivery_take_over"
     CANCEL_DRAFT = "delivery_cancel"
+    # silent customers and appeals
+    REMIND_AGAIN = "reminder_remind_again"
+    INITIATE_APPEAL = "appeal_initiate"
+    CUSTOMER_APPEAL = "appeal_customer"
+    OPS_COMPLETE = "appeal_ops_complete"
+    OPS_RETURN = "appeal_ops_return"
+    OPS_REJECT = "appeal_ops_reject"
     # the customer's acceptance
     ACCEPT = "customer_accept"
     REQUEST_CHANGES = "customer_request_changes"
@@ -26,6 +33,9 @@ class ActionId(StrEnum):
 class CallbackId(StrEnum):
     FIND_ORDER = "find_order_modal"
     TEMPLATE = "delivery_template_modal"
+    SELLER_APPEAL = "appeal_seller_modal"
+    CUSTOMER_APPEAL = "appeal_customer_modal"
+    OPS_DECISION = "appeal_ops_decision_modal"
     REQUEST_CHANGES = "customer_request_changes_modal"
 
 
@@ -33,6 +43,12 @@ class BlockId(StrEnum):
     FIND_ORDER_INPUT = "find_order_input"
     ENABLING = "delivery_enabling"
     TEMPLATE_FIELD = "template_field:"  # + the template field's id (one input block each)
+    APPEAL_REASON = "appeal_reason"
+    APPEAL_DETAILS = "appeal_details"
+    APPEAL_PROOF = "appeal_proof"
+    APPEAL_FILES = "appeal_files"
+    APPEAL_LETTER = "appeal_letter"
+    DECISION_REASON = "appeal_decision_reason"
     CHANGES_REASON = "customer_changes_reason"
     CUSTOMER_ACTIONS = "customer_actions"
 

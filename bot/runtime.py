@@ -24,12 +24,18 @@ class Background:
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        target = self.services.dispatcher.run_forever
-        thread = threading.Thread(
-            target=target, args=(self.stop_event,), name="outbox", daemon=True
-        )
-        thread.start()
-        self.threads.append(thread)
+        from bot.scheduler import Scheduler
+
+        scheduler = Scheduler(self.services)
+        for name, target in (
+            ("outbox", self.services.dispatcher.run_forever),
+            ("scheduler", scheduler.run_forever),
+        ):
+            thread = threading.Thread(
+                target=target, args=(self.stop_event,), name=name, daemon=True
+            )
+            thread.start()
+            self.threads.append(thread)
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -80,6 +80,7 @@ def make_order(
     session.flush()
     return order
 
+
 def make_submitted_delivery(
     session: Session,
     order: Order,
@@ -116,4 +117,42 @@ def make_submitted_delivery(
                  values={"round": order.round + 1, "enabling_time": enabling_time},
                  delivery_id=delivery.id)  # fmt: skip
     notifications.delivery_submitted(session, order=order, delivery=delivery, now=now)
+    return delivery
+
+
+def make_awaiting_acceptance(
+    session: Session,
+    order: Order,
+    *,
+    now: datetime,
+    delivery_message: tuple[str, str] | None = ("DUCUSTOMER", "1769990000.000001"),
+    files: tuple[str, ...] = (),
+) -> Delivery:
+    """An order left the way submission leaves it, without the parallel work's code: a
+    submitted Delivery (with proof file rows), the SUBMIT transition, the customer's delivery
+    message as an already-sent outbox row at `delivery_message` (channel, ts) (None: no
+    message), and the reminders scheduled. The caller commits."""
+    from bot import reminders
+    from bot.states import Transition
+    from bot.workflow import change_state
+    from storage.models import OutboxMessage, OutboxStatus
+
+    delivery = Delivery(order_id=order.id, round=order.round + 1, state=DeliveryState.SUBMITTED,
+                        holder=SELLER, step="submitted", enabling_decided=True, created_at=now,
+                        updated_at=now, submitted_at=now)  # fmt: skip
+    session.add(delivery)
+    session.flush()
+    for name in files:
+        session.add(ProofFile(delivery_id=delivery.id, slack_file_id=f"F{name}", name=name,
+                              size=100, sha256="ab" * 32, kind="sow", added_by=SELLER,
+                              added_at=now))  # fmt: skip
+    change_state(session, order, Transition.SUBMIT, now=now, actor=SELLER,
+                 values={"round": order.round + 1}, delivery_id=delivery.id)  # fmt: skip
+    if delivery_message:
+        channel, ts = delivery_message
+        session.add(OutboxMessage(key=f"customer-delivery:{delivery.id}", method="chat.postMessage",
+                                  payload={"channel": channel}, status=OutboxStatus.SENT,
+                                  due_at=now, created_at=now, sent_at=now, order_id=order.id,
+                                  result_channel=channel, result_ts=ts))  # fmt: skip
+    reminders.schedule_for_acceptance(session, order=order, now=now)
     return delivery

@@ -1,0 +1,293 @@
+"""Appeals to operations: who may appeal, opening one, and operations' decisions.
+
+A seller may appeal any order under supervision; a customer after 3 rejected rounds, or when
+the seller has not delivered again for more than 5 days after changes were requested. The
+case goes to the operations channel; only operations staff decide. Every step is audited and
+every message goes through the outbox in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import audit, home, outbox, reminders, scheduler
+from bot.appeal_terms import (
+    REASONS,
+    AppealAlreadyDecided,
+    AppealAlreadyOpen,
+    AppealForm,
+    AppealNotAllowed,
+    Decision,
+    NotOpsStaff,
+    ReasonRequired,
+)
+from bot.audit import events_for
+from bot.config import Settings
+from bot.contacts import seller_user_ids
+from bot.orders import sellers_of
+from bot.scheduler import Defer, JobRun
+from bot.states import OPEN_STATES, SupervisionState, Transition
+from bot.validity import compute_validity
+from bot.views.appeals import build_case, build_decided_notice, build_opened_notice, build_overdue
+from bot.views.reminders import build_appeal_offer
+from bot.workflow import change_state
+from bot.working_hours import add_working_days
+from storage.models import Appeal, AppealState, DeliveryState, Order, ProofFile
+
+APPEAL_OVERDUE = "appeal_overdue"
+DECISION_DAYS = 3  # working days
+CUSTOMER_MAY_APPEAL_AFTER_ROUNDS = 3
+SELLER_SILENCE = timedelta(days=5)
+
+DECIDED_STATE = {
+    Decision.COMPLETE: AppealState.COMPLETED,
+    Decision.RETURN: AppealState.RETURNED,
+    Decision.REJECT: AppealState.REJECTED,
+}
+
+
+def proof_files(session: Session, order: Order) -> list[ProofFile]:
+    delivery = reminders.current_delivery(session, order)
+    if delivery is None:
+        return []
+    query = select(ProofFile).where(ProofFile.delivery_id == delivery.id, ~ProofFile.removed)
+    return list(session.exec(query.order_by(ProofFile.id)))
+
+
+def customer_may_appeal(order: Order, now: datetime) -> str | None:
+    """Why the customer may appeal now (shown to them), or None while they may not."""
+    if order.state not in OPEN_STATES:
+        return None
+    if order.rejected_rounds >= CUSTOMER_MAY_APPEAL_AFTER_ROUNDS:
+        return f"you have asked for changes {order.rejected_rounds} times"
+    if (
+        order.state is SupervisionState.AWAITING_DELIVERY
+        and order.rejected_rounds > 0
+        and now - order.state_changed_at > SELLER_SILENCE
+    ):
+        return f"the seller has not delivered again for {(now - order.state_changed_at).days} days"
+    return None
+
+
+def check_may_appeal(order: Order, *, role: str, now: datetime) -> None:
+    if order.state not in OPEN_STATES:
+        raise AppealNotAllowed(order.order_no, "it is no longer under supervision")
+    if role == "customer" and customer_may_appeal(order, now) is None:
+        raise AppealNotAllowed(
+            order.order_no,
+            "a customer can appeal after 3 rejected deliveries, or when the seller has not "
+            "delivered again for more than 5 days after you asked for changes",
+        )
+
+
+def form_errors(form: AppealForm) -> dict[str, str]:
+    """Problems to show in the modal, by block id (empty when the form is fine)."""
+    from bot.ids import BlockId
+
+    errors = {}
+    if not form.details.strip():
+        errors[BlockId.APPEAL_DETAILS] = "Tell operations what happened."
+    if form.reason_kind == "unreachable" and not (form.letter or "").strip():
+        errors[BlockId.APPEAL_LETTER] = (
+            "A letter of commitment is required when the customer is unreachable."
+        )
+    return errors
+
+
+def open_appeal(session: Session, *, order: Order, by: str, role: str, form: AppealForm,
+                now: datetime, settings: Settings) -> Appeal:  # fmt: skip
+    check_may_appeal(order, role=role, now=now)
+    appeal = Appeal(order_id=order.id, by_user=by, by_role=role, reason_kind=form.reason_kind,
+                    details=form.details.strip(), letter_of_commitment=form.letter or None,
+                    file_ids=form.file_ids, created_at=now, ops_channel=settings.ops_channel)  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(appeal)
+            session.flush()
+    except IntegrityError:
+        raise AppealAlreadyOpen(order.order_no) from None
+    audit.record(session, kind="appeal_opened", actor=by, at=now, order_id=order.id,
+                 appeal_id=appeal.id, role=role, reason=form.reason_kind, details=appeal.details,
+                 letter=bool(appeal.letter_of_commitment), files=form.file_ids,
+                 attachments=form.attachments)  # fmt: skip
+    text, blocks = build_case(**case_parts(session, appeal, order))
+    outbox.enqueue(session, key=f"appeal:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": settings.ops_channel, "text": text, "blocks": blocks},
+                   now=now, order_id=order.id, meta={"purpose": "appeal", "appeal_id": appeal.id})  # fmt: skip
+    notice, notice_blocks = build_opened_notice(order_no=order.order_no, days=DECISION_DAYS)
+    outbox.enqueue(session, key=f"appeal-opened:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": by, "text": notice, "blocks": notice_blocks}, now=now,
+                   order_id=order.id, meta={"purpose": "appeal_opened"})  # fmt: skip
+    scheduler.schedule(session, key=f"appeal-overdue:{appeal.id}", kind=APPEAL_OVERDUE,
+                       due_at=add_working_days(now, DECISION_DAYS, "UTC"), order_id=order.id,
+                       data={"appeal_id": appeal.id})  # fmt: skip
+    return appeal
+
+
+def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]:
+    """Everything the operations message shows (the full case)."""
+    opened = next((e for e in events_for(session, order.id) if e.kind == "appeal_opened"
+                   and e.detail.get("appeal_id") == appeal.id), None)  # fmt: skip
+    files = [session.get(ProofFile, file_id) for file_id in appeal.file_ids]
+    return dict(
+        appeal=appeal, order=order,
+        sellers=sellers_of(session, order.id),
+        files=[f for f in files if f is not None],
+        attachments=opened.detail.get("attachments", []) if opened else [],
+        timeline=[e for e in events_for(session, order.id)][-15:],
+        reasons=REASONS,
+    )  # fmt: skip
+
+
+def is_ops_staff(client: WebClient, settings: Settings, user: str) -> bool:
+    """Members of DELIVERYBOT_OPS_USERGROUP when set, else of the operations channel.
+    Fails closed: if Slack cannot say, nobody decides."""
+    try:
+        if settings.ops_usergroup:
+            return user in client.usergroups_users_list(usergroup=settings.ops_usergroup)["users"]
+        cursor = None
+        while True:
+            page = client.conversations_members(channel=settings.ops_channel, cursor=cursor)
+            if user in page["members"]:
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except SlackApiError:
+        return False
+
+
+def get_open_appeal(session: Session, appeal_id: int) -> Appeal:
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise AppealAlreadyDecided("unknown", None)
+    if appeal.state is not AppealState.OPEN:
+        order = session.get(Order, appeal.order_id)
+        raise AppealAlreadyDecided(order.order_no, appeal)
+    return appeal
+
+
+def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, reason: str,
+           now: datetime, client: WebClient, settings: Settings) -> Appeal:  # fmt: skip
+    """Record an operations decision once, apply it to the order and tell everyone."""
+    if not is_ops_staff(client, settings, by):
+        raise NotOpsStaff()
+    reason = reason.strip()
+    if decision is not Decision.COMPLETE and not reason:
+        raise ReasonRequired()
+    appeal = get_open_appeal(session, appeal_id)
+    order = session.get(Order, appeal.order_id)
+    won = session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
+        .values(
+            state=DECIDED_STATE[decision],
+            decided_by=by,
+            decided_at=now,
+            decision_reason=reason or None,
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        session.rollback()
+        raise AppealAlreadyDecided(order.order_no, session.get(Appeal, appeal_id))
+    _apply(session, order, decision, by=by, reason=reason, now=now)
+    session.refresh(appeal)
+    audit.record(session, kind="appeal_decided", actor=by, at=now, order_id=order.id,
+                 appeal_id=appeal.id, decision=decision.value, reason=reason)  # fmt: skip
+    scheduler.cancel(session, order_id=order.id, kinds=reminders.WHILE_AWAITING + (APPEAL_OVERDUE,),
+                     now=now, reason=f"appeal {decision.value}")  # fmt: skip
+    text, blocks = build_case(**case_parts(session, appeal, order))
+    outbox.enqueue(session, key=f"appeal-decided:{appeal.id}", method="chat.update",
+                   payload={"channel": outbox.ref(f"appeal:{appeal.id}"),
+                            "ts": outbox.ref(f"appeal:{appeal.id}"), "text": text, "blocks": blocks},
+                   now=now, order_id=order.id, meta={"purpose": "appeal_decided"})  # fmt: skip
+    _tell_both_sides(session, appeal, order, now=now, client=client)
+    home.republish_for_order(session, order=order, now=now)
+    return appeal
+
+
+def _apply(session: Session, order: Order, decision: Decision, *, by: str, reason: str,
+           now: datetime) -> None:  # fmt: skip
+    delivery = reminders.current_delivery(session, order)
+    if decision is Decision.COMPLETE:
+        validity = compute_validity(duration=order.duration, accepted_at=now,
+                                    enabling_time=order.enabling_time)  # fmt: skip
+        change_state(session, order, Transition.OPS_COMPLETE, now=now, actor=by, reason=reason,
+                     values={"accepted_at": now, "accepted_by": by,
+                             "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
+        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
+            delivery.state = DeliveryState.CLOSED
+    elif decision is Decision.RETURN:
+        change_state(session, order, Transition.OPS_RETURN, now=now, actor=by, reason=reason)
+        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
+            delivery.state = DeliveryState.CHANGES_REQUESTED
+            delivery.changes_reason = f"Operations returned the delivery: {reason}"
+    if delivery is not None:
+        delivery.updated_at = now
+        session.add(delivery)
+
+
+def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: datetime,
+                     client: WebClient) -> None:  # fmt: skip
+    people = seller_user_ids(session, client, order, now=now)
+    customer = order.customer_user_id or order.customer_channel
+    if customer:
+        people.append(customer)
+    text, blocks = build_decided_notice(appeal=appeal, order=order)
+    for person in people:
+        outbox.enqueue(session, key=f"appeal-decision:{appeal.id}:{person}",
+                       method="chat.postMessage",
+                       payload={"channel": person, "text": text, "blocks": blocks}, now=now,
+                       order_id=order.id, meta={"purpose": "appeal_decision"})  # fmt: skip
+
+
+@scheduler.handles(APPEAL_OVERDUE)
+def flag_overdue(run: JobRun) -> None:
+    appeal = run.session.get(Appeal, run.job.data["appeal_id"])
+    if appeal is None or appeal.state is not AppealState.OPEN:
+        return
+    order = run.session.get(Order, appeal.order_id)
+    appeal.flagged_overdue_at = run.now
+    run.session.add(appeal)
+    text, blocks = build_overdue(
+        order_no=order.order_no, since=appeal.created_at, days=DECISION_DAYS
+    )
+    outbox.enqueue(run.session, key=f"appeal-overdue:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": appeal.ops_channel or run.services.settings.ops_channel,
+                            "text": text, "blocks": blocks,
+                            "thread_ts": outbox.ref(f"appeal:{appeal.id}"), "reply_broadcast": True},
+                   now=run.now, order_id=order.id, meta={"purpose": "appeal_overdue"})  # fmt: skip
+    audit.record(run.session, kind="appeal_overdue", actor="system", at=run.now,
+                 order_id=order.id, appeal_id=appeal.id)  # fmt: skip
+
+
+@scheduler.handles(reminders.APPEAL_OFFER)
+def offer_customer_appeal(run: JobRun) -> Defer | None:
+    """After changes were requested: show the customer an Appeal button once they may use it."""
+    order = run.session.get(Order, run.job.order_id)
+    if order is None or order.round != run.job.data["round"] or order.state not in OPEN_STATES:
+        return None
+    why = customer_may_appeal(order, run.now)
+    if why is None:
+        if order.state is SupervisionState.AWAITING_DELIVERY and order.rejected_rounds > 0:
+            return Defer(order.state_changed_at + SELLER_SILENCE + timedelta(minutes=1))
+        return None
+    customer = order.customer_user_id or order.customer_channel
+    if not customer:
+        return None
+    text, blocks = build_appeal_offer(order_no=order.order_no, why=why)
+    outbox.enqueue(run.session, key=f"appeal-offer:{order.id}:{order.round}",
+                   method="chat.postMessage",
+                   payload={"channel": customer, "text": text, "blocks": blocks}, now=run.now,
+                   order_id=order.id, meta={"purpose": "appeal_offer"})  # fmt: skip
+    audit.record(run.session, kind="appeal_offered", actor="system", at=run.now,
+                 order_id=order.id, why=why)  # fmt: skip
+    return None

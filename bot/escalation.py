@@ -1,0 +1,75 @@
+"""When the customer stays silent: the sellers' escalation, and optional automatic acceptance."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot import audit, home, outbox, scheduler
+from bot.contacts import customer_contact, seller_user_ids
+from bot.reminders import AUTO_ACCEPT, ESCALATION, WHILE_AWAITING, current_delivery, is_current
+from bot.scheduler import JobRun
+from bot.states import Transition
+from bot.validity import compute_validity
+from bot.views.reminders import build_auto_accepted, build_escalation
+from bot.workflow import change_state
+from storage.models import AuditEvent, DeliveryState, Order
+
+
+@scheduler.handles(ESCALATION)
+def send_escalation(run: JobRun) -> None:
+    session, services = run.session, run.services
+    order = session.get(Order, run.job.order_id)
+    if not is_current(order, run.job.data["round"]):
+        return
+    contact = customer_contact(session, services.client, services.clock, order)
+    reminded = session.exec(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.order_id == order.id, AuditEvent.kind == "reminder_sent")
+        .where(AuditEvent.at >= order.state_changed_at)
+    ).one()
+    reason = run.job.data.get("reason", "silent")
+    text, blocks = build_escalation(order_no=order.order_no, since=order.state_changed_at,
+                                    now=run.now, reminded=reminded, contact=contact,
+                                    unreachable=reason == "unreachable")  # fmt: skip
+    sellers = seller_user_ids(session, services.client, order, now=run.now)
+    for seller in sellers:
+        outbox.enqueue(session, key=f"escalation:{order.id}:{order.round}:{seller}",
+                       method="chat.postMessage",
+                       payload={"channel": seller, "text": text, "blocks": blocks},
+                       now=run.now, order_id=order.id,
+                       meta={"purpose": "escalation", "order_id": order.id})  # fmt: skip
+    audit.record(session, kind="escalated", actor="system", at=run.now, order_id=order.id,
+                 reason=reason, reminders=reminded, sellers=sellers)  # fmt: skip
+
+
+@scheduler.handles(AUTO_ACCEPT)
+def auto_accept(run: JobRun) -> None:
+    """N days of silence (DELIVERYBOT_AUTO_ACCEPT_DAYS): a system acceptance."""
+    session, services, now = run.session, run.services, run.now
+    order = session.get(Order, run.job.order_id)
+    if not is_current(order, run.job.data["round"]):
+        return
+    validity = compute_validity(duration=order.duration, accepted_at=now,
+                                enabling_time=order.enabling_time)  # fmt: skip
+    change_state(session, order, Transition.ACCEPT, now=now, actor="system", automatic=True,
+                 values={"accepted_at": now, "accepted_by": "system",
+                         "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
+    delivery = current_delivery(session, order)
+    if delivery is not None:
+        delivery.state = DeliveryState.ACCEPTED
+        delivery.updated_at = now
+        session.add(delivery)
+    scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now,
+                     reason="accepted automatically")  # fmt: skip
+    text, blocks = build_auto_accepted(order_no=order.order_no, start=validity.start,
+                                       end=validity.end, days=services.settings.auto_accept_days)  # fmt: skip
+    people = seller_user_ids(session, services.client, order, now=run.now)
+    customer = order.customer_user_id or order.customer_channel
+    for person in ([customer] if customer else []) + people:
+        outbox.enqueue(session, key=f"auto-accepted:{order.id}:{person}",
+                       method="chat.postMessage",
+                       payload={"channel": person, "text": text, "blocks": blocks},
+                       now=now, order_id=order.id, meta={"purpose": "auto_accepted"})  # fmt: skip
+    home.republish_for_order(session, order=order, now=now)

@@ -1,0 +1,53 @@
+"""`deliverybot worker`: the scheduled work and the outbox, without the web server."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import typer
+
+from bot.app import build_services
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.scheduler import Scheduler
+from bot.services import Services
+from storage.engine import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+def run_once(services: Services, scheduler: Scheduler) -> int:
+    """Everything due now: the jobs, then every message they (or anything else) queued."""
+    result = scheduler.run_due()
+    if result.held_by:
+        typer.echo(f"Another worker ({result.held_by}) holds the scheduled work; not running it.")
+        return 1
+    sent = services.dispatcher.drain()
+    done = ", ".join(f"{count} {kind}" for kind, count in sorted(result.kinds.items())) or "none"
+    typer.echo(f"Jobs run: {done}; deferred: {result.deferred}; failed: {result.failed}; "
+               f"messages sent: {sent}.")  # fmt: skip
+    return 0
+
+
+def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
+    engine = make_engine(settings.database_url)
+    services = build_services(
+        settings, session_factory=make_session_factory(engine), clock=SystemClock()
+    )
+    scheduler = Scheduler(services)
+    if once:
+        try:
+            return run_once(services, scheduler)
+        finally:
+            scheduler.release()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: (stop.set(), services.dispatcher.wake.set()))
+    outbox = threading.Thread(target=services.dispatcher.run_forever, args=(stop,), daemon=True)
+    outbox.start()
+    log.info("worker %s running (every %ss)", scheduler.holder, interval)
+    scheduler.run_forever(stop, interval=interval)
+    outbox.join(timeout=10)
+    return 0

@@ -1,0 +1,205 @@
+"""Silent customers and appeals: Remind again now, the appeal modals, operations' decisions."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, App, Respond
+
+from bot import appeals, audit, directory, orders, reminders
+from bot.appeal_terms import Decision, NotOpsStaff
+from bot.dates import format_local
+from bot.errors import DeliverybotError, NotYourOrder, OrderNotFound
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.services import Services
+from bot.views.appeals import (
+    build_customer_appeal_modal,
+    build_decision_modal,
+    build_seller_appeal_modal,
+    parse_appeal,
+    parse_decision_reason,
+)
+from storage.models import Order
+
+
+def _say(respond: Respond, message: str) -> None:
+    respond(text=message, response_type="ephemeral", replace_original=False)
+
+
+def _seller_order(services: Services, session, user: str, order_no: str) -> Order:
+    identities = directory.identities(session, services.client, services.clock, user)
+    return orders.order_for_seller(session, order_no, identities).order
+
+
+def _customer_order(session, user: str, order_no: str) -> Order:
+    order = orders.get_order(session, order_no)
+    if order is None:
+        raise OrderNotFound(order_no)
+    if order.customer_user_id != user:
+        raise NotYourOrder(order_no, role="customer")
+    return order
+
+
+def handle_remind_again(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+) -> None:
+    ack()
+    services: Services = context["services"]
+    user, now = body["user"]["id"], services.clock.now()
+    with services.session_factory() as session:
+        try:
+            order = _seller_order(services, session, user, action["value"])
+            due = reminders.remind_now(session, order=order, by=user, now=now,
+                                       working_hours=services.settings.working_hours)  # fmt: skip
+        except DeliverybotError as error:
+            return _say(respond, f":warning: {error}")
+        tz = directory.time_zone(session, services.client, services.clock, order.customer_user_id) \
+            if order.customer_user_id else "UTC"  # fmt: skip
+        session.commit()
+    when = (
+        "in a moment"
+        if due <= now
+        else f"at {format_local(due, tz)}, the start of their working day"
+    )
+    _say(respond, f"OK, I'll remind the customer of order {order.order_no} again {when}.")
+
+
+def handle_initiate_appeal(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+) -> None:
+    ack()
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    with services.session_factory() as session:
+        try:
+            order = _seller_order(services, session, user, action["value"])
+            appeals.check_may_appeal(order, role="seller", now=services.clock.now())
+        except DeliverybotError as error:
+            return _say(respond, f":warning: {error}")
+        view = build_seller_appeal_modal(order_no=order.order_no,
+                                         files=appeals.proof_files(session, order))  # fmt: skip
+        session.commit()
+    services.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_customer_appeal(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+) -> None:
+    ack()
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    with services.session_factory() as session:
+        try:
+            order = _customer_order(session, user, action["value"])
+            appeals.check_may_appeal(order, role="customer", now=services.clock.now())
+        except DeliverybotError as error:
+            return _say(respond, f":warning: {error}")
+        why = appeals.customer_may_appeal(order, services.clock.now())
+    view = build_customer_appeal_modal(order_no=order.order_no, why=why)
+    services.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    services: Services = context["services"]
+    user, now = body["user"]["id"], services.clock.now()
+    role = "seller" if view["callback_id"] == CallbackId.SELLER_APPEAL else "customer"
+    form = parse_appeal(view["state"]["values"])
+    errors = appeals.form_errors(form)
+    if errors:
+        return ack(response_action="errors", errors=errors)
+    order_no = json.loads(view["private_metadata"])["order_no"]
+    with services.session_factory() as session:
+        try:
+            order = (_seller_order(services, session, user, order_no) if role == "seller"
+                     else _customer_order(session, user, order_no))  # fmt: skip
+            appeals.open_appeal(session, order=order, by=user, role=role, form=form, now=now,
+                                settings=services.settings)  # fmt: skip
+        except DeliverybotError as error:
+            return ack(response_action="errors", errors={BlockId.APPEAL_DETAILS: str(error)})
+        session.commit()
+    ack()
+    services.notify_outbox()
+
+
+def _decide(
+    services: Services, *, appeal_id: int, decision: Decision, user: str, reason: str
+) -> None:
+    now = services.clock.now()
+    with services.session_factory() as session:
+        try:
+            appeals.decide(session, appeal_id=appeal_id, decision=decision, by=user,
+                           reason=reason, now=now, client=services.client,
+                           settings=services.settings)  # fmt: skip
+        except NotOpsStaff:
+            session.rollback()
+            _record_refusal(session, appeal_id, user, now)
+            raise
+        session.commit()
+    services.notify_outbox()
+
+
+def _record_refusal(session, appeal_id: int, user: str, now) -> None:
+    from storage.models import Appeal
+
+    appeal = session.get(Appeal, appeal_id)
+    audit.record(session, kind="appeal_decision_refused", actor=user, at=now,
+                 order_id=appeal.order_id if appeal else None, appeal_id=appeal_id)  # fmt: skip
+    session.commit()
+
+
+def handle_ops_complete(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+) -> None:
+    ack()
+    try:
+        _decide(context["services"], appeal_id=int(action["value"]), decision=Decision.COMPLETE,
+                user=body["user"]["id"], reason="")  # fmt: skip
+    except DeliverybotError as error:
+        _say(respond, f":warning: {error}")
+
+
+def handle_ops_reason_needed(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+) -> None:
+    """Return to seller / Reject appeal: ask for the reason in a modal (staff only)."""
+    ack()
+    services: Services = context["services"]
+    user, appeal_id = body["user"]["id"], int(action["value"])
+    decision = Decision.RETURN if action["action_id"] == ActionId.OPS_RETURN else Decision.REJECT
+    with services.session_factory() as session:
+        try:
+            if not appeals.is_ops_staff(services.client, services.settings, user):
+                _record_refusal(session, appeal_id, user, services.clock.now())
+                raise NotOpsStaff()
+            appeal = appeals.get_open_appeal(session, appeal_id)
+        except DeliverybotError as error:
+            return _say(respond, f":warning: {error}")
+        order = session.get(Order, appeal.order_id)
+        view = build_decision_modal(appeal_id=appeal_id, order_no=order.order_no, decision=decision)
+    services.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_decision_submission(ack: Ack, body: dict, view: dict, context: dict) -> None:
+    meta = json.loads(view["private_metadata"])
+    reason = parse_decision_reason(view["state"]["values"])
+    if not reason.strip():
+        return ack(response_action="errors",
+                   errors={BlockId.DECISION_REASON: "Please give a reason: both sides will read it."})  # fmt: skip
+    try:
+        _decide(context["services"], appeal_id=int(meta["appeal_id"]),
+                decision=Decision(meta["decision"]), user=body["user"]["id"], reason=reason)  # fmt: skip
+    except DeliverybotError as error:
+        return ack(response_action="errors", errors={BlockId.DECISION_REASON: str(error)})
+    ack()
+
+
+def register(app: App) -> None:
+    app.action(ActionId.REMIND_AGAIN)(handle_remind_again)
+    app.action(ActionId.INITIATE_APPEAL)(handle_initiate_appeal)
+    app.action(ActionId.CUSTOMER_APPEAL)(handle_customer_appeal)
+    app.action(ActionId.OPS_COMPLETE)(handle_ops_complete)
+    app.action(ActionId.OPS_RETURN)(handle_ops_reason_needed)
+    app.action(ActionId.OPS_REJECT)(handle_ops_reason_needed)
+    app.view(CallbackId.SELLER_APPEAL)(handle_appeal_submission)
+    app.view(CallbackId.CUSTOMER_APPEAL)(handle_appeal_submission)
+    app.view(CallbackId.OPS_DECISION)(handle_decision_submission)

@@ -1,0 +1,207 @@
+"""A silent customer's life, with the clock moved by hand: reminders on the right days, only
+in the customer's working hours, then an escalation to the sellers; and a customer who
+accepts between reminders gets no further reminder."""
+
+from datetime import UTC, datetime
+
+from bot.scheduler import Scheduler
+from bot.states import SupervisionState
+from storage.models import Order
+from tests.conftest import NOW
+from tests.e2e.test_deliver_command import blocks_text
+from tests.factories import CUSTOMER, SELLER, TEAMMATE, make_awaiting_acceptance, make_order
+
+
+def work(box):
+    """One worker pass, then the outbox is sent (what `deliverybot worker --once` does)."""
+    result = Scheduler(box.services, holder="test-worker").run_due()
+    box.settle()
+    return result
+
+
+def delivery_message(box) -> tuple[str, str]:
+    """The customer's delivery DM, as the acceptance work would have sent it."""
+    _, data, _ = box.slack.handle("chat.postMessage", {"channel": CUSTOMER, "text": "Order 12345 "
+                                  "was delivered"}, box.slack.token)  # fmt: skip
+    return data["channel"], data["ts"]
+
+
+def submitted_order(box, session, **kw):
+    order = make_order(session, "12345", **kw)
+    delivery = make_awaiting_acceptance(session, order, now=NOW, delivery_message=delivery_message(box),
+                                        files=("sow.pdf",))  # fmt: skip
+    session.commit()
+    return order, delivery
+
+
+def reminders_seen(box) -> list:
+    return [m for m in box.slack.dms(CUSTOMER) if "friendly reminder" in m.text + blocks_text(m.blocks)]
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_a_silent_customer_in_new_york_is_reminded_on_days_1_3_7_at_9am_then_the_sellers_hear(
+    box, session, clock, customer
+):
+    # Submitted Monday 10:00 UTC, 05:00 in New York.
+    submitted_order(box, session)
+    work(box)
+    assert reminders_seen(box) == []
+
+    clock.set(utc(2026, 2, 3, 13, 59))  # day 1, 08:59 in New York: not yet
+    work(box)
+    assert reminders_seen(box) == []
+
+    clock.set(utc(2026, 2, 3, 14, 0))  # 09:00 in New York
+    work(box)
+    [first] = reminders_seen(box)
+    shown = blocks_text(first.blocks)
+    assert "order *12345*" in shown and "1 day ago" in shown
+    assert "https://fake.slack.com/archives/DUCUSTOMER/p" in shown  # links to the delivery
+    assert [label for label in ("Accept", "Request changes") if customer.find_button(label, first)]
+
+    clock.set(utc(2026, 2, 5, 13, 0))  # day 3 but 08:00 there
+    work(box)
+    assert len(reminders_seen(box)) == 1
+    clock.set(utc(2026, 2, 5, 14, 0))
+    work(box)
+    assert len(reminders_seen(box)) == 2
+    assert box.slack.dms(SELLER) == []
+
+    clock.set(utc(2026, 2, 9, 14, 30))  # day 7 is Monday 9 Feb, 09:30 there
+    work(box)
+    assert len(reminders_seen(box)) == 3
+    for seller in (SELLER, TEAMMATE):
+        [escalation] = box.slack.dms(seller)
+        shown = blocks_text(escalation.blocks)
+        assert "waited 7 days" in shown and "3 reminders" in shown
+        assert "Alex Buyer" in shown and "admin@buyer.example" in shown
+        assert f"<@{CUSTOMER}>" in shown and "America/New_York" in shown
+        assert box.person(seller).find_button("Remind again now", escalation)
+        assert box.person(seller).find_button("Initiate appeal", escalation)
+
+    clock.advance(days=30)  # nothing more, ever
+    work(box)
+    assert len(reminders_seen(box)) == 3 and len(box.slack.dms(SELLER)) == 1
+
+
+def test_a_customer_in_tokyo_is_reminded_at_9am_tokyo_time(box, session, clock):
+    box.slack.users[CUSTOMER].tz = "Asia/Tokyo"
+    submitted_order(box, session)  # Monday 19:00 in Tokyo
+    work(box)
+
+    clock.set(utc(2026, 2, 3, 14, 0))  # Tuesday 23:00 in Tokyo: a day has passed, but night
+    work(box)
+    assert reminders_seen(box) == []
+    clock.set(utc(2026, 2, 4, 0, 0))  # Wednesday 09:00 in Tokyo
+    work(box)
+    assert len(reminders_seen(box)) == 1
+
+    clock.set(utc(2026, 2, 6, 0, 0))  # Friday 09:00: day 3's reminder
+    work(box)
+    assert len(reminders_seen(box)) == 2
+    clock.set(utc(2026, 2, 9, 23, 0))  # day 7 fell on Monday evening: Tuesday 08:00, too early
+    work(box)
+    assert len(reminders_seen(box)) == 2
+    clock.set(utc(2026, 2, 10, 0, 0))
+    work(box)
+    assert len(reminders_seen(box)) == 3
+
+
+def test_a_customer_who_accepts_between_reminders_gets_no_further_reminder(
+    box, session, clock, customer
+):
+    order, _ = submitted_order(box, session)
+    work(box)
+    clock.set(utc(2026, 2, 3, 15, 0))
+    work(box)
+    [reminder] = reminders_seen(box)
+
+    customer.clicks("Accept", reminder)  # the reminder's own button
+
+    with box.session_factory() as check:
+        assert check.get(Order, order.id).state is SupervisionState.COMPLETED
+    for day in (5, 9, 16):
+        clock.set(utc(2026, 2, day, 15, 0))
+        work(box)
+    assert len(reminders_seen(box)) == 1
+    assert not any("not responding" in m.text for m in box.slack.dms(SELLER))
+
+
+def test_the_seller_can_remind_again_now_and_a_double_click_sends_one(box, session, clock, seller):
+    submitted_order(box, session)
+    clock.set(utc(2026, 2, 9, 14, 30))
+    work(box)  # all three reminders were due: the last one escalates
+    assert len(reminders_seen(box)) == 1  # each job sends once, the plan skipped none
+    escalation = box.slack.dms(SELLER)[-1]
+
+    seller.clicks("Remind again now", escalation)
+    seller.clicks("Remind again now", escalation)
+    work(box)
+
+    assert len(reminders_seen(box)) == 2
+    assert "remind the customer of order 12345 again in a moment" in seller.responses()[-1]["text"]
+
+
+def test_remind_again_outside_working_hours_waits_for_the_customers_morning(
+    box, session, clock, seller
+):
+    submitted_order(box, session)
+    clock.set(utc(2026, 2, 9, 14, 30))
+    work(box)
+    clock.set(utc(2026, 2, 10, 2, 0))  # 21:00 in New York
+    seller.clicks("Remind again now", box.slack.dms(SELLER)[-1])
+    assert "9:00" in seller.responses()[-1]["text"] or "09:00" in seller.responses()[-1]["text"]
+    work(box)
+    assert len(reminders_seen(box)) == 1
+    clock.set(utc(2026, 2, 10, 14, 0))
+    work(box)
+    assert len(reminders_seen(box)) == 2
+
+
+def test_an_unreachable_customer_escalates_at_once(box, session, clock):
+    order = make_order(session, "12345", customer_user_id=None, customer_email="gone@buyer.example")
+    make_awaiting_acceptance(session, order, now=NOW, delivery_message=None)
+    session.commit()
+
+    work(box)
+
+    [escalation] = box.slack.dms(SELLER)
+    shown = blocks_text(escalation.blocks)
+    assert "can't reach the customer" in shown and "gone@buyer.example" in shown
+    assert reminders_seen(box) == []
+
+
+def test_a_reminder_that_cannot_be_delivered_escalates(box, session, clock):
+    submitted_order(box, session)
+    box.slack.users[CUSTOMER].deleted = True
+    clock.set(utc(2026, 2, 3, 15, 0))
+    work(box)  # the reminder fails for good (account_inactive) ...
+    work(box)  # ... and the next pass tells the sellers
+    assert any("can't reach the customer" in blocks_text(m.blocks) for m in box.slack.dms(SELLER))
+
+
+def test_auto_acceptance_is_announced_in_the_last_reminder_before_it(
+    box, session, clock, database_url, engine, tmp_path, loopback
+):
+    from bot.sandbox import Sandbox
+
+    with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
+                 DELIVERYBOT_AUTO_ACCEPT_DAYS="5") as auto_box:  # fmt: skip
+        auto_box.slack.users = box.slack.users
+        order, _ = submitted_order(auto_box, session)
+        work(auto_box)
+        clock.set(utc(2026, 2, 5, 15, 0))  # day 3: the last reminder before day 5
+        work(auto_box)
+        last = auto_box.slack.dms(CUSTOMER)[-1]
+        assert "accepted automatically on" in blocks_text(last.blocks)
+
+        clock.set(utc(2026, 2, 7, 10, 0))  # day 5, a Saturday: acceptance needs no office
+        work(auto_box)
+        with auto_box.session_factory() as check:
+            done = check.get(Order, order.id)
+            assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
+            assert done.validity_start == utc(2026, 2, 7, 10, 0)
+        assert "accepted automatically" in auto_box.slack.dms(SELLER)[-1].text
