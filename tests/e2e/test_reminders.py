@@ -35,7 +35,9 @@ def submitted_order(box, session, **kw):
 
 
 def reminders_seen(box) -> list:
-    return [m for m in box.slack.dms(CUSTOMER) if "friendly reminder" in m.text + blocks_text(m.blocks)]
+    return [
+        m for m in box.slack.dms(CUSTOMER) if "friendly reminder" in m.text + blocks_text(m.blocks)
+    ]
 
 
 def utc(*args):

@@ -1,0 +1,183 @@
+"""Appeals over signed HTTP: the seller's modal (letter required when unreachable), the case
+in the operations channel, who may decide, each decision, overdue flags, customer appeals."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from bot.ids import BlockId
+from bot.states import SupervisionState
+from storage.models import Appeal, AppealState, Delivery, DeliveryState, Order
+from tests.conftest import NOW
+from tests.e2e.test_deliver_command import blocks_text
+from tests.e2e.test_reminders import submitted_order, work
+from tests.factories import CUSTOMER, OPS, SELLER, make_order
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def appeal_values(reason: str, details: str = "", letter: str = "", proof=None) -> dict:
+    values = {
+        BlockId.APPEAL_REASON: {"value": {"type": "static_select",
+                                          "selected_option": {"value": reason}}},
+        BlockId.APPEAL_DETAILS: {"value": {"type": "plain_text_input", "value": details}},
+        BlockId.APPEAL_LETTER: {"value": {"type": "plain_text_input", "value": letter}},
+        BlockId.APPEAL_FILES: {"value": {"type": "file_input", "files": [
+            {"id": "FEXTRA", "name": "call-log.pdf", "permalink": "https://fake/call-log"}]}},
+    }  # fmt: skip
+    if proof is not None:
+        values[BlockId.APPEAL_PROOF] = {"value": {"type": "checkboxes", "selected_options": proof}}
+    return values
+
+
+def ops_case(box):
+    return box.slack.messages_in("COPS")[0]
+
+
+@pytest.fixture
+def appealed(box, session, clock, seller):
+    """A silent customer, escalated; the seller appeals with a letter of commitment."""
+    order, _ = submitted_order(box, session)
+    clock.set(utc(2026, 2, 9, 14, 30))
+    work(box)
+    seller.clicks("Initiate appeal", box.slack.dms(SELLER)[-1])
+    modal = seller.current_view()
+    proof = next(b for b in modal["blocks"] if b.get("block_id") == BlockId.APPEAL_PROOF)
+    assert [o["text"]["text"] for o in proof["element"]["initial_options"]] == [
+        "sow.pdf (statement of work)"
+    ]
+    response = seller.submits(appeal_values("unreachable", "No answer in 7 days."), modal)
+    assert response.json()["errors"] == {
+        BlockId.APPEAL_LETTER: "A letter of commitment is required when the customer is unreachable."
+    }
+    assert box.slack.messages_in("COPS") == []
+    seller.submits(appeal_values("unreachable", "No answer in 7 days.", "We commit that the "
+                                 "licence was delivered.", proof["element"]["initial_options"]),
+                   modal)  # fmt: skip
+    return order
+
+
+def test_the_case_reaches_operations_with_everything_needed(box, appealed, seller):
+    shown = blocks_text(ops_case(box).blocks)
+    assert "Appeal: order 12345" in shown and "Customer unreachable" in shown
+    assert "No answer in 7 days." in shown and "We commit that the licence was delivered." in shown
+    assert "sow.pdf" in shown and "call-log.pdf" in shown
+    assert "reminder sent" in shown and "escalated" in shown and "submit" in shown
+    assert "with the marketplace's operations team" in blocks_text(box.slack.dms(SELLER)[-1].blocks)
+    again = seller.submits(appeal_values("dispute", "again"), seller.current_view())
+    assert "already with operations" in again.json()["errors"][BlockId.APPEAL_DETAILS]
+
+
+def test_only_operations_staff_may_decide(box, appealed, session, stranger, seller):
+    response = stranger.clicks("Complete the order", ops_case(box))
+    assert response.status_code == 200
+    assert "Only the marketplace's operations staff" in stranger.responses()[-1]["text"]
+    seller.clicks("Reject appeal", ops_case(box))
+    assert "Only the marketplace's operations staff" in seller.responses()[-1]["text"]
+    with box.session_factory() as check:
+        assert check.get(Order, appealed.id).state is SupervisionState.AWAITING_ACCEPTANCE
+
+
+def test_operations_complete_the_order_from_the_decision_moment(box, appealed, clock, customer):
+    ops = box.person(OPS)
+    clock.set(utc(2026, 2, 10, 16, 0))
+    ops.clicks("Complete the order", ops_case(box))
+
+    with box.session_factory() as check:
+        order = check.get(Order, appealed.id)
+        assert order.state is SupervisionState.COMPLETED and order.status.value == "Completed"
+        assert (order.validity_start, order.validity_end) == (utc(2026, 2, 10, 16, 0),
+                                                              utc(2026, 3, 10, 16, 0))  # fmt: skip
+        appeal = check.exec(select(Appeal)).one()
+        assert (appeal.state, appeal.decided_by) == (AppealState.COMPLETED, OPS)
+    case = ops_case(box)
+    assert len(case.history) == 1  # updated in place
+    assert "Order completed by operations" in blocks_text(case.blocks)
+    assert not any(b["type"] == "actions" for b in case.blocks)
+    for person in (SELLER, CUSTOMER):
+        assert "Operations decided the appeal on order *12345*" in blocks_text(
+            box.slack.dms(person)[-1].blocks
+        )
+    clock.advance(days=10)
+    work(box)
+    assert "friendly reminder" not in blocks_text(box.slack.dms(CUSTOMER)[-1].blocks)
+
+
+def test_return_to_seller_needs_a_reason(box, appealed, session):
+    ops = box.person(OPS)
+    ops.clicks("Return to seller", ops_case(box))
+    modal = ops.current_view()
+    empty = {BlockId.DECISION_REASON: {"value": {"type": "plain_text_input", "value": "  "}}}
+    assert BlockId.DECISION_REASON in ops.submits(empty, modal).json()["errors"]
+    reason = {BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
+                                                  "value": "The SOW is unsigned."}}}  # fmt: skip
+    assert ops.submits(reason, modal).status_code == 200
+    with box.session_factory() as check:
+        assert check.get(Order, appealed.id).state is SupervisionState.AWAITING_DELIVERY
+        delivery = check.exec(select(Delivery)).one()
+        assert delivery.state is DeliveryState.CHANGES_REQUESTED
+        assert "The SOW is unsigned." in delivery.changes_reason
+    assert "Returned to the seller" in blocks_text(ops_case(box).blocks)
+    assert "The SOW is unsigned." in blocks_text(box.slack.dms(SELLER)[-1].blocks)
+    again = ops.submits(reason, modal).json()["errors"][BlockId.DECISION_REASON]
+    assert "already decided" in again
+
+
+def test_reject_keeps_the_order_where_it_was(box, appealed):
+    ops = box.person(OPS)
+    ops.clicks("Reject appeal", ops_case(box))
+    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
+                                                     "value": "Try reaching them by phone."}}})  # fmt: skip
+    with box.session_factory() as check:
+        assert check.get(Order, appealed.id).state is SupervisionState.AWAITING_ACCEPTANCE
+    assert "Appeal rejected" in blocks_text(ops_case(box).blocks)
+    assert "Try reaching them by phone." in blocks_text(box.slack.dms(CUSTOMER)[-1].blocks)
+
+
+def test_an_undecided_appeal_is_flagged_after_3_working_days(box, appealed, clock):
+    clock.set(utc(2026, 2, 12, 14, 0))  # opened Monday 14:30: Thursday 14:30 is the limit
+    work(box)
+    assert len(box.slack.messages_in("COPS")) == 1
+    clock.set(utc(2026, 2, 12, 14, 31))
+    work(box)
+    flag = box.slack.messages_in("COPS")[-1]
+    assert "waited more than 3 working days" in blocks_text(flag.blocks)
+    assert flag.thread_ts == ops_case(box).ts
+
+
+def test_a_customer_may_appeal_after_three_rejected_rounds(box, session, clock, customer):
+    from bot import reminders
+
+    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
+                       rejected_rounds=3, round=3)  # fmt: skip
+    reminders.cancel_for_order(session, order=order, now=NOW, reason="changes_requested")
+    session.commit()
+    work(box)
+
+    offer = customer.last_dm()
+    assert "you have asked for changes 3 times" in blocks_text(offer.blocks)
+    customer.clicks("Appeal", offer)
+    customer.submits(appeal_values("rejected_rounds", "Three deliveries, none works."))
+    case = blocks_text(ops_case(box).blocks)
+    assert "(customer)" in case and "Three deliveries, none works." in case
+
+
+def test_a_customer_may_appeal_when_the_seller_is_silent_for_5_days(box, session, clock, customer):
+    from bot import reminders
+
+    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
+                       rejected_rounds=1, round=1, now=NOW)  # fmt: skip
+    reminders.cancel_for_order(session, order=order, now=NOW, reason="changes_requested")
+    session.commit()
+    work(box)
+    assert customer.dms() == []
+    customer.driver.block_action(CUSTOMER, {"action_id": "appeal_customer", "value": "12345",
+                                            "type": "button"})  # fmt: skip
+    assert "can't be appealed now" in customer.responses()[-1]["text"]
+
+    clock.advance(days=5, minutes=2)
+    work(box)
+    assert "has not delivered again for 5 days" in blocks_text(customer.last_dm().blocks)
