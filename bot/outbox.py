@@ -14,6 +14,7 @@ recorded sends it again when the lease expires. That window is one HTTP round tr
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -100,6 +101,16 @@ def before_send(purpose: str) -> Callable[[Preparer], Preparer]:
     return register
 
 
+# Modules that register preparers and failure handlers: imported by every dispatcher, so a
+# process that sends (serve, worker) knows them even if it never imported the handlers.
+REGISTERING_MODULES = ("bot.notifications",)
+
+
+def _load_registrations() -> None:
+    for module in REGISTERING_MODULES:
+        importlib.import_module(module)
+
+
 def ref(key: str) -> dict[str, str]:
     """Stands for the channel/ts of an earlier outbox message, resolved when sending."""
     return {"$outbox": key}
@@ -165,6 +176,7 @@ class OutboxDispatcher:
         self.files = files
         self.wake = threading.Event()
         self._last_post: dict[str, float] = {}
+        _load_registrations()
         self._held_until: dict[str, datetime] = {}  # rate-limit scope -> Retry-After end
 
     def dispatch_due(self, limit: int = 100) -> int:
