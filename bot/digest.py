@@ -44,9 +44,9 @@ def overdue_orders(session: Session, now: datetime) -> list[tuple[Order, Product
     )
     late = []
     for order, product in session.exec(query):
-        days_late = (now - order.placed_at - timedelta(days=product.delivery_days)).days
-        if days_late >= 1:
-            late.append((order, product, days_late))
+        overdue_by = now - order.placed_at - timedelta(days=product.delivery_days)
+        if overdue_by > timedelta(0):
+            late.append((order, product, overdue_by.days))
     return late
 
 

@@ -100,15 +100,19 @@ def build_auto_accepted(*, order_no: str, start: datetime, end: datetime,
 
 
 def build_digest(rows: list[tuple[str, str, int]], now: datetime) -> tuple[str, Blocks]:
-    """rows: (order no., product name, days late)."""
-    lines = [f"• *{no}* – {product}: {late} day{'s' if late != 1 else ''} past the stated delivery time"
-             for no, product, late in rows]  # fmt: skip
+    """rows: (order no., product name, whole days late)."""
+    lines = [f"• *{no}* – {product}: {_late(days)} past the stated delivery time"
+             for no, product, days in rows]  # fmt: skip
     blocks: Blocks = [
         header("Orders waiting too long for delivery"),
         section("\n".join(lines)),
         context("Type `/deliver <order no.>` to deliver one."),
     ]
     return f"{len(rows)} order(s) are past their delivery time", blocks
+
+
+def _late(days: int) -> str:
+    return "less than a day" if days < 1 else f"{days} day{'s' if days != 1 else ''}"
 
 
 def build_appeal_offer(*, order_no: str, why: str) -> tuple[str, Blocks]:

@@ -4,6 +4,8 @@ accepts between reminders gets no further reminder."""
 
 from datetime import UTC, datetime
 
+from sqlmodel import select
+
 from bot.scheduler import Scheduler
 from bot.states import SupervisionState
 from storage.models import Order
@@ -207,3 +209,34 @@ def test_auto_acceptance_is_announced_in_the_last_reminder_before_it(
             assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
             assert done.validity_start == utc(2026, 2, 7, 10, 0)
         assert "accepted automatically" in auto_box.slack.dms(SELLER)[-1].text
+
+
+def test_sellers_get_a_daily_digest_of_orders_past_their_delivery_time(box, session, clock):
+    from tests.factories import make_product
+
+    promised = make_product(session, "FAST", name="FastVPN", delivery_days=3)
+    unstated = make_product(session, "SLOW", name="SlowVPN")
+    make_order(session, "LATE1", product=promised, placed_at=utc(2026, 1, 20, 9, 0))
+    make_order(session, "ONTIME", product=promised, placed_at=utc(2026, 2, 1, 9, 0))
+    make_order(session, "NOPROMISE", product=unstated, placed_at=utc(2025, 12, 1, 9, 0))
+    make_order(session, "OTHERS", product=promised, placed_at=utc(2026, 1, 2, 9, 0),
+               sellers=("USOMEONE",))  # fmt: skip
+    session.commit()
+    work(box)  # Monday 10:00 UTC: the first digest is Tuesday 08:00 UTC
+    assert box.slack.dms(SELLER) == []
+
+    clock.set(utc(2026, 2, 3, 8, 0))
+    work(box)
+    [digest] = box.slack.dms(SELLER)
+    shown = blocks_text(digest.blocks)
+    assert "*LATE1* – FastVPN: 10 days past the stated delivery time" in shown
+    assert "ONTIME" not in shown and "NOPROMISE" not in shown and "OTHERS" not in shown
+    assert len(box.slack.dms(TEAMMATE)) == 1
+
+    with box.session_factory() as other:  # delivered: nothing is late any more
+        for order in other.exec(select(Order).where(Order.order_no != "OTHERS")):
+            order.state = SupervisionState.AWAITING_ACCEPTANCE
+        other.commit()
+    clock.set(utc(2026, 2, 4, 8, 0))
+    work(box)
+    assert len(box.slack.dms(SELLER)) == 1  # an empty digest is not sent
