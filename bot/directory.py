@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import Clock
@@ -27,7 +28,11 @@ def profile(session: Session, client: WebClient, clock: Clock, user_id: str) -> 
         data = client.users_info(user=user_id)["user"]
     except SlackApiError:
         return cached
-    return remember(session, data, now=now)
+    try:
+        with session.begin_nested():  # two first requests by one person race to cache them
+            return remember(session, data, now=now)
+    except IntegrityError:
+        return session.get(SlackUser, user_id, populate_existing=True)
 
 
 def remember(session: Session, data: dict, *, now) -> SlackUser:
