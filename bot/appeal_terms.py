@@ -82,3 +82,11 @@ class NotOpsStaff(DeliverybotError):
 class ReasonRequired(DeliverybotError):
     def __init__(self) -> None:
         super().__init__("Please give a reason: both sides will read it.")
+
+
+class AppealsNotSetUp(DeliverybotError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Appeals are not set up here yet (no operations channel is configured). "
+            "Please ask your Slack admin to set DELIVERYBOT_OPS_CHANNEL."
+        )

@@ -24,6 +24,7 @@ from bot.appeal_terms import (
     AppealAlreadyOpen,
     AppealForm,
     AppealNotAllowed,
+    AppealsNotSetUp,
     Decision,
     NotOpsStaff,
     ReasonRequired,
@@ -104,6 +105,8 @@ def form_errors(form: AppealForm) -> dict[str, str]:
 def open_appeal(session: Session, *, order: Order, by: str, role: str, form: AppealForm,
                 now: datetime, settings: Settings) -> Appeal:  # fmt: skip
     check_may_appeal(order, role=role, now=now)
+    if not settings.ops_channel:
+        raise AppealsNotSetUp()
     appeal = Appeal(order_id=order.id, by_user=by, by_role=role, reason_kind=form.reason_kind,
                     details=form.details.strip(), letter_of_commitment=form.letter or None,
                     file_ids=form.file_ids, created_at=now, ops_channel=settings.ops_channel)  # fmt: skip
@@ -202,8 +205,9 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
     session.refresh(appeal)
     audit.record(session, kind="appeal_decided", actor=by, at=now, order_id=order.id,
                  appeal_id=appeal.id, decision=decision.value, reason=reason)  # fmt: skip
-    scheduler.cancel(session, order_id=order.id, kinds=reminders.WHILE_AWAITING + (APPEAL_OVERDUE,),
-                     now=now, reason=f"appeal {decision.value}")  # fmt: skip
+    scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now,
+                     reason=f"appeal {decision.value}")  # fmt: skip
+    reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
     text, blocks = build_case(**case_parts(session, appeal, order))
     outbox.enqueue(session, key=f"appeal-decided:{appeal.id}", method="chat.update",
                    payload={"channel": outbox.ref(f"appeal:{appeal.id}"),

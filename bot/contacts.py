@@ -47,11 +47,22 @@ def _user_by_email(session: Session, client: WebClient, email: str, *, now: date
     return directory.remember(session, data, now=now).user_id
 
 
+def customer_slack_id(
+    session: Session, client: WebClient, order: Order, *, now: datetime
+) -> str | None:
+    """The customer's Slack user id: the order's, else the user with the order's e-mail."""
+    if order.customer_user_id:
+        return order.customer_user_id
+    if order.customer_email:
+        return _user_by_email(session, client, order.customer_email, now=now)
+    return None
+
+
 def customer_contact(
     session: Session, client: WebClient, clock: Clock, order: Order
 ) -> CustomerContact:
     """The customer's details from the order, completed from Slack where it knows them."""
-    user_id = order.customer_user_id
+    user_id = customer_slack_id(session, client, order, now=clock.now())
     profile = directory.profile(session, client, clock, user_id) if user_id else None
     return CustomerContact(
         name=order.customer_name or (profile.real_name if profile else None),
@@ -62,7 +73,10 @@ def customer_contact(
     )
 
 
-def cached_time_zone(session: Session, user_id: str | None) -> str:
-    """The time zone we already know for a person (no Slack call), else UTC."""
-    cached = session.get(SlackUser, user_id) if user_id else None
+def cached_time_zone(session: Session, order: Order) -> str:
+    """The customer's time zone as far as we already know it (no Slack call), else UTC."""
+    cached = session.get(SlackUser, order.customer_user_id) if order.customer_user_id else None
+    if cached is None and order.customer_email:
+        query = select(SlackUser).where(SlackUser.email == order.customer_email.lower())
+        cached = session.exec(query).first()
     return (cached.tz if cached and cached.tz else None) or "UTC"

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot import audit, directory, outbox, scheduler
-from bot.contacts import cached_time_zone
+from bot.contacts import cached_time_zone, customer_slack_id
 from bot.errors import DeliverybotError
 from bot.scheduler import Defer, JobRun
 from bot.states import SupervisionState
@@ -181,10 +181,13 @@ def _superseded(session: Session, run: JobRun) -> bool:
 
 
 def _customer_tz(run: JobRun, order: Order) -> str:
-    if not order.customer_user_id:
-        return "UTC"
     services = run.services
-    return directory.time_zone(run.session, services.client, services.clock, order.customer_user_id)
+    user_id = customer_slack_id(run.session, services.client, order, now=run.now)
+    return (
+        directory.time_zone(run.session, services.client, services.clock, user_id)
+        if user_id
+        else "UTC"
+    )
 
 
 def _permalink(run: JobRun, sent: tuple[str, str] | None) -> str | None:
@@ -226,7 +229,7 @@ def remind_now(session: Session, *, order: Order, by: str, now: datetime,
     (now, if that is now). One per order and hour, so double clicks send one. Returns when."""
     if order.state is not SupervisionState.AWAITING_ACCEPTANCE:
         raise NothingToRemind(order.order_no, order.state)
-    tz = cached_time_zone(session, order.customer_user_id)
+    tz = cached_time_zone(session, order)
     due = next_send_time(now, tz, working_hours)
     step = f"manual-{now:%Y%m%d%H}"
     scheduler.schedule(session, key=f"reminder:{order.id}:{order.round}:{step}", kind=REMINDER,

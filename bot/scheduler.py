@@ -10,6 +10,7 @@ the outbox dispatcher sends afterwards.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -135,7 +136,7 @@ class Scheduler:
         self.lease_seconds = lease_seconds
         self.batch = batch
 
-    @property
+    @functools.cached_property
     def _postgres(self) -> bool:
         with self.services.session_factory() as session:
             return session.get_bind().dialect.name == "postgresql"

@@ -6,10 +6,11 @@ import json
 
 from slack_bolt import Ack, App, Respond
 
-from bot import appeals, audit, directory, orders, reminders
+from bot import appeals, audit, customers, directory, orders, reminders
 from bot.appeal_terms import Decision, NotOpsStaff
+from bot.contacts import cached_time_zone
 from bot.dates import format_local
-from bot.errors import DeliverybotError, NotYourOrder, OrderNotFound
+from bot.errors import DeliverybotError, NotTheCustomer, OrderNotFound
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.services import Services
 from bot.views.appeals import (
@@ -31,12 +32,13 @@ def _seller_order(services: Services, session, user: str, order_no: str) -> Orde
     return orders.order_for_seller(session, order_no, identities).order
 
 
-def _customer_order(session, user: str, order_no: str) -> Order:
+def _customer_order(services: Services, session, user: str, order_no: str) -> Order:
     order = orders.get_order(session, order_no)
     if order is None:
         raise OrderNotFound(order_no)
-    if order.customer_user_id != user:
-        raise NotYourOrder(order_no, role="customer")
+    clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
+    if not customers.is_customer(order, clicker, orders.sellers_of(session, order.id)):
+        raise NotTheCustomer(order_no, customers.customer_label(order), "appeal")
     return order
 
 
@@ -53,8 +55,7 @@ def handle_remind_again(
                                        working_hours=services.settings.working_hours)  # fmt: skip
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
-        tz = directory.time_zone(session, services.client, services.clock, order.customer_user_id) \
-            if order.customer_user_id else "UTC"  # fmt: skip
+        tz = cached_time_zone(session, order)
         session.commit()
     when = (
         "in a moment"
@@ -90,7 +91,7 @@ def handle_customer_appeal(
     user = body["user"]["id"]
     with services.session_factory() as session:
         try:
-            order = _customer_order(session, user, action["value"])
+            order = _customer_order(services, session, user, action["value"])
             appeals.check_may_appeal(order, role="customer", now=services.clock.now())
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
@@ -111,7 +112,7 @@ def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) ->
     with services.session_factory() as session:
         try:
             order = (_seller_order(services, session, user, order_no) if role == "seller"
-                     else _customer_order(session, user, order_no))  # fmt: skip
+                     else _customer_order(services, session, user, order_no))  # fmt: skip
             appeals.open_appeal(session, order=order, by=user, role=role, form=form, now=now,
                                 settings=services.settings)  # fmt: skip
         except DeliverybotError as error:

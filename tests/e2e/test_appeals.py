@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.ids import BlockId
 from bot.states import SupervisionState
-from storage.models import Appeal, AppealState, Delivery, DeliveryState, Order
+from storage.models import Appeal, AppealState, AuditEvent, Delivery, DeliveryState, Order
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
 from tests.e2e.test_reminders import submitted_order, work
@@ -181,3 +181,49 @@ def test_a_customer_may_appeal_when_the_seller_is_silent_for_5_days(box, session
     clock.advance(days=5, minutes=2)
     work(box)
     assert "has not delivered again for 5 days" in blocks_text(customer.last_dm().blocks)
+
+
+def test_two_staff_clicking_complete_at_once_decide_once(box, appealed):
+    import threading
+
+    ops = box.person(OPS)
+    case = ops_case(box)
+    clicks = [threading.Thread(target=ops.clicks, args=("Complete the order", case)) for _ in "ab"]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join(30)
+    box.settle()
+    decided = [m for m in box.slack.dms(SELLER) if "Operations decided" in blocks_text(m.blocks)]
+    assert len(decided) == 1
+    with box.session_factory() as check:
+        kinds = [e.detail.get("decision") for e in check.exec(select(AuditEvent))
+                 if e.kind == "appeal_decided"]  # fmt: skip
+        assert kinds == ["complete"]
+
+
+def test_appeals_without_an_operations_channel_say_what_to_do(box, session, clock, seller):
+    from bot import appeals
+    from bot.appeal_terms import AppealForm, AppealsNotSetUp
+    from bot.config import Settings
+
+    order, _ = submitted_order(box, session)
+    with pytest.raises(AppealsNotSetUp, match="DELIVERYBOT_OPS_CHANNEL"):
+        appeals.open_appeal(session, order=order, by=SELLER, role="seller",
+                            form=AppealForm(reason_kind="dispute", details="x"), now=NOW,
+                            settings=Settings(_env_file=None))  # fmt: skip
+
+
+def test_only_the_customer_may_use_the_customers_appeal_button(box, session, stranger):
+    from bot import reminders
+
+    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
+                       rejected_rounds=3, round=3)  # fmt: skip
+    reminders.cancel_for_order(session, order=order, now=NOW, reason="changes_requested")
+    session.commit()
+    work(box)
+    stranger.clicks("Appeal", box.person(CUSTOMER).last_dm())
+    assert "Only Alex Buyer can appeal order 12345" in stranger.responses()[-1]["text"]
+    assert not any(
+        v.get("callback_id") == "appeal_customer_modal" for v in box.slack.views.values()
+    )
