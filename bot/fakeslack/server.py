@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 BOT_USER = "UBOT"
 BOT_TOKEN = "xoxb-fake-token"
@@ -94,6 +94,7 @@ class FakeSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.file_contents: dict[str, bytes] = {}
         self.downloads: list[dict[str, Any]] = []  # file requests: id, authorized
+        self.files_read_granted = True  # without files:read Slack serves a sign-in page
         self.failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -156,8 +157,8 @@ class FakeSlack:
             "filetype": filetype,
             "size": len(content),
             "user": user,
-            "url_private": f"{self.base_url}/files/{file_id}/{name}",
-            "url_private_download": f"{self.base_url}/files/{file_id}/download/{name}",
+            "url_private": f"{self.base_url}/files/{file_id}/{quote(name)}",
+            "url_private_download": f"{self.base_url}/files/{file_id}/download/{quote(name)}",
         }
         with self._lock:
             self.files[file_id] = info
@@ -459,7 +460,7 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             file_id = path.split("/")[2]
             authorized = self.headers.get("Authorization") == f"Bearer {slack.token}"
             slack.downloads.append({"file": file_id, "authorized": authorized})
-            if not authorized:  # what Slack does: a login page, with status 200
+            if not authorized or not slack.files_read_granted:  # Slack: a login page, status 200
                 return self._send(200, b"<html><body>Sign in</body></html>", "text/html")
             content = slack.file_contents.get(file_id)
             if content is None:

@@ -272,7 +272,7 @@ def build_taken_over_notice(card: OrderCard, new_holder: str) -> Rendered:
         f":arrow_right: <@{new_holder}> took over your delivery of order {no}. "
         "The draft went with them; nothing was lost."
     )
-    return [section(message)], f"{no}: taken over by a teammate"
+    return [section(message)], message
 
 
 def build_pointer(order_no: str, *, resumed: bool) -> list[dict[str, Any]]:

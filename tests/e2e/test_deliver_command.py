@@ -47,13 +47,15 @@ def test_lists_waiting_orders_newest_first_with_deliver_buttons(box, seller, ses
     ]
 
 
-def test_order_details_show_the_delivery_template(box, seller, session):
+def test_deliver_an_order_starts_in_the_dm_with_its_details_and_template(box, seller, session):
     make_order(session, "12345")
     session.commit()
 
-    shown = blocks_text(seller.runs("/deliver 12345").json()["blocks"])
+    pointer = blocks_text(seller.runs("/deliver 12345").json()["blocks"])
+    shown = blocks_text(seller.dms()[0].blocks)
 
-    assert "Order 12345" in shown
+    assert "order 12345 in our DM" in pointer
+    assert "Delivering order 12345" in shown
     assert "SecureVPN Enterprise" in shown
     assert "Licence key delivered" in shown and "Installed, Activated, Admin trained" in shown
     assert "Alex Buyer" in shown
@@ -87,7 +89,7 @@ def test_a_seller_named_by_email_is_recognised(box, session):
 
     shown = blocks_text(box.person("USELLER").runs("/deliver 777").json()["blocks"])
 
-    assert "Order 777" in shown
+    assert "order 777 in our DM" in shown
 
 
 def test_renewal_of_a_completed_order_is_not_supervised(box, seller, session):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from bot.fakeslack.render import render_blocks
+from bot.fakeslack.server import Message
 from bot.ids import ActionId
 from bot.states import SupervisionState
 from storage.models import AuditEvent, Delivery, DeliveryState, Order, ProofFile
+from tests.conftest import NOW
 from tests.factories import make_order
 
 TEMPLATE_VALUES = {
@@ -30,12 +34,28 @@ def step(person, heading: str):
     return next(m for m in person.dms() if heading in render_blocks(m.blocks))
 
 
-def draft_of(session, order_no: str = "12345") -> Delivery | None:
+def fetch(session, query) -> list:
+    """Read, then end the transaction: on SQLite an open one would hold the bot's write lock."""
     session.expire_all()
-    order = session.exec(select(Order).where(Order.order_no == order_no)).one()
-    return session.exec(
-        select(Delivery).where(Delivery.order_id == order.id).order_by(Delivery.id.desc())
-    ).first()
+    found = list(session.exec(query))
+    session.commit()
+    return found
+
+
+def draft_of(session, order_no: str = "12345") -> Delivery | None:
+    order = fetch(session, select(Order).where(Order.order_no == order_no))[0]
+    drafts = fetch(
+        session, select(Delivery).where(Delivery.order_id == order.id).order_by(Delivery.id.desc())
+    )
+    return drafts[0] if drafts else None
+
+
+def audit_kinds(session) -> list[str]:
+    return [e.kind for e in fetch(session, select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def proof_files(session) -> list[ProofFile]:
+    return fetch(session, select(ProofFile).order_by(ProofFile.id))
 
 
 def deliver_everything(seller):
@@ -64,21 +84,420 @@ def test_a_complete_delivery(box, seller, session):
     seller.clicks("Deliver")
 
     assert "Delivered. Order 12345 is now with the customer for acceptance." in shown(seller)
-    order = session.exec(select(Order).where(Order.order_no == "12345")).one()
-    session.refresh(order)
+    order = fetch(session, select(Order).where(Order.order_no == "12345"))[0]
     assert order.state is SupervisionState.AWAITING_ACCEPTANCE
     assert order.round == 1
     assert order.enabling_time == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)  # the placement
     delivery = draft_of(session)
     assert delivery.state is DeliveryState.SUBMITTED
-    files = session.exec(select(ProofFile).where(ProofFile.delivery_id == delivery.id)).all()
+    files = [f for f in proof_files(session) if f.delivery_id == delivery.id]
     assert sorted(f.kind for f in files) == ["acceptance", "sow"]
     assert all(
         f.sha256 and (box.files_dir / f.sha256[:2] / f.sha256[2:4] / f.sha256).exists()
         for f in files
     )
-    kinds = [
-        e.kind for e in session.exec(select(AuditEvent).where(AuditEvent.order_id == order.id))
-    ]
+    kinds = audit_kinds(session)
     assert "delivery_started" in kinds and "submit" in kinds and "delivery_submitted" in kinds
     assert "[Deliver]" not in shown(seller)  # the buttons are gone
+
+
+def enabling_time(session):
+    draft = draft_of(session)
+    return draft.enabling_time if draft.enabling_decided else "undecided"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-01-15", datetime(2026, 1, 14, 23, 0, tzinfo=UTC)),  # midnight in Paris
+        ("15 janvier 2026", datetime(2026, 1, 14, 23, 0, tzinfo=UTC)),
+        ("yesterday", datetime(2026, 2, 1, 10, 0, tzinfo=UTC)),
+        ("jan 1", datetime(2026, 1, 1, 9, 0, tzinfo=UTC)),  # the placement day: the placement
+    ],
+)
+def test_typed_enabling_times_are_read_in_the_sellers_zone(box, seller, session, typed, expected):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says(typed)
+
+    assert enabling_time(session) == expected
+    assert f"“{typed}” →" in render_blocks(seller.last_dm().blocks)
+    assert "valid " in render_blocks(step(seller, "Actual service enabling time").blocks)
+
+
+def test_the_same_words_mean_another_instant_in_tokyo(box, teammate, session):
+    make_order(session, "12345")
+    session.commit()
+    teammate.runs("/deliver 12345")
+
+    teammate.says("15 janvier 2026")
+
+    assert enabling_time(session) == datetime(2026, 1, 14, 15, 0, tzinfo=UTC)  # midnight JST
+    assert "15 Jan 2026" in render_blocks(teammate.last_dm().blocks)
+
+
+def test_an_ambiguous_date_says_which_reading_it_took_and_offers_the_other(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says("01/02/2026")
+
+    echo = render_blocks(seller.last_dm().blocks)
+    assert "2 Jan 2026" in echo and "month first" in echo and "[Use 1 Feb 2026]" in echo
+    assert enabling_time(session) == datetime(2026, 1, 1, 23, 0, tzinfo=UTC)
+
+    seller.clicks("Use 1 Feb 2026")
+
+    assert enabling_time(session) == datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+    assert "valid 1 Feb 2026 – 1 Mar 2026" in shown(seller)
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [("tomorrow", "in the future"), ("2025-12-01", "before the order was placed")],
+)
+def test_impossible_enabling_times_are_refused_with_the_reason(box, seller, session, typed, why):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says(typed)
+
+    assert why in seller.last_dm().text
+    assert enabling_time(session) == "undecided"
+
+
+def test_the_date_picker_and_not_stated(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    enabling = step(seller, "Actual service enabling time")
+
+    seller.picks(ActionId.ENABLING_DATE, enabling, selected_date="2026-01-10")
+    assert enabling_time(session) == datetime(2026, 1, 9, 23, 0, tzinfo=UTC)
+
+    seller.clicks("Not stated — use the acceptance time")
+    assert enabling_time(session) is None
+    assert "starts when the customer accepts" in shown(seller)
+
+
+def test_a_message_that_is_not_a_date_gets_help(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says("banana")
+
+    assert "couldn't read “banana” as a date" in seller.last_dm().text
+
+
+def test_a_retried_event_is_handled_once(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": seller.id,
+        "text": "yesterday",
+        "channel": box.slack.dm_channel(seller.id),
+        "ts": "1700000000.000100",
+    }
+    before = len(seller.dms())
+
+    box.driver.event(event, event_id="Ev-once")
+    box.driver.event(event, event_id="Ev-once", retry_num=1)
+    box.driver.event(event, event_id="Ev-once", retry_num=2)
+
+    assert len(seller.dms()) == before + 1
+    kinds = audit_kinds(session)
+    assert kinds.count("enabling_time_set") == 1
+
+
+def test_a_dropped_file_is_recorded_once_downloaded_with_the_token_and_classified(
+    box, seller, session
+):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    info = seller.drops_file("Licence validity.png", b"\x89PNG...", mimetype="image/png")
+
+    rows = proof_files(session)
+    assert len(rows) == 1 and rows[0].kind == "validity_screenshot"
+    assert rows[0].sha256 and rows[0].size == 7 and rows[0].mimetype == "image/png"
+    assert box.slack.downloads == [{"file": info["id"], "authorized": True}]
+    files = step(seller, "Proof files")
+    assert "Licence validity.png" in render_blocks(files.blocks)
+
+    seller.picks(
+        ActionId.FILE_KIND, files, selected_option={"value": f"{rows[0].id}:deployment_proof"}
+    )
+    assert proof_files(session)[0].kind == "deployment_proof"
+
+    old = copy.deepcopy(step(seller, "Proof files"))  # the message as it was
+    seller.clicks("Remove", message=old)
+    seller.clicks("Remove", message=old)  # the same old message, clicked again
+    assert proof_files(session)[0].removed
+    assert "Licence validity.png" not in render_blocks(step(seller, "Proof files").blocks)
+    assert "already removed" in seller.responses()[-1]["text"]
+    kinds = audit_kinds(session)
+    assert kinds.count("file_removed") == 1
+
+
+def test_a_sign_in_page_instead_of_the_file_is_refused(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    box.slack.files_read_granted = False
+
+    seller.drops_file("sow.pdf", b"%PDF")
+
+    assert "files:read" in seller.last_dm().text
+    assert proof_files(session)[0].removed
+    assert "sow.pdf" not in render_blocks(step(seller, "Proof files").blocks)
+
+
+def test_an_oversize_file_is_refused_before_download(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    limit = box.settings.max_file_bytes
+
+    seller.drops_file("huge.iso", b"x" * (limit + 1))
+
+    assert "larger than the 50 MB" in seller.last_dm().text
+    assert proof_files(session) == []
+    assert box.slack.downloads == []
+
+
+def test_a_file_dropped_with_no_open_delivery_asks_which_it_belongs_to(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+
+    seller.drops_file("acceptance.pdf", b"%PDF")
+
+    question = seller.last_dm()
+    assert "Which delivery does it belong to?" in render_blocks(question.blocks)
+    assert len(seller.dms()) == 1  # one question for Slack's two events
+
+    seller.clicks("Order 12345", message=question)
+
+    draft = draft_of(session)
+    assert draft.state is DeliveryState.DRAFT
+    assert [f.kind for f in proof_files(session)] == ["acceptance"]
+    assert "acceptance.pdf" in render_blocks(step(seller, "Proof files").blocks)
+
+
+def test_the_template_modal_validates_required_fields_in_the_modal(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.clicks("Fill in the template")
+    modal = seller.current_view()
+    assert [b["block_id"] for b in modal["blocks"]] == list(TEMPLATE_VALUES)
+
+    reply = seller.submits({"template_field:seats": {"value": {"value": "lots"}}}).json()
+
+    assert reply["response_action"] == "errors"
+    assert reply["errors"] == {
+        "template_field:licence_key": "Licence key delivered is required.",
+        "template_field:seats": "Number of seats must be a number, like 25.",
+    }
+    assert draft_of(session).template_answers == {}
+
+    assert seller.submits(TEMPLATE_VALUES).status_code == 200
+    assert draft_of(session).template_answers == {
+        "licence_key": "KEY-123",
+        "seats": 25,
+        "checks": ["Installed"],
+    }
+    seller.clicks("Edit answers")
+    assert seller.current_view()["blocks"][0]["element"]["initial_value"] == "KEY-123"
+
+
+def test_deliver_lists_what_is_still_missing_and_changes_nothing(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    _, _, deliver = seller.find_button("Deliver")
+    seller.clicks("Deliver")
+
+    dialog = deliver["confirm"]["text"]["text"]
+    assert "statement of work" in dialog and "acceptance document" in dialog
+    assert "Licence key delivered" in dialog
+    said = seller.responses()[-1]["text"]
+    assert "can't be delivered yet" in said and "statement of work" in said
+    assert draft_of(session).state is DeliveryState.DRAFT
+
+
+def test_a_double_click_on_deliver_submits_once(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    deliver_everything(seller)
+    review = copy.deepcopy(seller.find_button("Deliver")[0])
+
+    seller.clicks("Deliver", message=review)
+    seller.clicks("Deliver", message=review)
+
+    assert "already submitted" in seller.responses()[-1]["text"]
+    kinds = audit_kinds(session)
+    assert kinds.count("submit") == 1 and kinds.count("delivery_submitted") == 1
+
+
+def restart(box):
+    """A new bot process: fresh app, services and dispatcher; same database, same Slack."""
+    from bot.app import build_services, create_app
+    from bot.web import create_web_app
+
+    box.services = build_services(
+        box.settings, session_factory=box.session_factory, clock=box.clock, channel_interval=0
+    )
+    box.app = create_app(box.services)
+    box.loopback.target = create_web_app(box.app, box.engine)
+
+
+def test_a_restart_in_the_middle_resumes_where_the_seller_left_off(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.says("2026-01-15")
+    seller.drops_file("SOW.pdf", b"%PDF sow")
+
+    restart(box)
+    box.clock.advance(days=1)
+    reply = seller.runs("/deliver 12345").json()
+
+    assert "Picking up where you left off" in render_blocks(reply["blocks"])
+    assert len(fetch(session, select(Delivery))) == 1
+    text = shown(seller)
+    assert "15 Jan 2026" in text and "SOW.pdf" in text
+    seller.drops_file("acceptance.pdf", b"%PDF acc")
+    seller.clicks("Fill in the template")
+    seller.submits(TEMPLATE_VALUES)
+    seller.clicks("Deliver")
+    assert "Delivered. Order 12345" in shown(seller)
+
+
+def test_a_teammate_sees_who_holds_the_delivery_and_can_take_it_over(
+    box, seller, teammate, session
+):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.says("2026-01-15")
+    seller_messages = copy.deepcopy(seller.dms())
+
+    reply = teammate.runs("/deliver 12345").json()
+    held = Message(
+        channel="D" + teammate.id,
+        ts="1.1",
+        text="",
+        blocks=reply["blocks"],
+        ephemeral_to=teammate.id,
+    )
+    assert "@USELLER is already delivering order 12345" in render_blocks(held.blocks)
+    assert teammate.dms() == []
+
+    teammate.clicks("Take over", message=held)
+    teammate.clicks("Take over", message=held)  # twice: nothing more happens
+
+    assert draft_of(session).holder == teammate.id
+    assert "15 Jan 2026" in shown(teammate)
+    assert "took over your delivery of order 12345" in seller.last_dm().text
+    assert "took over this delivery" in render_blocks(seller.dms()[0].blocks)
+    kinds = audit_kinds(session)
+    assert kinds.count("delivery_taken_over") == 1
+
+    seller.clicks("Not stated — use the acceptance time", message=seller_messages[1])
+    assert "took over the delivery" in seller.responses()[-1]["text"]
+    assert enabling_time(session) == datetime(2026, 1, 14, 23, 0, tzinfo=UTC)
+
+
+def test_a_stranger_learns_nothing_and_changes_nothing(box, seller, stranger, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    enabling = step(seller, "Actual service enabling time")
+
+    said = render_blocks(stranger.runs("/deliver 12345").json()["blocks"])
+    stranger.clicks("Not stated — use the acceptance time", message=enabling)
+
+    assert "isn't one of yours" in said and "SecureVPN" not in said
+    assert "isn't one of yours" in stranger.responses()[-1]["text"]
+    assert enabling_time(session) == "undecided"
+    assert stranger.dms() == []
+
+
+def test_an_order_in_another_state_says_where_it_stands(box, seller, session):
+    make_order(session, "12345", state=SupervisionState.AWAITING_ACCEPTANCE)
+    session.commit()
+
+    said = render_blocks(seller.runs("/deliver 12345").json()["blocks"])
+
+    assert "with the customer for acceptance" in said
+    assert seller.dms() == []
+
+
+def test_cancel_discards_the_draft_and_the_audit_keeps_it(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.says("yesterday")
+
+    said = render_blocks(seller.runs("/deliver cancel 12345").json()["blocks"])
+
+    assert "Discarded the delivery draft of order 12345" in said
+    assert draft_of(session).state is DeliveryState.CANCELLED
+    assert "cancelled this draft" in shown(seller)
+    again = render_blocks(seller.runs("/deliver cancel 12345").json()["blocks"])
+    assert "no delivery draft of order 12345" in again
+
+    seller.runs("/deliver 12345")
+    assert draft_of(session).state is DeliveryState.DRAFT
+    assert enabling_time(session) == "undecided"
+    kinds = audit_kinds(session)
+    assert kinds.count("delivery_cancelled") == 1
+
+
+def test_a_round_after_changes_requested_starts_from_the_previous_one(box, seller, session):
+    order = make_order(session, "12345", round=1, rejected_rounds=1)
+    previous = Delivery(
+        order_id=order.id,
+        round=1,
+        state=DeliveryState.CHANGES_REQUESTED,
+        holder=seller.id,
+        enabling_time=datetime(2026, 1, 5, tzinfo=UTC),
+        enabling_decided=True,
+        template_answers={"licence_key": "OLD-KEY"},
+        changes_reason="The SOW is unsigned",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(previous)
+    session.flush()
+    session.add(
+        ProofFile(
+            delivery_id=previous.id,
+            slack_file_id="FOLD",
+            name="old-sow.pdf",
+            size=3,
+            sha256="a" * 64,
+            kind="sow",
+            added_by=seller.id,
+            added_at=NOW,
+        )
+    )
+    session.commit()
+
+    seller.runs("/deliver 12345")
+
+    text = shown(seller)
+    assert text.index("The customer asked for changes") < text.index("Product")
+    assert "The SOW is unsigned" in text and "round 2" in text
+    assert "OLD-KEY" in text and "old-sow.pdf" in text and "5 Jan 2026" in text
