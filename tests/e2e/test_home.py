@@ -1,0 +1,97 @@
+"""The seller's Home tab: orders by state, counts, Deliver buttons, Find order; republished
+when one of their orders changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.fakeslack.render import render_blocks
+from bot.fakeslack.server import Message
+from bot.ids import BlockId
+from bot.states import OrderStatus, SupervisionState
+from tests.e2e.test_delivery_conversation import deliver_everything
+from tests.factories import make_order, make_product
+
+
+def home_text(person) -> str:
+    return render_blocks(person.home()["blocks"])
+
+
+def as_message(person, blocks) -> Message:
+    """The Home tab's blocks, clickable like a message (Home clicks carry no response_url)."""
+    return Message(channel="D" + person.id, ts="home", text="", blocks=blocks)
+
+
+def test_the_home_tab_shows_the_sellers_orders_by_state(box, seller, clock, session):
+    product = make_product(session)
+    make_order(session, "1001", product=product, now=datetime(2026, 1, 30, 10, tzinfo=UTC))
+    make_order(
+        session,
+        "1002",
+        product=product,
+        state=SupervisionState.AWAITING_ACCEPTANCE,
+        now=datetime(2026, 1, 31, 10, tzinfo=UTC),
+    )
+    make_order(
+        session,
+        "1003",
+        product=product,
+        state=SupervisionState.COMPLETED,
+        status=OrderStatus.COMPLETED,
+        accepted_at=datetime(2026, 1, 20, tzinfo=UTC),
+        validity_start=datetime(2026, 1, 1, tzinfo=UTC),
+        validity_end=datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    make_order(session, "1004", product=product, sellers=("USOMEONE",))
+    session.commit()
+
+    seller.opens_home()
+
+    shown = home_text(seller)
+    assert "Service Supervision" in shown
+    assert "*1* awaiting delivery" in shown and "*1* awaiting acceptance" in shown
+    assert "*1* completed" in shown
+    assert "*1001*" in shown and "waiting 3 days" in shown and "[Deliver]" in shown
+    assert "*1002*" in shown and "with the customer for 2 days" in shown
+    assert "*1003*" in shown and "valid 1 Jan 2026 – 1 Feb 2026" in shown
+    assert "1004" not in shown
+    assert "[Find order]" in shown
+
+
+def test_deliver_from_home_starts_the_delivery_and_home_follows_each_change(
+    box, seller, teammate, session
+):
+    make_order(session, "12345")
+    session.commit()
+    seller.opens_home()
+
+    seller.clicks("Deliver", message=as_message(seller, seller.home()["blocks"]))
+
+    assert "Delivering order 12345" in render_blocks(seller.dms()[0].blocks)
+    assert "Drafts in progress" in home_text(seller) and "held by you" in home_text(seller)
+    assert "held by @USELLER" in home_text(teammate)  # the teammate's Home follows too
+
+    deliver_everything(seller)
+    seller.clicks("Deliver")
+
+    shown = home_text(seller)
+    assert "*0* awaiting delivery" in shown and "*1* awaiting acceptance" in shown
+    assert "*12345*" in shown and "with the customer for today" in shown
+
+
+def test_find_order_opens_a_modal_and_shows_the_order(box, seller, stranger, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.opens_home()
+
+    seller.clicks("Find order", message=as_message(seller, seller.home()["blocks"]))
+    modal = seller.current_view()
+    assert modal["blocks"][0]["block_id"] == BlockId.FIND_ORDER_INPUT
+
+    missing = seller.submits({BlockId.FIND_ORDER_INPUT: {"value": {"value": "99999"}}}).json()
+    found = seller.submits({BlockId.FIND_ORDER_INPUT: {"value": {"value": "12345"}}}).json()
+
+    assert missing["response_action"] == "errors"
+    assert "can't find order 99999" in missing["errors"][BlockId.FIND_ORDER_INPUT]
+    assert found["response_action"] == "update"
+    assert "SecureVPN Enterprise" in render_blocks(found["view"]["blocks"])
