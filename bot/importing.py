@@ -229,7 +229,7 @@ def _check(
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = (value if isinstance(value, str) else str(value)).strip()
     return text or None
 
 

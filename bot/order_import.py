@@ -9,21 +9,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from bot.importing import OrderRow, chunks
 from bot.states import OrderStatus, SupervisionState
 from bot.validity import renewal_validity
+from storage import bulk
 from storage.models import AuditEvent, Order, OrderSeller
 
-CHUNK = 500  # rows per statement: ~20 columns each stays far below both databases' limits
+CHUNK = 5000  # rows per upsert statement (and per progress step)
 ACTOR = "cli"
 DESCRIPTIVE = ("product_id", "amount", "currency", "imported_status", "placed_at", "duration",
                "customer_user_id", "customer_email", "customer_name", "customer_channel",
                "renewal_of")  # fmt: skip
 SUPERVISION = ("state", "state_changed_at", "validity_start", "validity_end")
+UPDATED = DESCRIPTIVE + SUPERVISION + ("updated_at",)  # what a re-import may overwrite
 # a renewal of an order in one of these states is not supervised (nor a renewal of that renewal)
 SUPERVISION_DONE = frozenset({SupervisionState.COMPLETED, SupervisionState.NOT_SUPERVISED})
 # where the file still has the last word; elsewhere supervision has started and is kept
@@ -117,10 +118,12 @@ def import_orders(
 
     ids = {no: k.id for no, k in known.items()}
     for chunk in chunks(writes, CHUNK):
-        ids.update(_upsert(connection, chunk))
+        ids.update(bulk.upsert(connection, Order.__table__, chunk, key="order_no",
+                               update=UPDATED, returning=("order_no", "id")))  # fmt: skip
         if progress:
             progress(len(chunk))
-    _insert_sellers(connection, [{"order_id": ids[no], "seller": s} for no, s in seller_rows])
+    sellers = [{"order_id": ids[no], "seller": seller} for no, seller in seller_rows]
+    bulk.insert_rows(connection, OrderSeller.__table__, sellers)
     _insert_events(connection, ids, events, now)
     if progress:
         progress(len(rows) - len(writes))
@@ -189,9 +192,9 @@ def _load_known(connection, order_nos: list[str], *, lock: bool) -> dict[str, Kn
     known: dict[str, Known] = {}
     for chunk in chunks(order_nos, CHUNK):
         query = select(table.c.id, table.c.order_no, table.c.round, *columns).where(
-            table.c.order_no.in_(chunk)
+            bulk.any_of(connection, table.c.order_no, chunk)
         )
-        for row in connection.execute(query.with_for_update() if lock else query):
+        for row in connection.execute(query.with_for_update() if lock else query).all():
             mapping = row._mapping
             known[row.order_no] = Known(
                 id=row.id,
@@ -204,10 +207,10 @@ def _load_known(connection, order_nos: list[str], *, lock: bool) -> dict[str, Kn
     for chunk in chunks(list(by_id), CHUNK):
         query = (
             select(OrderSeller.order_id, OrderSeller.seller)
-            .where(OrderSeller.order_id.in_(chunk))
+            .where(bulk.any_of(connection, OrderSeller.order_id, chunk))
             .order_by(OrderSeller.id)
         )
-        for order_id, seller in connection.execute(query):
+        for order_id, seller in connection.execute(query).all():
             sellers.setdefault(order_id, []).append(seller)
     for order_id, names in sellers.items():
         no = by_id[order_id]
@@ -220,21 +223,11 @@ def _load_states(connection, order_nos: set[str]) -> dict[str, tuple]:
     found = {}
     for chunk in chunks(sorted(order_nos), CHUNK):
         query = select(table.c.order_no, table.c.state, table.c.validity_end).where(
-            table.c.order_no.in_(chunk)
+            bulk.any_of(connection, table.c.order_no, chunk)
         )
-        for no, state, end in connection.execute(query):
+        for no, state, end in connection.execute(query).all():
             found[no] = (state, end)
     return found
-
-
-def _upsert(connection, rows: list[dict[str, Any]]) -> dict[str, int]:
-    table = Order.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    updated = {key: statement.excluded[key] for key in DESCRIPTIVE + SUPERVISION + ("updated_at",)}
-    statement = statement.on_conflict_do_update(index_elements=["order_no"], set_=updated)
-    result = connection.execute(statement.returning(table.c.order_no, table.c.id), rows)
-    return {order_no: order_id for order_no, order_id in result}
 
 
 def _replace_sellers(connection, existing: Known, sellers: tuple[str, ...]) -> None:
@@ -247,15 +240,9 @@ def _replace_sellers(connection, existing: Known, sellers: tuple[str, ...]) -> N
         )
 
 
-def _insert_sellers(connection, rows: list[dict[str, Any]]) -> None:
-    for chunk in chunks(rows, CHUNK * 4):
-        connection.execute(insert(OrderSeller), chunk)
-
-
 def _insert_events(connection, ids: dict[str, int], events: list, now: datetime) -> None:
     rows = [
         {"order_id": ids[no], "at": now, "actor": ACTOR, "kind": kind, "detail": detail}
         for no, kind, detail in events
     ]
-    for chunk in chunks(rows, CHUNK * 4):
-        connection.execute(insert(AuditEvent), chunk)
+    bulk.insert_rows(connection, AuditEvent.__table__, rows)

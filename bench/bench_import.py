@@ -1,0 +1,166 @@
+"""How fast `deliverybot orders import` takes a large file.
+
+Generates N orders (default 100,000) as CSV, runs the real command (`orders import`, in
+process) into a fresh SQLite file, and into a fresh PostgreSQL schema when TEST_DATABASE_URL
+is set; then imports the same file again (every row unchanged). Prints rows/s and the ratio
+against a baseline measured in the same process: the naive import (look the order up, one
+ORM object per row, flush) of a sample, extrapolated to N.
+
+    python -m bench.bench_import [--orders 100000] [--sample 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from bot.importing import read_records, validate_orders
+from bot.order_import import decide_state
+from storage.engine import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import AuditEvent, Order, OrderSeller, Product
+
+HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+          "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
+STATUSES = ["Processing", "paid", "Completed", "Pending payment", "Canceled"]
+DURATIONS = ["1 month", "P1M", "1 year", "30 days", "P3M"]
+PRODUCTS = Path(__file__).parent.parent / "examples" / "products.yaml"
+
+
+def write_orders(path: Path, count: int, *, prefix: str = "") -> None:
+    rng = random.Random(7)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with path.open("w") as out:
+        out.write(HEADER + "\n")
+        for n in range(count):
+            status = "Completed" if n % 50 == 0 else rng.choice(STATUSES)
+            renews = f"{prefix}{n - 25}" if n % 50 == 25 else ""  # renews a completed order
+            sellers = f"U{n % 97:05d}" + (f";seller{n % 13}@isv.example" if n % 3 == 0 else "")
+            placed = (start + timedelta(minutes=7 * n)).isoformat()
+            out.write(f"{prefix}{n},SECUREVPN,{rng.randint(100, 99999)}.{n % 100:02d},EUR,{status},"
+                      f"{placed},{rng.choice(DURATIONS)},{sellers},U{n:08d},"
+                      f"admin{n}@buyer.example,Customer {n},,{renews}\n")  # fmt: skip
+
+
+def cli_import(url: str, path: Path) -> float:
+    runner = CliRunner()
+    began = time.perf_counter()
+    result = runner.invoke(cli, ["orders", "import", str(path)], env={"DATABASE_URL": url})
+    elapsed = time.perf_counter() - began
+    if result.exit_code != 0:
+        raise SystemExit(f"import failed: {result.output}")
+    print(f"    {result.stdout.strip()}")
+    return elapsed
+
+
+def naive_import(url: str, path: Path) -> float:
+    """The baseline: check the file, then per row look the order up and add ORM objects."""
+    now = datetime.now(UTC)
+    factory = make_session_factory(make_engine(url))
+    began = time.perf_counter()
+    with factory() as session:
+        products = dict(session.exec(select(Product.code, Product.id)).all())
+        records, _ = read_records(path)
+        for row in validate_orders(records, product_ids=products).rows:
+            order = session.exec(select(Order).where(Order.order_no == row.order_no)).first()
+            state = decide_state(row.status, renews_supervised=False, existing=None, rounds=0)
+            order = order or Order(order_no=row.order_no, state=state, state_changed_at=now,
+                                   created_at=now, round=0, rejected_rounds=0)  # fmt: skip
+            for key in ("product_id", "amount", "currency", "placed_at", "duration",
+                        "customer_user_id", "customer_email", "customer_name", "renewal_of"):  # fmt: skip
+                setattr(order, key, getattr(row, key))
+            order.imported_status, order.updated_at = row.status, now
+            session.add(order)
+            session.flush()
+            for seller in row.sellers:
+                session.add(OrderSeller(order_id=order.id, seller=seller))
+            session.add(AuditEvent(order_id=order.id, at=now, actor="cli", kind="imported"))
+            session.flush()
+        session.commit()
+    return time.perf_counter() - began
+
+
+@contextmanager
+def fresh_sqlite(folder: Path, name: str) -> Iterator[str]:
+    url = f"sqlite:///{folder / name}"
+    yield url
+
+
+@contextmanager
+def fresh_postgres(base: str, name: str) -> Iterator[str]:
+    schema = f"bench_import_{name}_{os.getpid()}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+def prepare(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    result = CliRunner().invoke(
+        cli, ["products", "import", str(PRODUCTS)], env={"DATABASE_URL": url}
+    )
+    assert result.exit_code == 0, result.output
+
+
+def bench(label: str, fresh, big: Path, sample: Path, orders: int, sample_size: int) -> None:
+    print(f"{label}:")
+    with fresh("bulk") as url:
+        prepare(url)
+        first = cli_import(url, big)
+        again = cli_import(url, big)
+    with fresh("naive") as url:
+        prepare(url)
+        naive = naive_import(url, sample)
+    bulk_rate, again_rate, naive_rate = orders / first, orders / again, sample_size / naive
+    print(f"  first import   {orders:>7} rows in {first:6.2f} s  {bulk_rate:>9,.0f} rows/s")
+    print(f"  re-import      {orders:>7} rows in {again:6.2f} s  {again_rate:>9,.0f} rows/s")
+    print(f"  naive baseline {sample_size:>7} rows in {naive:6.2f} s  {naive_rate:>9,.0f} rows/s "
+          f"(~{orders / naive_rate:,.0f} s for {orders})")  # fmt: skip
+    print(f"  bulk / naive: {bulk_rate / naive_rate:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=2_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        big, sample = folder / "orders.csv", folder / "sample.csv"
+        write_orders(big, args.orders)
+        write_orders(sample, args.sample, prefix="S")
+        print(f"{args.orders} orders, {big.stat().st_size / 1e6:.1f} MB of CSV")
+
+        def sqlite(name: str):
+            return fresh_sqlite(folder, f"{name}.db")
+
+        bench("SQLite", sqlite, big, sample, args.orders, args.sample)
+        if base := os.environ.get("TEST_DATABASE_URL"):
+            bench("PostgreSQL", lambda name: fresh_postgres(base, name), big, sample,
+                  args.orders, args.sample)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
