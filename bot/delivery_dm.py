@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot import outbox, proof
 from bot.orders import OrderCard
 from bot.views import delivery as views
+from bot.views.delivery_replies import build_taken_over_notice
 from storage.models import Delivery, SlackUser
 
 ROLES = ("order", "enabling", "files", "template", "review")
@@ -36,7 +37,8 @@ def _render(
     outcome: str | None = None,
     by: str | None = None,
 ) -> dict[str, tuple[list, str]]:
-    from bot.delivery import missing_items, previous_round
+    from bot.delivery import previous_round
+    from bot.delivery_steps import missing_items
 
     tz = cached_tz(session, delivery.holder)
     files = proof.active_files(session, delivery.id)
@@ -139,7 +141,7 @@ def hand_over(
     """Before a take-over: the previous holder's messages say who has it now, and they are told."""
     refresh(session, delivery, card, now=now, outcome="taken_over", by=new_holder)
     generation = delivery.messages.get("generation", 0)
-    blocks, text = views.build_taken_over_notice(card, new_holder)
+    blocks, text = build_taken_over_notice(card, new_holder)
     outbox.enqueue(
         session,
         key=f"delivery:{delivery.id}:g{generation}:handed-over",

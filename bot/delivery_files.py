@@ -24,7 +24,7 @@ from bot.downloads import DownloadFailed, download
 from bot.filestore import FileStore
 from bot.orders import OrderCard
 from bot.states import SupervisionState
-from bot.views.delivery import build_which_delivery
+from bot.views.delivery_replies import build_which_delivery
 from storage.engine import SessionFactory
 from storage.models import Delivery, DeliveryState, Order, ProofFile
 

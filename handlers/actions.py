@@ -15,13 +15,14 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from bot import dates, delivery, delivery_dm, delivery_files, directory
+from bot import dates, delivery, delivery_dm, delivery_files, delivery_steps, directory
 from bot.errors import DeliverybotError
 from bot.filestore import store_for
 from bot.ids import ActionId
 from bot.services import Services
-from bot.views.delivery import build_pointer, build_template_modal
+from bot.views.delivery_replies import build_pointer
 from bot.views.orders import build_error
+from bot.views.template import build_template_modal
 from handlers.commands import start_delivery
 
 
@@ -87,7 +88,9 @@ def handle_enabling_date(
     def step(session, draft, card, user, identities, now):
         tz = directory.time_zone(session, services.client, services.clock, user)
         value = dates.from_picker(action["selected_date"], tz=tz)
-        delivery.set_enabling_time(session, draft, card, value=value, user=user, tz=tz, now=now)
+        delivery_steps.set_enabling_time(
+            session, draft, card, value=value, user=user, tz=tz, now=now
+        )
 
     on_draft(services, body, respond, delivery_id, step)
 
@@ -98,7 +101,9 @@ def handle_not_stated(ack: Ack, body: dict, action: dict, respond: Respond, cont
 
     def step(session, draft, card, user, identities, now):
         tz = directory.time_zone(session, services.client, services.clock, user)
-        delivery.set_enabling_time(session, draft, card, value=None, user=user, tz=tz, now=now)
+        delivery_steps.set_enabling_time(
+            session, draft, card, value=None, user=user, tz=tz, now=now
+        )
 
     on_draft(services, body, respond, action["value"], step)
 
@@ -111,7 +116,7 @@ def handle_use_reading(ack: Ack, body: dict, action: dict, respond: Respond, con
     def step(session, draft, card, user, identities, now):
         tz = directory.time_zone(session, services.client, services.clock, user)
         value = datetime.fromisoformat(iso)
-        delivery.set_enabling_time(
+        delivery_steps.set_enabling_time(
             session,
             draft,
             card,

@@ -11,7 +11,7 @@ from bot.delivery_errors import HeldByTeammate
 from bot.errors import DeliverybotError
 from bot.ids import COMMAND
 from bot.services import Services
-from bot.views.delivery import build_held_by, build_pointer
+from bot.views.delivery_replies import build_held_by, build_pointer
 from bot.views.orders import build_error, build_help, build_order_list
 
 

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot import delivery, delivery_dm, delivery_files, directory
+from bot import delivery, delivery_dm, delivery_files, delivery_steps, directory
 from bot.dates import format_local, parse_enabling_time
 from bot.errors import InvalidInput
 from bot.filestore import store_for
 from bot.services import Services
-from bot.views.delivery import build_date_echo, validity_preview
+from bot.views.delivery import validity_preview
+from bot.views.delivery_replies import build_date_echo
 from storage.models import ProcessedEvent
 
 
@@ -31,6 +32,9 @@ def dedupe_events(body: dict, context: dict, next: Callable[[], None]) -> BoltRe
         except IntegrityError:
             return BoltResponse(status=200, body="")
     return next()
+
+
+PLACEMENT_NOTE = " The order was placed that day, so I took the moment it was placed."
 
 
 def _text(message: str) -> list[dict]:
@@ -76,7 +80,7 @@ def typed_date(services: Services, user: str, typed: str, ts: str) -> None:
                     f"I couldn't read “{typed}” as a date. Try “jan 1”, "
                     "“yesterday” or “2026-01-01”, or pick it with the date picker."
                 )
-            value = delivery.set_enabling_time(
+            value = delivery_steps.set_enabling_time(
                 session, draft, card, value=parsed.value, user=user, tz=tz, now=now, typed=typed
             )
         except InvalidInput as error:
@@ -99,6 +103,7 @@ def typed_date(services: Services, user: str, typed: str, ts: str) -> None:
                 alternative=alternative,
                 delivery_id=draft.id,
                 alternative_text=format_local(alternative, tz) if alternative else None,
+                note=PLACEMENT_NOTE if value != parsed.value else "",
             )
             delivery_dm.say(
                 session,

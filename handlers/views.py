@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot import delivery, directory, orders
+from bot import delivery, delivery_steps, directory, orders
 from bot.errors import DeliverybotError
 from bot.ids import BlockId, CallbackId
 from bot.services import Services
@@ -32,7 +32,7 @@ def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        delivery.save_template_answers(
+        delivery_steps.save_template_answers(
             session, draft, card, answers=answers, user=user, now=services.clock.now()
         )
         session.commit()

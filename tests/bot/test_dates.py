@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.dates import format_local, from_picker, parse_enabling_time
-from bot.delivery import check_enabling_time
+from bot.delivery_steps import check_enabling_time
 from bot.errors import InvalidInput
 from storage.models import Order
 

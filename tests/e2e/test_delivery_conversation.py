@@ -78,6 +78,7 @@ def test_a_complete_delivery(box, seller, session):
     deliver_everything(seller)
     text = shown(seller)
     assert "1 Jan 2026" in text and "valid 1 Jan 2026 – 1 Feb 2026" in text
+    assert "placed that day, so I took the moment it was placed" in text
     assert "SOW-signed.pdf" in text and "acceptance_report.pdf" in text
     assert "KEY-123" in text and "Still required" not in text
 
