@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from bot.audit import events_for
+from bot.cli import cli as main_cli
 from bot.fakeslack.driver import buttons, label
 from bot.fakeslack.render import render_blocks
 from bot.ids import ActionId, BlockId
@@ -17,6 +21,7 @@ from bot.views.customer import REASON_INPUT
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
+EXAMPLES = Path(__file__).parents[2] / "examples"
 JAN_1 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 FEB_1 = datetime(2026, 2, 1, 15, 0, tzinfo=UTC)
 
@@ -239,3 +244,50 @@ def test_a_slack_connect_channel_is_used_when_no_user_can_be_found(box, customer
     customer.clicks("Accept", message=message)
 
     assert reload(session).state is SupervisionState.COMPLETED
+
+
+ORDERS_HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+                 "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
+
+
+def cli(database_url, *args: str):
+    result = CliRunner().invoke(main_cli, list(args), env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def import_orders(database_url, tmp_path, *lines: str) -> None:
+    path = tmp_path / f"orders-{lines[0][:3]}.csv"
+    path.write_text("\n".join([ORDERS_HEADER, *lines]) + "\n")
+    cli(database_url, "orders", "import", str(path))
+
+
+def test_a_renewal_of_an_accepted_order_skips_supervision_and_continues_its_validity(
+    box, customer, seller, session, database_url, tmp_path
+):
+    cli(database_url, "products", "import", str(EXAMPLES / "products.yaml"))
+    common = f"SECUREVPN,1200.00,EUR,Processing,2026-01-01T09:00:00Z,1 month,{SELLER},{CUSTOMER},"
+    import_orders(database_url, tmp_path, f"600,{common}admin@buyer.example,Alex Buyer,,",
+                  f"601,{common}admin@buyer.example,Alex Buyer,,600")  # fmt: skip
+    assert (
+        reload(session, "601").state is SupervisionState.AWAITING_DELIVERY
+    )  # 600 still supervised
+
+    box.clock.set(FEB_1)
+    submit(box, session, "600", enabling_time=JAN_1)
+    customer.clicks("Accept")
+    import_orders(database_url, tmp_path, f"602,{common}admin@buyer.example,Alex Buyer,,600")
+
+    renewal = reload(session, "602")
+    assert renewal.state is SupervisionState.NOT_SUPERVISED
+    assert (renewal.validity_start, renewal.validity_end) == (
+        datetime(2026, 2, 1, 9, 0, tzinfo=UTC), datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    )  # fmt: skip
+    refusal = seller.runs("/deliver 602").json()
+    assert "Supervision does not apply to order 602" in json.dumps(refusal)
+    shown = json.loads(cli(database_url, "orders", "show", "600", "--json"))
+    assert (shown["state"], shown["status"]) == ("completed", "Completed")
+    assert (shown["validity_start"][:10], shown["validity_end"][:10]) == (
+        "2026-01-01",
+        "2026-02-01",
+    )
