@@ -502,3 +502,62 @@ def test_a_round_after_changes_requested_starts_from_the_previous_one(box, selle
     assert text.index("The customer asked for changes") < text.index("Product")
     assert "The SOW is unsigned" in text and "round 2" in text
     assert "OLD-KEY" in text and "old-sow.pdf" in text and "5 Jan 2026" in text
+
+
+def test_the_file_shared_event_alone_is_enough(box, seller, session):
+    """If the `message` event never arrives, `file_shared` (an id only) still records it."""
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    info = box.slack.upload_file(seller.id, "acceptance.pdf", b"%PDF")
+
+    box.driver.event(
+        {
+            "type": "file_shared",
+            "file_id": info["id"],
+            "user_id": seller.id,
+            "channel_id": box.slack.dm_channel(seller.id),
+        }
+    )
+
+    assert [(f.name, f.kind) for f in proof_files(session)] == [("acceptance.pdf", "acceptance")]
+    assert proof_files(session)[0].sha256
+    assert box.slack.calls_to("files.info")
+
+
+def test_a_retried_file_event_records_and_downloads_once(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    info = box.slack.upload_file(seller.id, "sow.pdf", b"%PDF")
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel_type": "im",
+        "user": seller.id,
+        "channel": box.slack.dm_channel(seller.id),
+        "files": [info],
+        "ts": "1.2",
+    }
+
+    for retry in (None, 1, 2):
+        assert box.driver.event(event, event_id="EvFile", retry_num=retry).status_code == 200
+
+    assert len(proof_files(session)) == 1
+    assert len(box.slack.downloads) == 1
+    assert audit_kinds(session).count("file_attached") == 1
+
+
+def test_the_deliver_button_of_the_order_list_starts_the_delivery(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    listing = seller.runs("/deliver").json()
+    message = Message(
+        channel="D" + seller.id, ts="1.1", text="", blocks=listing["blocks"], ephemeral_to=seller.id
+    )
+
+    seller.clicks("Deliver", message=message)
+
+    assert "order 12345 in our DM" in seller.responses()[-1]["blocks"][0]["text"]["text"]
+    assert "Delivering order 12345" in shown(seller)
+    assert draft_of(session).holder == seller.id
