@@ -291,3 +291,34 @@ def test_a_renewal_of_an_accepted_order_skips_supervision_and_continues_its_vali
         "2026-01-01",
         "2026-02-01",
     )
+
+
+def test_the_whole_flow_from_deliver_to_completed_through_a_round_of_changes(
+    box, seller, customer, session
+):
+    from tests.e2e.test_delivery_conversation import deliver_everything
+
+    make_order(session, "12345", placed_at=JAN_1)
+    session.commit()
+    box.clock.set(FEB_1)
+    seller.runs("/deliver 12345")
+    deliver_everything(seller)
+    seller.clicks("Deliver")
+
+    delivered, proof = customer.dms()
+    assert "Your licence is valid 1 Jan 2026 – 1 Feb 2026" in shown(delivered)
+    assert sorted(f["name"] for f in proof.files) == ["SOW-signed.pdf", "acceptance_report.pdf"]
+    customer.clicks("Request changes")
+    customer.submits({BlockId.CHANGES_REASON: {REASON_INPUT: {"value": "Seats should be 50."}}})
+    assert "Seats should be 50." in seller.last_dm().text
+
+    seller.clicks("Deliver again")
+    seller.clicks("Deliver")
+    second = customer.dms()[-2]
+    assert "2 (you asked for changes 1 time)" in shown(second)
+    customer.clicks("Accept", message=second)
+
+    order = reload(session)
+    assert (order.state, order.round, order.rejected_rounds) == (SupervisionState.COMPLETED, 2, 1)
+    told = [m for m in seller.dms() if "accepted your delivery" in m.text]
+    assert len(told) == 1 and told[0].thread_ts  # a reply in the thread of the seller's delivery
