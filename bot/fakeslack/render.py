@@ -54,5 +54,8 @@ def _element(element: dict[str, Any]) -> str:
         return f"[{_text(element.get('text'))}]"
     if kind == "overflow":
         return "[…]"
+    chosen = element.get("initial_option") or element.get("initial_date")
+    if chosen:
+        return f"<{_text(chosen.get('text')) if isinstance(chosen, dict) else chosen} ▾>"
     label = _text(element.get("placeholder")) or kind
     return f"<{label}>"
