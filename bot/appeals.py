@@ -31,7 +31,7 @@ from bot.appeal_terms import (
 )
 from bot.audit import events_for
 from bot.config import Settings
-from bot.contacts import seller_user_ids
+from bot.contacts import customer_slack_id, seller_user_ids
 from bot.orders import sellers_of
 from bot.scheduler import Defer, JobRun
 from bot.states import OPEN_STATES, SupervisionState, Transition
@@ -144,7 +144,7 @@ def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]
         sellers=sellers_of(session, order.id),
         files=[f for f in files if f is not None],
         attachments=opened.detail.get("attachments", []) if opened else [],
-        timeline=[e for e in events_for(session, order.id)][-15:],
+        timeline=events_for(session, order.id)[-15:],
         reasons=REASONS,
     )  # fmt: skip
 
@@ -242,7 +242,7 @@ def _apply(session: Session, order: Order, decision: Decision, *, by: str, reaso
 def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: datetime,
                      client: WebClient) -> None:  # fmt: skip
     people = seller_user_ids(session, client, order, now=now)
-    customer = order.customer_user_id or order.customer_channel
+    customer = customer_slack_id(session, client, order, now=now) or order.customer_channel
     if customer:
         people.append(customer)
     text, blocks = build_decided_notice(appeal=appeal, order=order)
@@ -284,7 +284,9 @@ def offer_customer_appeal(run: JobRun) -> Defer | None:
         if order.state is SupervisionState.AWAITING_DELIVERY and order.rejected_rounds > 0:
             return Defer(order.state_changed_at + SELLER_SILENCE + timedelta(minutes=1))
         return None
-    customer = order.customer_user_id or order.customer_channel
+    services = run.services
+    customer = customer_slack_id(run.session, services.client, order, now=run.now)
+    customer = customer or order.customer_channel
     if not customer:
         return None
     text, blocks = build_appeal_offer(order_no=order.order_no, why=why)

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot import audit, home, outbox, scheduler
-from bot.contacts import customer_contact, seller_user_ids
+from bot.contacts import customer_contact, customer_slack_id, seller_user_ids
 from bot.reminders import AUTO_ACCEPT, ESCALATION, WHILE_AWAITING, current_delivery, is_current
 from bot.scheduler import JobRun
 from bot.states import Transition
@@ -66,7 +66,7 @@ def auto_accept(run: JobRun) -> None:
     text, blocks = build_auto_accepted(order_no=order.order_no, start=validity.start,
                                        end=validity.end, days=services.settings.auto_accept_days)  # fmt: skip
     people = seller_user_ids(session, services.client, order, now=run.now)
-    customer = order.customer_user_id or order.customer_channel
+    customer = customer_slack_id(session, services.client, order, now=now) or order.customer_channel
     for person in ([customer] if customer else []) + people:
         outbox.enqueue(session, key=f"auto-accepted:{order.id}:{person}",
                        method="chat.postMessage",

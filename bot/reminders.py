@@ -143,7 +143,10 @@ def send_reminder(run: JobRun) -> Defer | None:
     if customer_unreachable(session, order, delivery):
         escalate(session, order=order, now=run.now, reason="unreachable")
         return None
+    last = data["step"] == data.get("of")
     if _superseded(session, run):
+        if last:
+            escalate(session, order=order, now=run.now, reason="silent")
         return None
     tz = _customer_tz(run, order)
     if not is_working_time(run.now, tz, settings.working_hours):
@@ -165,7 +168,7 @@ def send_reminder(run: JobRun) -> Defer | None:
                    meta={"purpose": REMINDER, "order_id": order.id})  # fmt: skip
     audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
                  step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
-    if data["step"] == data.get("of"):
+    if last:
         escalate(session, order=order, now=run.now, reason="silent")
     return None
 
