@@ -134,3 +134,22 @@ def test_two_postgresql_workers_send_each_reminder_once(box, session, clock, eng
     reminders = {t: c for t, c in sent.items() if t and t.startswith("Reminder: order")}
     assert len(reminders) == 12 and set(reminders.values()) == {1}
     assert sum(r.kinds.get("reminder", 0) for r in results) == 12
+
+
+def test_serve_runs_the_scheduled_work_in_process(box, session):
+    import time
+
+    from bot.runtime import Background
+
+    ran.clear()
+    scheduler.schedule(session, key="serve", kind="test_record", due_at=NOW, data={"n": 7})
+    session.commit()
+    background = Background(box.services)
+    background.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not ran and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        background.stop()
+    assert ran == [7]

@@ -240,3 +240,24 @@ def test_sellers_get_a_daily_digest_of_orders_past_their_delivery_time(box, sess
     clock.set(utc(2026, 2, 4, 8, 0))
     work(box)
     assert len(box.slack.dms(SELLER)) == 1  # an empty digest is not sent
+
+
+def test_with_the_real_delivery_message_the_reminder_links_to_it(box, session, clock, tmp_path):
+    from bot import reminders
+    from tests.factories import make_submitted_delivery
+
+    order = make_order(session, "12345")
+    make_submitted_delivery(session, order, now=NOW, files_dir=tmp_path / "files")
+    reminders.schedule_for_acceptance(session, order=order, now=NOW)
+    session.commit()
+    box.settle()
+    [delivered] = box.slack.dms(CUSTOMER)
+
+    clock.set(utc(2026, 2, 3, 14, 0))
+    work(box)
+
+    [reminder] = reminders_seen(box)
+    ts = delivered.ts.replace(".", "")
+    assert f"https://fake.slack.com/archives/{delivered.channel}/p{ts}" in blocks_text(
+        reminder.blocks
+    )
