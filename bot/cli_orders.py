@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import typer
@@ -21,7 +21,7 @@ orders_cli = typer.Typer(no_args_is_help=True, help="Orders: import from files, 
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-MAX_ERRORS_SHOWN = 100
+MAX_ERRORS_SHOWN = 100  # lines of errors or state changes printed
 PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
 
 
@@ -88,14 +88,16 @@ def orders_import(
     from storage.models import Product
 
     try:
-        records, ignored = read_records(file)
+        with _status(f"Reading {file.name}…"):
+            records, ignored = read_records(file)
     except ImportFileError as error:
         raise _file_error(error) from None
     if ignored:
         err.print(f"Ignoring unknown column(s): {', '.join(ignored)}", highlight=False)
     with session_scope() as session:
         product_ids = dict(session.exec(select(Product.code, Product.id)).all())
-        checked = validate_orders(records, product_ids=product_ids)
+        with _status(f"Checking {len(records):,} rows…"):
+            checked = validate_orders(records, product_ids=product_ids)
         if checked.errors:
             _print_errors(checked.errors)
             if not skip_invalid:
@@ -109,8 +111,10 @@ def orders_import(
     skipped = len({e.row for e in checked.errors})
     out.print(f"Orders: {len(report.created)} created, {len(report.updated)} updated, "
               f"{len(report.unchanged)} unchanged" + (f", {skipped} invalid skipped." if skipped else "."))  # fmt: skip
-    for order_no, before, after in report.state_changes:
+    for order_no, before, after in report.state_changes[:MAX_ERRORS_SHOWN]:
         out.print(f"  order {order_no}: {before} -> {after}", highlight=False)
+    if len(report.state_changes) > MAX_ERRORS_SHOWN:
+        out.print(f"  … and {len(report.state_changes) - MAX_ERRORS_SHOWN} more state changes.")
 
 
 def _print_errors(errors) -> None:
@@ -118,6 +122,11 @@ def _print_errors(errors) -> None:
         err.print(str(error), highlight=False, markup=False)
     if len(errors) > MAX_ERRORS_SHOWN:
         err.print(f"… and {len(errors) - MAX_ERRORS_SHOWN} more problem(s).")
+
+
+def _status(message: str):
+    """A spinner while a large file is read or checked (nothing when not on a terminal)."""
+    return err.status(message) if err.is_terminal else nullcontext()
 
 
 @contextmanager

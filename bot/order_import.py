@@ -188,20 +188,17 @@ def _created_detail(row: OrderRow, values: dict[str, Any]) -> dict[str, Any]:
 
 def _load_known(connection, order_nos: list[str], *, lock: bool) -> dict[str, Known]:
     table = Order.__table__
-    columns = [table.c[name] for name in DESCRIPTIVE + SUPERVISION]
+    names = DESCRIPTIVE + SUPERVISION
+    columns = [table.c[name] for name in names]
     known: dict[str, Known] = {}
     for chunk in chunks(order_nos, CHUNK):
         query = select(table.c.id, table.c.order_no, table.c.round, *columns).where(
             bulk.any_of(connection, table.c.order_no, chunk)
         )
-        for row in connection.execute(query.with_for_update() if lock else query).all():
-            mapping = row._mapping
-            known[row.order_no] = Known(
-                id=row.id,
-                values={c.name: mapping[c] for c in columns},
-                round=row.round,
-                sellers=(),
-            )
+        for order_id, order_no, rounds, *values in connection.execute(
+            query.with_for_update() if lock else query
+        ).all():
+            known[order_no] = Known(order_id, dict(zip(names, values, strict=True)), rounds, ())
     by_id = {k.id: no for no, k in known.items()}
     sellers: dict[int, list[str]] = {}
     for chunk in chunks(list(by_id), CHUNK):
