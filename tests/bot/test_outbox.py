@@ -10,8 +10,9 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot import outbox
+from bot.dispatcher import CLAIM_SECONDS, MAX_ATTEMPTS, OutboxDispatcher
 from bot.fakeslack.server import FakeSlack
-from bot.outbox import CLAIM_SECONDS, MAX_ATTEMPTS, OutboxDispatcher, enqueue, ref
+from bot.outbox import enqueue, ref
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import CUSTOMER, SELLER
 

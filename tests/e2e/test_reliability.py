@@ -10,10 +10,10 @@ import pytest
 
 from bot.app import build_services, create_app
 from bot.audit import events_for
+from bot.dispatcher import OutboxDispatcher
 from bot.fakeslack.driver import Person, SlackDriver
 from bot.filestore import store_for
 from bot.orders import get_order
-from bot.outbox import OutboxDispatcher
 from bot.sandbox import SIGNING_SECRET, LoopbackServer
 from bot.states import SupervisionState
 from bot.web import create_web_app
