@@ -26,6 +26,7 @@ SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 MAX_ORDER_NO = 100
 
 # header spellings people use -> our field
@@ -241,17 +242,21 @@ def _order_no(value: Any) -> str:
 
 
 def _amount(value: Any) -> Decimal:
-    text = str(value).strip().replace(",", "") if not isinstance(value, float) else repr(value)
+    text = repr(value) if isinstance(value, float) else str(value).strip()
+    if "," in text:  # thousands separators only: "1.200,50" must not become 1.2005
+        if not THOUSANDS.match(text):
+            raise ValueError(f"use a dot for decimals, e.g. 1200.50 ({value!r})")
+        text = text.replace(",", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"not a number ({value!r})") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"must be zero or more ({value!r})")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"more than 2 decimals ({value!r})")
     if amount >= Decimal("1e16"):
         raise ValueError(f"too large ({value!r})")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"more than 2 decimals ({value!r})")
     return amount.quantize(Decimal("0.01"))
 
 

@@ -99,6 +99,17 @@ def test_durations_are_stored_as_iso_8601(tmp_path, typed, iso):
     assert row.duration == iso
 
 
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("1200", "1200.00"), ("1,200.5", "1200.50"), ("0", "0.00"), ("1.200,50", None),
+     ("12.345", None), ("-1", None), ("1e30", None), ("abc", None)],
+)  # fmt: skip
+def test_amounts_are_exact_or_refused(tmp_path, typed, amount):
+    checked = check(tmp_path, line(amount=f'"{typed}"'))
+    assert [str(row.amount) for row in checked.rows] == ([amount] if amount else [])
+    assert [e.field for e in checked.errors] == ([] if amount else ["amount"])
+
+
 def test_naive_placement_is_utc_and_offsets_are_converted(tmp_path):
     naive, offset = check(
         tmp_path,
