@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot import delivery_dm, orders, proof
 from bot.config import Settings
 from bot.downloads import DownloadFailed, download
-from bot.filestore import FileStore
+from bot.filestore import FileStore, store_for
 from bot.orders import OrderCard
 from bot.states import SupervisionState
 from bot.views.delivery_replies import build_which_delivery
@@ -159,6 +160,34 @@ def fetch_into_store(
             delivery_dm.refresh(session, delivery, card, now=now, roles=REFRESHED)
         session.commit()
     return str(failure) if failure else None
+
+
+def fetch_pending(
+    *,
+    session_factory: SessionFactory,
+    client: WebClient,
+    settings: Settings,
+    delivery_id: int,
+    now: datetime,
+) -> None:
+    """Files whose download did not finish when they were dropped get another try."""
+    with session_factory() as session:
+        pending = [
+            (row.id, row.slack_file_id)
+            for row in proof.active_files(session, delivery_id)
+            if row.sha256 is None
+        ]
+    store = store_for(settings)
+    for row_id, file_id in pending:
+        info = client.files_info(file=file_id)["file"]
+        fetch_into_store(
+            session_factory=session_factory,
+            settings=settings,
+            store=store,
+            row_id=row_id,
+            info=info,
+            now=now,
+        )
 
 
 def file_on_draft(session: Session, row_id: int | str) -> ProofFile:

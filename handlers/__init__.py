@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import acceptance, actions, appeals, commands, errors, events, home, views
+from handlers import acceptance, actions, appeals, commands, errors, events, files, home, views
 
 
 def register_all(app: App) -> None:
-    for module in (events, commands, actions, views, home, acceptance, appeals, errors):
+    for module in (events, commands, actions, files, views, home, acceptance, appeals, errors):
         module.register(app)

@@ -17,7 +17,6 @@ from sqlmodel import Session
 
 from bot import dates, delivery, delivery_dm, delivery_files, delivery_steps, directory
 from bot.errors import DeliverybotError
-from bot.filestore import store_for
 from bot.ids import ActionId
 from bot.services import Services
 from bot.views.delivery_replies import build_pointer
@@ -130,41 +129,6 @@ def handle_use_reading(ack: Ack, body: dict, action: dict, respond: Respond, con
     on_draft(services, body, respond, delivery_id, step)
 
 
-def _file_step(
-    services: Services, body: dict, respond: Respond, row_id: str, change: Callable[..., Any]
-) -> None:
-    with services.session_factory() as session:
-        row = session.get(delivery_files.ProofFile, int(row_id))
-        delivery_id = str(row.delivery_id) if row else "0"
-
-    def step(session, draft, card, user, identities, now):
-        row = delivery_files.file_on_draft(session, row_id)
-        change(session, draft, card, row, user=user, now=now)
-
-    on_draft(services, body, respond, delivery_id, step)
-
-
-def handle_file_kind(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    row_id, _, kind = action["selected_option"]["value"].partition(":")
-
-    def change(session, draft, card, row, *, user, now):
-        delivery_files.classify(session, draft, card, row, kind, user=user, now=now)
-
-    _file_step(context["services"], body, respond, row_id, change)
-
-
-def handle_file_remove(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    services: Services = context["services"]
-
-    def change(session, draft, card, row, *, user, now):
-        if not delivery_files.remove(session, draft, card, row, user=user, now=now):
-            raise DeliverybotError(f"{row.name} was already removed.")
-
-    _file_step(services, body, respond, action["value"], change)
-
-
 def handle_open_template(
     ack: Ack, body: dict, action: dict, respond: Respond, context: dict, client
 ) -> None:
@@ -188,7 +152,13 @@ def handle_open_template(
 def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
     services: Services = context["services"]
-    fetch_pending(services, action["value"])
+    delivery_files.fetch_pending(
+        session_factory=services.session_factory,
+        client=services.client,
+        settings=services.settings,
+        delivery_id=int(action["value"]),
+        now=services.clock.now(),
+    )
 
     def step(session, draft, card, user, identities, now):
         delivery.submit_delivery(
@@ -201,26 +171,6 @@ def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context:
         )
 
     on_draft(services, body, respond, action["value"], step)
-
-
-def fetch_pending(services: Services, delivery_id: str) -> None:
-    """Files whose download did not finish when they were dropped get another try."""
-    with services.session_factory() as session:
-        pending = [
-            (r.id, r.slack_file_id)
-            for r in delivery_files.proof.active_files(session, int(delivery_id))
-            if r.sha256 is None
-        ]
-    for row_id, file_id in pending:
-        info = services.client.files_info(file=file_id)["file"]
-        delivery_files.fetch_into_store(
-            session_factory=services.session_factory,
-            settings=services.settings,
-            store=store_for(services.settings),
-            row_id=row_id,
-            info=info,
-            now=services.clock.now(),
-        )
 
 
 def handle_take_over(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
@@ -259,53 +209,11 @@ def handle_cancel(ack: Ack, body: dict, action: dict, respond: Respond, context:
     tell(services, body, respond, blocks, text)
 
 
-def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    """A file dropped with no open delivery, and the seller said which order it is for."""
-    ack()
-    services: Services = context["services"]
-    user = body["user"]["id"]
-    order_no, _, file_id = action["value"].partition("|")
-    blocks, text = start_delivery(services, user, order_no)
-    info = services.client.files_info(file=file_id)["file"]
-    with services.session_factory() as session:
-        drafts = [
-            d
-            for d in delivery_files.held_drafts(session, user)
-            if delivery_files.orders.get_order(session, order_no).id == d.order_id
-        ]
-        if not drafts:
-            tell(services, body, respond, blocks, text)
-            return
-        received = delivery_files.attach_to(
-            session,
-            drafts[0],
-            user=user,
-            info=info,
-            now=services.clock.now(),
-            settings=services.settings,
-        )
-        session.commit()
-    if received.row_id:
-        delivery_files.fetch_into_store(
-            session_factory=services.session_factory,
-            settings=services.settings,
-            store=store_for(services.settings),
-            row_id=received.row_id,
-            info=info,
-            now=services.clock.now(),
-        )
-    services.notify_outbox()
-    tell(services, body, respond, blocks, text)
-
-
 def register(app: App) -> None:
     app.action(ActionId.DELIVER)(handle_deliver_button)
     app.action(ActionId.ENABLING_DATE)(handle_enabling_date)
     app.action(ActionId.ENABLING_NOT_STATED)(handle_not_stated)
     app.action(ActionId.ENABLING_USE)(handle_use_reading)
-    app.action(ActionId.FILE_KIND)(handle_file_kind)
-    app.action(ActionId.FILE_REMOVE)(handle_file_remove)
-    app.action(ActionId.FILE_ATTACH)(handle_attach)
     app.action(ActionId.OPEN_TEMPLATE)(handle_open_template)
     app.action(ActionId.SUBMIT)(handle_submit)
     app.action(ActionId.TAKE_OVER)(handle_take_over)

@@ -1,0 +1,97 @@
+"""Clicks on proof files: classify, remove, and say which order a stray file belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import delivery_files
+from bot.errors import DeliverybotError
+from bot.filestore import store_for
+from bot.ids import ActionId
+from bot.services import Services
+from handlers.actions import on_draft, tell
+from handlers.commands import start_delivery
+from storage.models import ProofFile
+
+
+def _file_step(
+    services: Services, body: dict, respond: Respond, row_id: str, change: Callable[..., Any]
+) -> None:
+    with services.session_factory() as session:
+        row = session.get(ProofFile, int(row_id))
+        delivery_id = str(row.delivery_id) if row else "0"
+
+    def step(session, draft, card, user, identities, now):
+        row = delivery_files.file_on_draft(session, row_id)
+        change(session, draft, card, row, user=user, now=now)
+
+    on_draft(services, body, respond, delivery_id, step)
+
+
+def handle_file_kind(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
+    ack()
+    row_id, _, kind = action["selected_option"]["value"].partition(":")
+
+    def change(session, draft, card, row, *, user, now):
+        delivery_files.classify(session, draft, card, row, kind, user=user, now=now)
+
+    _file_step(context["services"], body, respond, row_id, change)
+
+
+def handle_file_remove(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
+    ack()
+    services: Services = context["services"]
+
+    def change(session, draft, card, row, *, user, now):
+        if not delivery_files.remove(session, draft, card, row, user=user, now=now):
+            raise DeliverybotError(f"{row.name} was already removed.")
+
+    _file_step(services, body, respond, action["value"], change)
+
+
+def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
+    """A file dropped with no open delivery, and the seller said which order it is for."""
+    ack()
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    order_no, _, file_id = action["value"].partition("|")
+    blocks, text = start_delivery(services, user, order_no)
+    info = services.client.files_info(file=file_id)["file"]
+    with services.session_factory() as session:
+        drafts = [
+            d
+            for d in delivery_files.held_drafts(session, user)
+            if delivery_files.orders.get_order(session, order_no).id == d.order_id
+        ]
+        if not drafts:
+            tell(services, body, respond, blocks, text)
+            return
+        received = delivery_files.attach_to(
+            session,
+            drafts[0],
+            user=user,
+            info=info,
+            now=services.clock.now(),
+            settings=services.settings,
+        )
+        session.commit()
+    if received.row_id:
+        delivery_files.fetch_into_store(
+            session_factory=services.session_factory,
+            settings=services.settings,
+            store=store_for(services.settings),
+            row_id=received.row_id,
+            info=info,
+            now=services.clock.now(),
+        )
+    services.notify_outbox()
+    tell(services, body, respond, blocks, text)
+
+
+def register(app: App) -> None:
+    app.action(ActionId.FILE_KIND)(handle_file_kind)
+    app.action(ActionId.FILE_REMOVE)(handle_file_remove)
+    app.action(ActionId.FILE_ATTACH)(handle_attach)
