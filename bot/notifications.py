@@ -27,6 +27,7 @@ from bot.views.customer import (
 from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
 
 SELLER_NOTICE = "seller_notice"
+CUSTOMER_FILES = "customer_files"
 APPEAL_AFTER_REJECTIONS = 3  # DOMAIN.md: the customer may appeal after 3 rejected rounds
 
 
@@ -68,7 +69,7 @@ def delivery_submitted(
                 "initial_comment": f"Proof for order {order.order_no} (delivery round {delivery.round})",
                 "files": [{"sha256": f.sha256, "name": f.name} for f in item.files],
             },  # fmt: skip
-            meta={"purpose": "customer_files", "delivery_id": delivery.id},
+            meta={"purpose": CUSTOMER_FILES, "delivery_id": delivery.id},
             order_id=order.id,
             now=now,
         )
@@ -212,4 +213,21 @@ def _customer_unreachable(
         text=f":warning: I couldn't reach the customer of order *{order.order_no}* on Slack "
              f"({errors}), so they have not seen your delivery. Please contact them directly: "
              f"{contact_details(order)}. The order stays awaiting acceptance.",
+    )  # fmt: skip
+
+
+@outbox.on_failure(CUSTOMER_FILES)
+def _proof_not_shared(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:
+    """The delivery reached the customer but its proof did not: the seller should know."""
+    if error.startswith("earlier message"):  # the delivery itself failed: already told
+        return
+    delivery = session.get(Delivery, message.meta["delivery_id"])
+    order = session.get(Order, delivery.order_id)
+    audit.record(session, kind="proof_not_shared", actor="system", at=now, order_id=order.id,
+                 error=error, delivery_id=delivery.id)  # fmt: skip
+    _tell_seller(
+        session, order, delivery, now=now, key=f"customer-files-failed:{delivery.id}",
+        text=f":warning: The customer of order *{order.order_no}* got your delivery, but I "
+             f"couldn't share its proof files with them ({error}). Please send them directly: "
+             f"{contact_details(order)}.",
     )  # fmt: skip

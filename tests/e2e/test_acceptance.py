@@ -322,3 +322,19 @@ def test_the_whole_flow_from_deliver_to_completed_through_a_round_of_changes(
     assert (order.state, order.round, order.rejected_rounds) == (SupervisionState.COMPLETED, 2, 1)
     told = [m for m in seller.dms() if "accepted your delivery" in m.text]
     assert len(told) == 1 and told[0].thread_ts  # a reply in the thread of the seller's delivery
+
+
+def test_proof_that_cannot_be_shared_is_reported_to_the_seller(box, customer, seller, session):
+    order = make_order(session, "12345")
+    make_submitted_delivery(session, order, now=box.clock.now(), files_dir=box.files_dir,
+                            files={"SOW.pdf": b"%PDF sow"})  # fmt: skip
+    session.commit()
+    for stored in box.files_dir.rglob("*"):
+        if stored.is_file():
+            stored.unlink()  # the file store lost it
+
+    box.settle()
+
+    assert [m.text for m in customer.dms()][0].startswith("Order 12345 was delivered")
+    assert len(customer.dms()) == 1
+    assert "couldn't share its proof files with them (file_not_in_store)" in seller.last_dm().text
