@@ -109,8 +109,10 @@ def where_it_stands(order: Order, delivery: Delivery | None) -> str | None:
     if delivery.round < order.round:
         return (f"This is an earlier delivery (round {delivery.round}) of order {no}. "
                 f"The latest delivery is round {order.round}: use the buttons on its message.")  # fmt: skip
-    if order.state is SupervisionState.AWAITING_DELIVERY:
+    if delivery.state is DeliveryState.CHANGES_REQUESTED:
         return f"You asked for changes to this delivery; order {no} is back with the seller."
+    if order.state is SupervisionState.AWAITING_DELIVERY:
+        return f"Order {no} is back with the seller for a new delivery."
     if (
         order.state is SupervisionState.AWAITING_ACCEPTANCE
         and delivery.state is DeliveryState.SUBMITTED

@@ -338,3 +338,12 @@ def test_proof_that_cannot_be_shared_is_reported_to_the_seller(box, customer, se
     assert [m.text for m in customer.dms()][0].startswith("Order 12345 was delivered")
     assert len(customer.dms()) == 1
     assert "couldn't share its proof files with them (file_not_in_store)" in seller.last_dm().text
+
+
+def test_a_stranger_cannot_ask_for_changes_and_gets_no_modal(box, customer, stranger, session):
+    submit(box, session)
+
+    stranger.clicks("Request changes", message=customer.dms()[0])
+
+    assert "Only Alex Buyer can ask for changes to order 12345" in stranger.responses()[-1]["text"]
+    assert box.slack.calls_to("views.open") == []
