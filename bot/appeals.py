@@ -11,47 +11,45 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import audit, home, outbox, reminders, scheduler
+from bot import audit, outbox, reminders, scheduler
 from bot.appeal_terms import (
     REASONS,
-    AppealAlreadyDecided,
     AppealAlreadyOpen,
     AppealForm,
     AppealNotAllowed,
     AppealsNotSetUp,
-    Decision,
-    NotOpsStaff,
-    ReasonRequired,
 )
 from bot.audit import events_for
 from bot.config import Settings
-from bot.contacts import customer_slack_id, seller_user_ids
+from bot.contacts import customer_slack_id
 from bot.orders import sellers_of
 from bot.scheduler import Defer, JobRun
-from bot.states import OPEN_STATES, SupervisionState, Transition
-from bot.validity import compute_validity
-from bot.views.appeals import build_case, build_decided_notice, build_opened_notice, build_overdue
+from bot.states import OPEN_STATES, SupervisionState
+from bot.views.appeals import (
+    build_case,
+    build_case_not_posted,
+    build_opened_notice,
+    build_overdue,
+)
 from bot.views.reminders import build_appeal_offer
-from bot.workflow import change_state
 from bot.working_hours import add_working_days
-from storage.models import Appeal, AppealState, DeliveryState, Order, ProofFile
+from storage.models import (
+    Appeal,
+    AppealState,
+    Order,
+    OutboxMessage,
+    OutboxStatus,
+    ProofFile,
+)  # fmt: skip
 
 APPEAL_OVERDUE = "appeal_overdue"
 DECISION_DAYS = 3  # working days
 CUSTOMER_MAY_APPEAL_AFTER_ROUNDS = 3
 SELLER_SILENCE = timedelta(days=5)
-
-DECIDED_STATE = {
-    Decision.COMPLETE: AppealState.COMPLETED,
-    Decision.RETURN: AppealState.RETURNED,
-    Decision.REJECT: AppealState.REJECTED,
-}
 
 
 def proof_files(session: Session, order: Order) -> list[ProofFile]:
@@ -115,6 +113,9 @@ def open_appeal(session: Session, *, order: Order, by: str, role: str, form: App
             session.add(appeal)
             session.flush()
     except IntegrityError:
+        if _resend_unposted_case(session, order, now=now):
+            return session.exec(select(Appeal).where(Appeal.order_id == order.id,
+                                                     Appeal.state == AppealState.OPEN)).one()  # fmt: skip
         raise AppealAlreadyOpen(order.order_no) from None
     audit.record(session, kind="appeal_opened", actor=by, at=now, order_id=order.id,
                  appeal_id=appeal.id, role=role, reason=form.reason_kind, details=appeal.details,
@@ -134,6 +135,38 @@ def open_appeal(session: Session, *, order: Order, by: str, role: str, form: App
     return appeal
 
 
+def _resend_unposted_case(session: Session, order: Order, *, now: datetime) -> bool:
+    """An open appeal whose case never reached the operations channel is sent again (after
+    the bot was invited, say) rather than refused as already open."""
+    open_appeal = select(Appeal.id).where(
+        Appeal.order_id == order.id, Appeal.state == AppealState.OPEN
+    )
+    keys = [f"appeal:{appeal_id}" for appeal_id in session.exec(open_appeal)]
+    resent = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key.in_(keys), OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return resent > 0
+
+
+@outbox.on_failure("appeal")
+def _case_not_posted(session: Session, message: Any, error: str, now: datetime) -> None:
+    """The operations channel refused the case (bot not invited, channel archived…): the
+    appellant must not believe operations have it."""
+    appeal = session.get(Appeal, message.meta.get("appeal_id"))
+    if appeal is None:
+        return
+    order = session.get(Order, appeal.order_id)
+    text, blocks = build_case_not_posted(order_no=order.order_no, error=error)
+    outbox.enqueue(session, key=f"appeal-not-posted:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": appeal.by_user, "text": text, "blocks": blocks}, now=now,
+                   order_id=order.id, meta={"purpose": "appeal_not_posted"})  # fmt: skip
+    audit.record(session, kind="appeal_not_posted", actor="system", at=now, order_id=order.id,
+                 appeal_id=appeal.id, error=error)  # fmt: skip
+
+
 def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]:
     """Everything the operations message shows (the full case)."""
     opened = next((e for e in events_for(session, order.id) if e.kind == "appeal_opened"
@@ -147,110 +180,6 @@ def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]
         timeline=events_for(session, order.id)[-15:],
         reasons=REASONS,
     )  # fmt: skip
-
-
-def is_ops_staff(client: WebClient, settings: Settings, user: str) -> bool:
-    """Members of DELIVERYBOT_OPS_USERGROUP when set, else of the operations channel.
-    Fails closed: if Slack cannot say, nobody decides."""
-    try:
-        if settings.ops_usergroup:
-            return user in client.usergroups_users_list(usergroup=settings.ops_usergroup)["users"]
-        cursor = None
-        while True:
-            page = client.conversations_members(channel=settings.ops_channel, cursor=cursor)
-            if user in page["members"]:
-                return True
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
-    except SlackApiError:
-        return False
-
-
-def get_open_appeal(session: Session, appeal_id: int) -> Appeal:
-    appeal = session.get(Appeal, appeal_id)
-    if appeal is None:
-        raise AppealAlreadyDecided("unknown", None)
-    if appeal.state is not AppealState.OPEN:
-        order = session.get(Order, appeal.order_id)
-        raise AppealAlreadyDecided(order.order_no, appeal)
-    return appeal
-
-
-def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, reason: str,
-           now: datetime, client: WebClient, settings: Settings) -> Appeal:  # fmt: skip
-    """Record an operations decision once, apply it to the order and tell everyone."""
-    if not is_ops_staff(client, settings, by):
-        raise NotOpsStaff()
-    reason = reason.strip()
-    if decision is not Decision.COMPLETE and not reason:
-        raise ReasonRequired()
-    appeal = get_open_appeal(session, appeal_id)
-    order = session.get(Order, appeal.order_id)
-    won = session.execute(
-        update(Appeal)
-        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
-        .values(
-            state=DECIDED_STATE[decision],
-            decided_by=by,
-            decided_at=now,
-            decision_reason=reason or None,
-        )  # fmt: skip
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:
-        session.rollback()
-        raise AppealAlreadyDecided(order.order_no, session.get(Appeal, appeal_id))
-    _apply(session, order, decision, by=by, reason=reason, now=now)
-    session.refresh(appeal)
-    audit.record(session, kind="appeal_decided", actor=by, at=now, order_id=order.id,
-                 appeal_id=appeal.id, decision=decision.value, reason=reason)  # fmt: skip
-    scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now,
-                     reason=f"appeal {decision.value}")  # fmt: skip
-    reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
-    text, blocks = build_case(**case_parts(session, appeal, order))
-    outbox.enqueue(session, key=f"appeal-decided:{appeal.id}", method="chat.update",
-                   payload={"channel": outbox.ref(f"appeal:{appeal.id}"),
-                            "ts": outbox.ref(f"appeal:{appeal.id}"), "text": text, "blocks": blocks},
-                   now=now, order_id=order.id, meta={"purpose": "appeal_decided"})  # fmt: skip
-    _tell_both_sides(session, appeal, order, now=now, client=client)
-    home.republish_for_order(session, order=order, now=now)
-    return appeal
-
-
-def _apply(session: Session, order: Order, decision: Decision, *, by: str, reason: str,
-           now: datetime) -> None:  # fmt: skip
-    delivery = reminders.current_delivery(session, order)
-    if decision is Decision.COMPLETE:
-        validity = compute_validity(duration=order.duration, accepted_at=now,
-                                    enabling_time=order.enabling_time)  # fmt: skip
-        change_state(session, order, Transition.OPS_COMPLETE, now=now, actor=by, reason=reason,
-                     values={"accepted_at": now, "accepted_by": by,
-                             "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
-        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
-            delivery.state = DeliveryState.CLOSED
-    elif decision is Decision.RETURN:
-        change_state(session, order, Transition.OPS_RETURN, now=now, actor=by, reason=reason)
-        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
-            delivery.state = DeliveryState.CHANGES_REQUESTED
-            delivery.changes_reason = f"Operations returned the delivery: {reason}"
-    if delivery is not None:
-        delivery.updated_at = now
-        session.add(delivery)
-
-
-def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: datetime,
-                     client: WebClient) -> None:  # fmt: skip
-    people = seller_user_ids(session, client, order, now=now)
-    customer = customer_slack_id(session, client, order, now=now) or order.customer_channel
-    if customer:
-        people.append(customer)
-    text, blocks = build_decided_notice(appeal=appeal, order=order)
-    for person in people:
-        outbox.enqueue(session, key=f"appeal-decision:{appeal.id}:{person}",
-                       method="chat.postMessage",
-                       payload={"channel": person, "text": text, "blocks": blocks}, now=now,
-                       order_id=order.id, meta={"purpose": "appeal_decision"})  # fmt: skip
 
 
 @scheduler.handles(APPEAL_OVERDUE)

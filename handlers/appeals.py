@@ -6,7 +6,7 @@ import json
 
 from slack_bolt import Ack, App, Respond
 
-from bot import appeals, audit, customers, directory, orders, reminders
+from bot import appeals, audit, customers, decisions, directory, orders, reminders
 from bot.appeal_terms import Decision, NotOpsStaff
 from bot.contacts import cached_time_zone
 from bot.dates import format_local
@@ -128,7 +128,7 @@ def _decide(
     now = services.clock.now()
     with services.session_factory() as session:
         try:
-            appeals.decide(session, appeal_id=appeal_id, decision=decision, by=user,
+            decisions.decide(session, appeal_id=appeal_id, decision=decision, by=user,
                            reason=reason, now=now, client=services.client,
                            settings=services.settings)  # fmt: skip
         except NotOpsStaff:
@@ -169,10 +169,10 @@ def handle_ops_reason_needed(
     decision = Decision.RETURN if action["action_id"] == ActionId.OPS_RETURN else Decision.REJECT
     with services.session_factory() as session:
         try:
-            if not appeals.is_ops_staff(services.client, services.settings, user):
+            if not decisions.is_ops_staff(services.client, services.settings, user):
                 _record_refusal(session, appeal_id, user, services.clock.now())
                 raise NotOpsStaff()
-            appeal = appeals.get_open_appeal(session, appeal_id)
+            appeal = decisions.get_open_appeal(session, appeal_id)
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
         order = session.get(Order, appeal.order_id)

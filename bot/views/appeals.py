@@ -194,6 +194,16 @@ def build_opened_notice(*, order_no: str, days: int) -> tuple[str, Blocks]:
     return f"Appeal on order {order_no} sent", [section(body)]
 
 
+def build_case_not_posted(*, order_no: str, error: str) -> tuple[str, Blocks]:
+    body = (
+        f":warning: I could not post your appeal on order *{order_no}* to the operations "
+        f"channel (Slack said `{error}`), so operations do not have it yet. Please ask your "
+        "Slack admin to invite me to that channel, then initiate the appeal again: I'll send the "
+        "same case."
+    )
+    return f"Appeal on order {order_no} not delivered", [section(body)]
+
+
 def build_decided_notice(*, appeal: Appeal, order: Order) -> tuple[str, Blocks]:
     outcome = {
         AppealState.COMPLETED: "completed the order"

@@ -227,3 +227,24 @@ def test_only_the_customer_may_use_the_customers_appeal_button(box, session, str
     assert not any(
         v.get("callback_id") == "appeal_customer_modal" for v in box.slack.views.values()
     )
+
+
+def test_a_case_the_ops_channel_refuses_is_reported_and_can_be_sent_again(
+    box, session, clock, seller
+):
+    submitted_order(box, session)
+    clock.set(utc(2026, 2, 9, 14, 30))
+    work(box)
+    box.slack.fail("chat.postMessage", "not_in_channel", when=lambda a: a.get("channel") == "COPS")
+    seller.clicks("Initiate appeal", box.slack.dms(SELLER)[-1])
+    modal = seller.current_view()
+    seller.submits(appeal_values("dispute", "They dispute the seat count."), modal)
+
+    assert box.slack.messages_in("COPS") == []
+    assert "could not post your appeal on order *12345*" in blocks_text(seller.last_dm().blocks)
+
+    escalation = next(m for m in box.slack.dms(SELLER) if "not responding" in m.text)
+    seller.clicks("Initiate appeal", escalation)  # invited now: try again
+    response = seller.submits(appeal_values("dispute", "again"), seller.current_view())
+    assert response.status_code == 200 and "errors" not in (response.text or "")
+    assert "They dispute the seat count." in blocks_text(ops_case(box).blocks)

@@ -1,0 +1,132 @@
+"""Operations' decisions on appeals: only staff decide, once; the order moves, the case
+message is updated in place, and both sides are told, all in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+from sqlmodel import Session
+
+from bot import audit, home, outbox, reminders, scheduler
+from bot.appeal_terms import AppealAlreadyDecided, Decision, NotOpsStaff, ReasonRequired
+from bot.appeals import APPEAL_OVERDUE, case_parts
+from bot.config import Settings
+from bot.contacts import customer_slack_id, seller_user_ids
+from bot.states import Transition
+from bot.validity import compute_validity
+from bot.views.appeals import build_case, build_decided_notice
+from bot.workflow import change_state
+from storage.models import Appeal, AppealState, DeliveryState, Order
+
+DECIDED_STATE = {
+    Decision.COMPLETE: AppealState.COMPLETED,
+    Decision.RETURN: AppealState.RETURNED,
+    Decision.REJECT: AppealState.REJECTED,
+}
+
+
+def is_ops_staff(client: WebClient, settings: Settings, user: str) -> bool:
+    """Members of DELIVERYBOT_OPS_USERGROUP when set, else of the operations channel.
+    Fails closed: if Slack cannot say, nobody decides."""
+    try:
+        if settings.ops_usergroup:
+            return user in client.usergroups_users_list(usergroup=settings.ops_usergroup)["users"]
+        cursor = None
+        while True:
+            page = client.conversations_members(channel=settings.ops_channel, cursor=cursor)
+            if user in page["members"]:
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except SlackApiError:
+        return False
+
+
+def get_open_appeal(session: Session, appeal_id: int) -> Appeal:
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise AppealAlreadyDecided("unknown", None)
+    if appeal.state is not AppealState.OPEN:
+        order = session.get(Order, appeal.order_id)
+        raise AppealAlreadyDecided(order.order_no, appeal)
+    return appeal
+
+
+def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, reason: str,
+           now: datetime, client: WebClient, settings: Settings) -> Appeal:  # fmt: skip
+    """Record an operations decision once, apply it to the order and tell everyone."""
+    if not is_ops_staff(client, settings, by):
+        raise NotOpsStaff()
+    reason = reason.strip()
+    if decision is not Decision.COMPLETE and not reason:
+        raise ReasonRequired()
+    appeal = get_open_appeal(session, appeal_id)
+    order = session.get(Order, appeal.order_id)
+    won = session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
+        .values(
+            state=DECIDED_STATE[decision],
+            decided_by=by,
+            decided_at=now,
+            decision_reason=reason or None,
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        session.rollback()
+        raise AppealAlreadyDecided(order.order_no, session.get(Appeal, appeal_id))
+    _apply(session, order, decision, by=by, reason=reason, now=now)
+    session.refresh(appeal)
+    audit.record(session, kind="appeal_decided", actor=by, at=now, order_id=order.id,
+                 appeal_id=appeal.id, decision=decision.value, reason=reason)  # fmt: skip
+    scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now,
+                     reason=f"appeal {decision.value}")  # fmt: skip
+    reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
+    text, blocks = build_case(**case_parts(session, appeal, order))
+    outbox.enqueue(session, key=f"appeal-decided:{appeal.id}", method="chat.update",
+                   payload={"channel": outbox.ref(f"appeal:{appeal.id}"),
+                            "ts": outbox.ref(f"appeal:{appeal.id}"), "text": text, "blocks": blocks},
+                   now=now, order_id=order.id, meta={"purpose": "appeal_decided"})  # fmt: skip
+    _tell_both_sides(session, appeal, order, now=now, client=client)
+    home.republish_for_order(session, order=order, now=now)
+    return appeal
+
+
+def _apply(session: Session, order: Order, decision: Decision, *, by: str, reason: str,
+           now: datetime) -> None:  # fmt: skip
+    delivery = reminders.current_delivery(session, order)
+    if decision is Decision.COMPLETE:
+        validity = compute_validity(duration=order.duration, accepted_at=now,
+                                    enabling_time=order.enabling_time)  # fmt: skip
+        change_state(session, order, Transition.OPS_COMPLETE, now=now, actor=by, reason=reason,
+                     values={"accepted_at": now, "accepted_by": by,
+                             "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
+        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
+            delivery.state = DeliveryState.CLOSED
+    elif decision is Decision.RETURN:
+        change_state(session, order, Transition.OPS_RETURN, now=now, actor=by, reason=reason)
+        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
+            delivery.state = DeliveryState.CHANGES_REQUESTED
+            delivery.changes_reason = f"Operations returned the delivery: {reason}"
+    if delivery is not None:
+        delivery.updated_at = now
+        session.add(delivery)
+
+
+def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: datetime,
+                     client: WebClient) -> None:  # fmt: skip
+    people = seller_user_ids(session, client, order, now=now)
+    customer = customer_slack_id(session, client, order, now=now) or order.customer_channel
+    if customer:
+        people.append(customer)
+    text, blocks = build_decided_notice(appeal=appeal, order=order)
+    for person in people:
+        outbox.enqueue(session, key=f"appeal-decision:{appeal.id}:{person}",
+                       method="chat.postMessage",
+                       payload={"channel": person, "text": text, "blocks": blocks}, now=now,
+                       order_id=order.id, meta={"purpose": "appeal_decision"})  # fmt: skip
