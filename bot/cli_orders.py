@@ -26,7 +26,7 @@ PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
 
 
 @contextmanager
-def session_scope() -> Iterator:
+def session_scope(*, readonly: bool = False) -> Iterator:
     from bot.config import Settings
     from storage.engine import make_engine, make_session_factory
     from storage.migrate import is_migrated
@@ -36,7 +36,7 @@ def session_scope() -> Iterator:
         if not is_migrated(engine):
             err.print("The database is not up to date: run `deliverybot db upgrade` first.")
             raise typer.Exit(2)
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine, readonly=readonly)() as session:
             yield session
     finally:
         engine.dispose()
@@ -157,7 +157,7 @@ def orders_list(
     if as_json and as_csv:
         err.print("Choose one of --json and --csv.")
         raise typer.Exit(2)
-    with session_scope() as session:
+    with session_scope(readonly=True) as session:
         orders = find_orders(session, states=state, seller=seller)
     if as_json:
         typer.echo(json.dumps(orders, indent=2, ensure_ascii=False))
@@ -191,7 +191,7 @@ def orders_show(
     from bot.order_listing import close_match
     from bot.orders import get_order, order_json
 
-    with session_scope() as session:
+    with session_scope(readonly=True) as session:
         order = get_order(session, order_no)
         if order is None:
             suggestion = close_match(session, order_no)
