@@ -97,6 +97,7 @@ def typed_date(services: Services, user: str, typed: str, ts: str) -> None:
         else:
             alternative = parsed.alternative
             blocks, text = build_date_echo(
+                card.order.order_no,
                 typed,
                 format_local(value, tz),
                 validity_preview(card.order.duration, value, tz),

@@ -95,6 +95,7 @@ class FakeSlack:
         self.file_contents: dict[str, bytes] = {}
         self.downloads: list[dict[str, Any]] = []  # file requests: id, authorized
         self.files_read_granted = True  # without files:read Slack serves a sign-in page
+        self.download_delay = 0.0  # seconds before a file download answers (a slow Slack)
         self.failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -405,8 +406,11 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+                self.close_connection = True
 
         def _json(self, status: int, data: dict, headers: dict | None = None):
             self._send(
@@ -460,6 +464,7 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             file_id = path.split("/")[2]
             authorized = self.headers.get("Authorization") == f"Bearer {slack.token}"
             slack.downloads.append({"file": file_id, "authorized": authorized})
+            time.sleep(slack.download_delay)
             if not authorized or not slack.files_read_granted:  # Slack: a login page, status 200
                 return self._send(200, b"<html><body>Sign in</body></html>", "text/html")
             content = slack.file_contents.get(file_id)

@@ -45,6 +45,7 @@ def build_held_by(error_text: str, delivery_id: int) -> list[dict[str, Any]]:
 
 
 def build_date_echo(
+    order_no: str,
     typed: str,
     reading: str,
     validity: str,
@@ -54,10 +55,10 @@ def build_date_echo(
     delivery_id: int,
     note: str = "",
 ) -> Rendered:
-    blocks = [section(f"Got it: “{typed}” → *{reading}* ({validity}).{note}")]
+    blocks = [section(f"Order {order_no} · got it: “{typed}” → *{reading}* ({validity}).{note}")]
     if alternative is not None:
         blocks[0] = section(
-            f"Got it: “{typed}” → *{reading}*, reading it month first "
+            f"Order {order_no} · got it: “{typed}” → *{reading}*, reading it month first "
             f"({validity}). Did you mean *{alternative_text}* (day first)?"
         )
         blocks.append(
@@ -69,7 +70,7 @@ def build_date_echo(
                 )
             )
         )
-    return blocks, f"Enabling time: {reading}"
+    return blocks, f"Order {order_no}: enabling time {reading}"
 
 
 def build_which_delivery(file_name: str, file_id: str, order_nos: list[str]) -> Rendered:

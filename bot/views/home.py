@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.dates import format_local, utc
+from bot.dates import format_local, slack_date, utc
 from bot.ids import COMMAND, ActionId
 from bot.states import SupervisionState
 from bot.views.blocks import button, context, divider, header, section
@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 MAX_BLOCKS = 100  # a Home view holds at most 100 blocks
 
 
-def days_since(moment: datetime, now: datetime) -> str:
+def waited(moment: datetime, now: datetime) -> str:
+    """'for 3 days', 'for 1 day' or 'since today'."""
     days = (now - utc(moment)).days
-    return "today" if days <= 0 else f"{days} day{'s' if days != 1 else ''}"
+    return "since today" if days <= 0 else f"for {days} day{'s' if days != 1 else ''}"
 
 
 def build_home(page: HomePage) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         blocks.append(
             section(
                 f"*{order.order_no}* · {card.product.name} · {money(card)}\n"
-                f"waiting {days_since(order.state_changed_at, page.now)}",
+                f"waiting {waited(order.state_changed_at, page.now)}",
                 accessory=button("Deliver", ActionId.DELIVER, order.order_no, style="primary"),
             )
         )
@@ -54,9 +55,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         blocks.append(
             section(
                 f"*{order.order_no}* · {line.card.product.name} · round {draft.round}\n"
-                f"held by {who} · last change {days_since(draft.updated_at, page.now)} ago".replace(
-                    "today ago", "today"
-                ),
+                f"held by {who} · last change {slack_date(draft.updated_at, fallback_tz=page.tz)}",
                 accessory=button("Continue", ActionId.DELIVER, order.order_no),
             )
         )
@@ -68,7 +67,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         blocks.append(
             section(
                 f"*{order.order_no}* · {card.product.name} · round {order.round}\n"
-                f"with the customer for {days_since(order.state_changed_at, page.now)}"
+                f"with the customer {waited(order.state_changed_at, page.now)}"
             )
         )
     if not page.awaiting_acceptance:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
+from bot import downloads
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
 from bot.ids import ActionId
@@ -561,3 +564,78 @@ def test_the_deliver_button_of_the_order_list_starts_the_delivery(box, seller, s
     assert "order 12345 in our DM" in seller.responses()[-1]["blocks"][0]["text"]["text"]
     assert "Delivering order 12345" in shown(seller)
     assert draft_of(session).holder == seller.id
+
+
+def test_a_slow_download_does_not_hold_the_ack_and_is_fetched_again_at_delivery(
+    box, seller, session, monkeypatch
+):
+    monkeypatch.setattr(downloads, "TIMEOUT_SECONDS", 0.2)
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.says("jan 1")
+    seller.clicks("Fill in the template")
+    seller.submits(TEMPLATE_VALUES)
+    box.slack.download_delay = 1.0
+
+    started = time.monotonic()
+    seller.drops_file("sow.pdf", b"%PDF sow")
+    assert time.monotonic() - started < 0.9  # both events answered without waiting for Slack
+
+    assert proof_files(session)[0].sha256 is None
+    assert "sow.pdf* (1 KB) _(fetching…)_" in shown(seller)
+    box.slack.download_delay = 0
+    seller.drops_file("acceptance.pdf", b"%PDF acc")
+    seller.clicks("Deliver")
+
+    assert "Delivered. Order 12345" in shown(seller)
+    assert all(f.sha256 for f in proof_files(session))
+
+
+def at_once(*actions) -> list:
+    """Run the actions in threads released together; their results in order."""
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index, action):
+        barrier.wait()
+        results[index] = action()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_sellers_opening_the_order_at_once_get_one_draft(box, seller, teammate, session):
+    make_order(session, "12345")
+    session.commit()
+
+    replies = at_once(
+        lambda: seller.runs("/deliver 12345"), lambda: teammate.runs("/deliver 12345")
+    )
+
+    said = [render_blocks(reply.json()["blocks"]) for reply in replies]
+    assert len(fetch(session, select(Delivery))) == 1
+    assert sum("is already delivering order 12345" in text for text in said) == 1
+    assert sum("in our DM" in text for text in said) == 1
+
+
+def test_two_deliver_clicks_at_once_submit_once(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    deliver_everything(seller)
+    review = copy.deepcopy(seller.find_button("Deliver")[0])
+
+    at_once(
+        lambda: seller.clicks("Deliver", message=review),
+        lambda: seller.clicks("Deliver", message=review),
+    )
+
+    kinds = audit_kinds(session)
+    assert kinds.count("submit") == 1 and kinds.count("delivery_submitted") == 1
+    assert draft_of(session).state is DeliveryState.SUBMITTED
+    assert len(seller.responses()) == 1  # the loser is told; the winner sees the DM change

@@ -51,7 +51,7 @@ def test_the_home_tab_shows_the_sellers_orders_by_state(box, seller, clock, sess
     assert "Service Supervision" in shown
     assert "*1* awaiting delivery" in shown and "*1* awaiting acceptance" in shown
     assert "*1* completed" in shown
-    assert "*1001*" in shown and "waiting 3 days" in shown and "[Deliver]" in shown
+    assert "*1001*" in shown and "waiting for 3 days" in shown and "[Deliver]" in shown
     assert "*1002*" in shown and "with the customer for 2 days" in shown
     assert "*1003*" in shown and "valid 1 Jan 2026 – 1 Feb 2026" in shown
     assert "1004" not in shown
@@ -76,7 +76,7 @@ def test_deliver_from_home_starts_the_delivery_and_home_follows_each_change(
 
     shown = home_text(seller)
     assert "*0* awaiting delivery" in shown and "*1* awaiting acceptance" in shown
-    assert "*12345*" in shown and "with the customer for today" in shown
+    assert "*12345*" in shown and "with the customer since today" in shown
 
 
 def test_find_order_opens_a_modal_and_shows_the_order(box, seller, stranger, session):
