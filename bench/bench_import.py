@@ -26,7 +26,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from bot.importing import read_records, validate_orders
+from bot.importing import validate_orders
+from bot.order_files import read_records
 from bot.order_import import decide_state
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade

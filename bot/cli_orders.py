@@ -53,7 +53,7 @@ def products_import(
 ) -> None:
     """Create or update products (by code) with their delivery templates."""
     from bot.clock import SystemClock
-    from bot.importing import ImportFileError
+    from bot.order_files import ImportFileError
     from bot.product_import import import_products, read_products, validate_products
 
     try:
@@ -83,7 +83,8 @@ def orders_import(
     from sqlmodel import select
 
     from bot.clock import SystemClock
-    from bot.importing import ImportFileError, read_records, validate_orders
+    from bot.importing import validate_orders
+    from bot.order_files import ImportFileError, read_records
     from bot.order_import import import_orders
     from storage.models import Product
 

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from bot.importing import OrderRow, chunks
+from bot.importing import OrderRow
 from bot.states import OrderStatus, SupervisionState
 from bot.validity import renewal_validity
 from storage import bulk
+from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller
 
 CHUNK = 5000  # rows per upsert statement (and per progress step)

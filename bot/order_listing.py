@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.importing import chunks
 from bot.orders import order_json
 from bot.states import SupervisionState
+from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller, Product
 
 CSV_COLUMNS = ("order_no", "product_code", "product_name", "amount", "currency", "placed_at",

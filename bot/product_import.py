@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from bot import audit
-from bot.importing import ImportFileError
+from bot.order_files import ImportFileError
 from storage.models import Product
 
 FIELD_KINDS = ("text", "checklist", "date", "number")

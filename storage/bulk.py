@@ -9,7 +9,7 @@ Values are given as Python values (enums, dicts for JSON, aware datetimes).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
 from typing import Any
 
@@ -111,35 +111,30 @@ def _pg_array(rows: list[dict], name: str, column_type: Any) -> list[Any]:
 def _sqlite_executemany(
     connection: Connection, table: Table, statement: Any, rows: list[dict]
 ) -> None:
-    """The driver's own executemany, on values each converted once per column and distinct
-    value: SQLAlchemy's per-parameter processing costs more than SQLite's writing."""
+    """The driver's own executemany, on values converted column by column, each distinct
+    value once: SQLAlchemy's per-parameter processing costs more than SQLite's writing."""
     compiled = statement.compile(dialect=connection.dialect)
-    names = list(compiled.positiontup)
-    converters = [
-        _converter(compiled.binds[name].type, table.c[name].default, connection.dialect)
-        for name in names
-    ]
-    params = [
-        tuple(
-            convert(row.get(name, _MISSING))
-            for name, convert in zip(names, converters, strict=True)
-        )
-        for row in rows
-    ]
-    connection.exec_driver_sql(compiled.string, params)
+    columns = []
+    for name in compiled.positiontup:
+        process = _processor(compiled.binds[name].type, connection.dialect)
+        if name in rows[0]:
+            values = [row[name] for row in rows]
+        else:  # a column default SQLAlchemy added to the statement
+            default = table.c[name].default
+            values = [default.arg if default is not None and default.is_scalar else None] * len(
+                rows
+            )
+        columns.append(values if process is None else list(map(process, values)))
+    connection.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
 
 
-_MISSING = object()
-
-
-def _converter(column_type: Any, default: Any, dialect: Any) -> Callable[[Any], Any]:
-    process = column_type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
-    default = default.arg if default is not None and default.is_scalar else None
+def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
     cache: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
-        if value is _MISSING:
-            value = default
         try:
             return cache[value]
         except KeyError:
@@ -149,3 +144,8 @@ def _converter(column_type: Any, default: Any, dialect: Any) -> Callable[[Any], 
             return process(value)
 
     return convert
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

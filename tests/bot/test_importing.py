@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from bot.importing import read_records, validate_orders
+from bot.importing import validate_orders
+from bot.order_files import read_records
 from bot.order_import import import_orders
 from bot.orders import get_order, sellers_of
 from bot.product_import import import_products, read_products, validate_products

@@ -1,0 +1,115 @@
+"""Order files read into raw records: CSV (spreadsheet exports) or JSON.
+
+Keys are normalised to our field names (people write "Order No", "seller", "product");
+each record carries the row number a person would look for: in a CSV the spreadsheet row
+(the header is row 1), in JSON the position in the list (from 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+Records = list[tuple[int, dict[str, Any]]]
+
+# header spellings people use -> our field
+ALIASES = {
+    "order_no": "order_no", "order": "order_no", "order_number": "order_no", "order_id": "order_no",
+    "product_code": "product_code", "product": "product_code", "code": "product_code",
+    "amount": "amount", "price": "amount", "total": "amount",
+    "currency": "currency",
+    "status": "status", "order_status": "status",
+    "placed_at": "placed_at", "placed": "placed_at", "placement_time": "placed_at",
+    "duration": "duration", "term": "duration",
+    "sellers": "sellers", "seller": "sellers",
+    "customer": "customer",
+    "customer_user_id": "customer_user_id", "customer_id": "customer_user_id",
+    "customer_email": "customer_email", "customer_name": "customer_name",
+    "customer_channel": "customer_channel", "channel": "customer_channel",
+    "slack_connect_channel": "customer_channel",
+    "renewal_of": "renewal_of", "renews": "renewal_of",
+}  # fmt: skip
+# columns `deliverybot orders list --csv` writes that an import does not read
+EXPORT_ONLY = {"product_name", "state", "round", "enabling_time", "accepted_at", "accepted_by",
+               "validity_start", "validity_end"}  # fmt: skip
+REQUIRED = ("order_no", "product_code", "amount", "currency", "status", "placed_at", "duration")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, encoding, shape)."""
+
+
+def read_records(path: Path) -> tuple[Records, list[str]]:
+    """(row number, record) pairs with normalised keys, and the columns nobody reads."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(f"{path.name} is not UTF-8 text ({error.reason})") from None
+    if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
+        return _json_records(text, path.name)
+    return _csv_records(text)
+
+
+def _json_records(text: str, name: str) -> tuple[Records, list[str]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(f"{name} is not valid JSON: {error}") from None
+    if isinstance(data, dict) and isinstance(data.get("orders"), list):
+        data = data["orders"]
+    if not isinstance(data, list):
+        raise ImportFileError(f'{name}: expected a list of orders (or {{"orders": [...]}})')
+    records, ignored = [], set()
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            records.append((number, {"_error": "expected an object with the order's fields"}))
+            continue
+        record, unknown = _normalise(item)
+        ignored |= unknown
+        records.append((number, record))
+    return records, sorted(ignored)
+
+
+def _csv_records(text: str) -> tuple[Records, list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise ImportFileError("the CSV file is empty (expected a header row)")
+    keys = [_key(column) for column in header]
+    missing = [f for f in REQUIRED if f not in {ALIASES.get(k) for k in keys}]
+    if missing:
+        raise ImportFileError(
+            f"the CSV header lacks {', '.join(missing)} (it has: {', '.join(header)})"
+        )
+    ignored = sorted(
+        {column for column, key in zip(header, keys, strict=True) if key not in ALIASES}
+        - EXPORT_ONLY
+    )
+    records, line = [], reader.line_num
+    for values in reader:
+        start, line = line + 1, reader.line_num
+        if not any(value.strip() for value in values):
+            continue
+        record = {ALIASES[k]: v for k, v in zip(keys, values, strict=False) if k in ALIASES}
+        if len(values) > len(keys):
+            record["_error"] = f"{len(values)} values for {len(keys)} columns"
+        records.append((start, record))
+    return records, ignored
+
+
+def _key(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").replace(".", " ").split())
+
+
+def _normalise(item: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    record, unknown = {}, set()
+    for name, value in item.items():
+        key = ALIASES.get(_key(str(name)))
+        if key:
+            record[key] = value
+        elif _key(str(name)) not in EXPORT_ONLY:
+            unknown.add(str(name))
+    return record, unknown
