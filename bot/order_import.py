@@ -95,9 +95,11 @@ def import_orders(
         existing = known.get(row.order_no)
         values = _values(row, renewed, existing, now)
         states[row.order_no] = (values["state"], values["validity_end"])
+        # every written row has the same keys; created_at and the counters only count on insert
+        values |= {"created_at": now, "round": 0, "rejected_rounds": 0}
         if existing is None:
             report.created.append(row.order_no)
-            writes.append(values | {"created_at": now, "round": 0, "rejected_rounds": 0})
+            writes.append(values)
             events.append((row.order_no, "imported", _created_detail(row, values)))
             seller_rows.extend((row.order_no, seller) for seller in row.sellers)
             continue
@@ -106,7 +108,7 @@ def import_orders(
             report.unchanged.append(row.order_no)
             continue
         report.updated.append(row.order_no)
-        writes.append(values | {"created_at": now, "round": 0, "rejected_rounds": 0})
+        writes.append(values)
         detail: dict[str, Any] = {"changes": changes}
         if "state" in changes:
             before, after = changes["state"]
