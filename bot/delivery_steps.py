@@ -63,6 +63,8 @@ def set_enabling_time(
     """Record the enabling time (None: not stated, validity starts at acceptance)."""
     if value is not None:
         value = check_enabling_time(value, order=card.order, now=now, tz=tz)
+    if delivery.enabling_decided and _same_moment(delivery.enabling_time, value):
+        return value  # a repeated click or answer: nothing changes twice
     delivery.enabling_time = value
     delivery.enabling_decided = True
     touch(session, delivery, now, step="files")
@@ -80,6 +82,12 @@ def set_enabling_time(
     return value
 
 
+def _same_moment(stored: datetime | None, value: datetime | None) -> bool:
+    if stored is None or value is None:
+        return stored is value
+    return utc(stored) == value
+
+
 def save_template_answers(
     session: Session,
     delivery: Delivery,
@@ -89,6 +97,8 @@ def save_template_answers(
     user: str,
     now: datetime,
 ) -> None:
+    if delivery.template_answers == answers:
+        return
     delivery.template_answers = answers
     touch(session, delivery, now, step="review")
     audit.record(

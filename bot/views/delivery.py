@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.dates import format_local, zone
+from bot.dates import format_local, slack_date, zone
 from bot.durations import describe_duration
 from bot.ids import COMMAND, ActionId, BlockId
 from bot.orders import OrderCard
@@ -76,7 +76,7 @@ def build_order_step(
             ("Product", card.product.name),
             ("Amount", money(card)),
             ("Status", order.status.value),
-            ("Placed", format_local(order.placed_at, "UTC")),
+            ("Placed", slack_date(order.placed_at)),
             ("Customer", customer_line(card)),
             ("Duration", describe_duration(order.duration)),
         ),

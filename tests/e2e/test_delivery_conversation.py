@@ -639,3 +639,19 @@ def test_two_deliver_clicks_at_once_submit_once(box, seller, session):
     assert kinds.count("submit") == 1 and kinds.count("delivery_submitted") == 1
     assert draft_of(session).state is DeliveryState.SUBMITTED
     assert len(seller.responses()) == 1  # the loser is told; the winner sees the DM change
+
+
+def test_repeated_answers_change_nothing_twice(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    enabling = copy.deepcopy(step(seller, "Actual service enabling time"))
+
+    seller.clicks("Not stated — use the acceptance time", message=enabling)
+    seller.clicks("Not stated — use the acceptance time", message=enabling)
+    seller.clicks("Fill in the template")
+    seller.submits(TEMPLATE_VALUES)
+    seller.submits(TEMPLATE_VALUES)
+
+    kinds = audit_kinds(session)
+    assert kinds.count("enabling_time_set") == 1 and kinds.count("template_answered") == 1
