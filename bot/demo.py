@@ -20,7 +20,8 @@ from bot.clock import ManualClock
 from bot.fakeslack.driver import Person
 from bot.fakeslack.render import plain
 from bot.fakeslack.transcript import Transcript
-from bot.importing import read_records, validate_orders
+from bot.importing import validate_orders
+from bot.order_files import read_records
 from bot.order_import import import_orders
 from bot.orders import get_order, order_json
 from bot.product_import import import_products, read_products, validate_products
