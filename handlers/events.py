@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import App, BoltResponse
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bot import delivery, delivery_dm, delivery_files, delivery_steps, directory
@@ -32,6 +33,24 @@ def dedupe_events(body: dict, context: dict, next: Callable[[], None]) -> BoltRe
         except IntegrityError:
             return BoltResponse(status=200, body="")
     return next()
+
+
+def released_on_failure(listener: Callable[[dict, dict], None]) -> Callable[..., None]:
+    """If handling fails, forget the claim so Slack's retry of the event is handled."""
+
+    def run(body: dict, event: dict, context: dict) -> None:
+        try:
+            listener(event, context)
+        except Exception:
+            services: Services = context["services"]
+            with services.session_factory() as session:
+                session.execute(
+                    delete(ProcessedEvent).where(ProcessedEvent.event_id == body.get("event_id"))
+                )
+                session.commit()
+            raise
+
+    return run
 
 
 PLACEMENT_NOTE = " The order was placed that day, so I took the moment it was placed."
@@ -158,5 +177,5 @@ def handle_file_shared(event: dict, context: dict) -> None:
 
 def register(app: App) -> None:
     app.middleware(dedupe_events)
-    app.event("message")(handle_message)
-    app.event("file_shared")(handle_file_shared)
+    app.event("message")(released_on_failure(handle_message))
+    app.event("file_shared")(released_on_failure(handle_file_shared))

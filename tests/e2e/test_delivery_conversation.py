@@ -655,3 +655,23 @@ def test_repeated_answers_change_nothing_twice(box, seller, session):
 
     kinds = audit_kinds(session)
     assert kinds.count("enabling_time_set") == 1 and kinds.count("template_answered") == 1
+
+
+def test_an_event_whose_handling_failed_is_handled_when_slack_retries_it(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    info = box.slack.upload_file(seller.id, "sow.pdf", b"%PDF")
+    event = {
+        "type": "file_shared",
+        "file_id": info["id"],
+        "user_id": seller.id,
+        "channel_id": box.slack.dm_channel(seller.id),
+    }
+    box.slack.fail("files.info", "internal_error")
+
+    first = box.driver.event(event, event_id="EvFlaky")
+    assert first.status_code >= 500 and proof_files(session) == []
+    box.driver.event(event, event_id="EvFlaky", retry_num=1)
+
+    assert [f.name for f in proof_files(session)] == ["sow.pdf"]
