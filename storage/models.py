@@ -56,6 +56,7 @@ class AppealState(StrEnum):
     COMPLETED = "completed"
     RETURNED = "returned"
     REJECTED = "rejected"
+    CLOSED = "closed"  # nothing left to decide: the order completed without operations
 
 
 class Product(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:55:49.188562
+Create Date: 2026-11-26 23:26:29.435718
 """
 from alembic import op
 import sqlalchemy as sa
@@ -95,7 +95,7 @@ def upgrade() -> None:
     sa.Column('details', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('letter_of_commitment', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('file_ids', sa.JSON(), nullable=True),
-    sa.Column('state', sa.Enum('open', 'completed', 'returned', 'rejected', name='appeal_state', native_enum=False, length=32), nullable=False),
+    sa.Column('state', sa.Enum('open', 'completed', 'returned', 'rejected', 'closed', name='appeal_state', native_enum=False, length=32), nullable=False),
     sa.Column('ops_channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('ops_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
