@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import audit, home, notifications, orders, reminders
+from bot import appeals, audit, home, notifications, orders, reminders
 from bot.customers import Clicker, customer_label, is_customer
 from bot.dates import slack_date, zone
 from bot.errors import AlreadySettled, InvalidInput, NotTheCustomer, OrderNotFound, StaleState
@@ -42,6 +42,8 @@ def accept(
     delivery.updated_at = now
     session.add(delivery)
     notifications.delivery_accepted(session, order=order, delivery=delivery, now=now)
+    appeals.close_open_appeal(session, order=order, by=clicker.user_id, now=now,
+                              why="The customer accepted the delivery")  # fmt: skip
     _after_decision(session, order, now=now, reason="accepted")
     session.commit()
     return order

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.dates import slack_date
 from bot.errors import DeliverybotError
+from storage.models import AppealState
 
 SELLER_REASONS = {
     "unreachable": "Customer unreachable",
@@ -66,6 +68,11 @@ class AppealAlreadyOpen(DeliverybotError):
 class AppealAlreadyDecided(DeliverybotError):
     def __init__(self, order_no: str, appeal: Any):
         self.order_no = order_no
+        if appeal is not None and appeal.state is AppealState.CLOSED:
+            super().__init__(f"Nothing left to decide on order {order_no}. "
+                             f"{appeal.decision_reason} on {slack_date(appeal.decided_at)}, so "
+                             "the appeal was closed. Nothing was changed by your click.")  # fmt: skip
+            return
         who = f" by <@{appeal.decided_by}>" if appeal is not None and appeal.decided_by else ""
         state = appeal.state.value if appeal is not None else "closed"
         super().__init__(f"The appeal on order {order_no} was already decided{who} ({state}).")

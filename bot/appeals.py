@@ -182,6 +182,36 @@ def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]
     )  # fmt: skip
 
 
+def update_case(session: Session, appeal: Appeal, order: Order, *, now: datetime) -> None:
+    """Rebuild the case message in the operations channel in place (its outcome, no buttons)."""
+    text, blocks = build_case(**case_parts(session, appeal, order))
+    outbox.enqueue_update(session, key=f"appeal-{appeal.state.value}:{appeal.id}",
+                          of=f"appeal:{appeal.id}", text=text, blocks=blocks, now=now,
+                          order_id=order.id, meta={"purpose": "appeal_update"})  # fmt: skip
+
+
+def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now: datetime) -> None:
+    """The order completed without operations (the customer accepted): its open appeal is
+    closed with nothing left to decide, recorded with why, and the case says so in place."""
+    query = select(Appeal).where(Appeal.order_id == order.id, Appeal.state == AppealState.OPEN)
+    appeal = session.exec(query).first()
+    if appeal is None:
+        return
+    closed = session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
+        .values(state=AppealState.CLOSED, decided_by=by, decided_at=now, decision_reason=why)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        return
+    session.refresh(appeal)
+    audit.record(session, kind="appeal_closed", actor=by, at=now, order_id=order.id,
+                 appeal_id=appeal.id, reason=why)  # fmt: skip
+    scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now, reason=why)
+    update_case(session, appeal, order, now=now)
+
+
 @scheduler.handles(APPEAL_OVERDUE)
 def flag_overdue(run: JobRun) -> None:
     appeal = run.session.get(Appeal, run.job.data["appeal_id"])

@@ -8,16 +8,17 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from bot import audit, home, outbox, reminders, scheduler
+from bot import audit, home, notifications, outbox, reminders, scheduler
 from bot.appeal_terms import AppealAlreadyDecided, Decision, NotOpsStaff, ReasonRequired
-from bot.appeals import APPEAL_OVERDUE, case_parts
+from bot.appeals import APPEAL_OVERDUE, update_case
 from bot.config import Settings
-from bot.contacts import customer_slack_id, seller_user_ids
+from bot.contacts import cached_time_zone, customer_slack_id, seller_user_ids
+from bot.dates import zone
 from bot.states import Transition
 from bot.validity import compute_validity
-from bot.views.appeals import build_case, build_decided_notice
+from bot.views.appeals import build_decided_notice
 from bot.workflow import change_state
 from storage.models import Appeal, AppealState, DeliveryState, Order
 
@@ -65,7 +66,11 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
     if decision is not Decision.COMPLETE and not reason:
         raise ReasonRequired()
     appeal = get_open_appeal(session, appeal_id)
-    order = session.get(Order, appeal.order_id)
+    # The order is locked before the appeal, as an acceptance (which closes the appeal) does.
+    order = session.exec(
+        select(Order).where(Order.id == appeal.order_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()  # fmt: skip
     won = session.execute(
         update(Appeal)
         .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
@@ -87,11 +92,7 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
     scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now,
                      reason=f"appeal {decision.value}")  # fmt: skip
     reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
-    text, blocks = build_case(**case_parts(session, appeal, order))
-    outbox.enqueue(session, key=f"appeal-decided:{appeal.id}", method="chat.update",
-                   payload={"channel": outbox.ref(f"appeal:{appeal.id}"),
-                            "ts": outbox.ref(f"appeal:{appeal.id}"), "text": text, "blocks": blocks},
-                   now=now, order_id=order.id, meta={"purpose": "appeal_decided"})  # fmt: skip
+    update_case(session, appeal, order, now=now)
     _tell_both_sides(session, appeal, order, now=now, client=client)
     home.republish_for_order(session, order=order, now=now)
     return appeal
@@ -99,20 +100,27 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
 
 def _apply(session: Session, order: Order, decision: Decision, *, by: str, reason: str,
            now: datetime) -> None:  # fmt: skip
+    """Move the order; a delivery still waiting for the customer shows the decision in place
+    of its buttons."""
     delivery = reminders.current_delivery(session, order)
+    waiting = delivery is not None and delivery.state is DeliveryState.SUBMITTED
     if decision is Decision.COMPLETE:
         validity = compute_validity(duration=order.duration, accepted_at=now,
-                                    enabling_time=order.enabling_time)  # fmt: skip
+                                    enabling_time=order.enabling_time,
+                                    tz=zone(cached_time_zone(session, order)))  # fmt: skip
         change_state(session, order, Transition.OPS_COMPLETE, now=now, actor=by, reason=reason,
                      values={"accepted_at": now, "accepted_by": by,
                              "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
-        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
+        if waiting:
             delivery.state = DeliveryState.CLOSED
+            notifications.decided_by_operations(session, order=order, delivery=delivery, now=now)
     elif decision is Decision.RETURN:
         change_state(session, order, Transition.OPS_RETURN, now=now, actor=by, reason=reason)
-        if delivery is not None and delivery.state is DeliveryState.SUBMITTED:
+        if waiting:
             delivery.state = DeliveryState.CHANGES_REQUESTED
             delivery.changes_reason = f"Operations returned the delivery: {reason}"
+            notifications.decided_by_operations(session, order=order, delivery=delivery,
+                                                now=now, returned_because=reason)  # fmt: skip
     if delivery is not None:
         delivery.updated_at = now
         session.add(delivery)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot import audit, home, outbox, scheduler
-from bot.contacts import customer_contact, customer_slack_id, seller_user_ids
+from bot import appeals, audit, home, notifications, outbox, scheduler
+from bot.contacts import cached_time_zone, customer_contact, customer_slack_id, seller_user_ids
+from bot.dates import zone
 from bot.reminders import AUTO_ACCEPT, ESCALATION, WHILE_AWAITING, current_delivery, is_current
 from bot.scheduler import JobRun
 from bot.states import Transition
@@ -52,19 +53,25 @@ def auto_accept(run: JobRun) -> None:
     if not is_current(order, run.job.data["round"]):
         return
     validity = compute_validity(duration=order.duration, accepted_at=now,
-                                enabling_time=order.enabling_time)  # fmt: skip
+                                enabling_time=order.enabling_time,
+                                tz=zone(cached_time_zone(session, order)))  # fmt: skip
     change_state(session, order, Transition.ACCEPT, now=now, actor="system", automatic=True,
                  values={"accepted_at": now, "accepted_by": "system",
                          "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
     delivery = current_delivery(session, order)
+    days = services.settings.auto_accept_days
     if delivery is not None:
         delivery.state = DeliveryState.ACCEPTED
         delivery.updated_at = now
         session.add(delivery)
+        notifications.accepted_automatically(session, order=order, delivery=delivery, now=now,
+                                             days=days)  # fmt: skip
+    appeals.close_open_appeal(session, order=order, by="system", now=now,
+                              why=f"The order was accepted automatically after {days} days")  # fmt: skip
     scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now,
                      reason="accepted automatically")  # fmt: skip
     text, blocks = build_auto_accepted(order_no=order.order_no, start=validity.start,
-                                       end=validity.end, days=services.settings.auto_accept_days)  # fmt: skip
+                                       end=validity.end, days=days)  # fmt: skip
     people = seller_user_ids(session, services.client, order, now=run.now)
     customer = customer_slack_id(session, services.client, order, now=now) or order.customer_channel
     for person in ([customer] if customer else []) + people:

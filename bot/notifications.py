@@ -23,6 +23,7 @@ from bot.views.customer import (
     build_customer_delivery,
     changes_outcome,
     period,
+    returned_outcome,
 )
 from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
 
@@ -99,7 +100,7 @@ def customer_delivery(
 def delivery_accepted(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
     """Update the customer's message in place and tell the seller in their delivery thread."""
     item = customer_delivery(session, order, delivery, now=now)
-    _update_customer_message(session, order, delivery, item, now=now, outcome="accepted",
+    _update_customer_message(session, item, now=now, outcome="accepted",
                              blocks=accepted_outcome(order, now, item.tz))  # fmt: skip
     validity = period(Validity(order.validity_start, order.validity_end), None)
     _tell_seller(
@@ -113,7 +114,7 @@ def delivery_accepted(session: Session, *, order: Order, delivery: Delivery, now
 def changes_requested(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
     """Update the customer's message; DM the seller the reason with a Deliver again button."""
     item = customer_delivery(session, order, delivery, now=now)
-    _update_customer_message(session, order, delivery, item, now=now, outcome="changes",
+    _update_customer_message(session, item, now=now, outcome="changes",
                              blocks=changes_outcome(order, delivery, now, item.tz))  # fmt: skip
     rejected = order.rejected_rounds
     appeal = (
@@ -140,23 +141,44 @@ def changes_requested(session: Session, *, order: Order, delivery: Delivery, now
     )
 
 
-def _update_customer_message(
-    session: Session, order: Order, delivery: Delivery, item: CustomerDelivery, *,
-    now: datetime, outcome: str, blocks: list[dict[str, Any]],
+def accepted_automatically(
+    session: Session, *, order: Order, delivery: Delivery, now: datetime, days: int | None
+) -> None:
+    """The customer's delivery message shows the system acceptance in place of its buttons."""
+    item = customer_delivery(session, order, delivery, now=now)
+    how = f"Accepted automatically after {days} days without an answer"
+    _update_customer_message(session, item, now=now, outcome="accepted",
+                             blocks=accepted_outcome(order, now, item.tz, how=how))  # fmt: skip
+
+
+def decided_by_operations(
+    session: Session, *, order: Order, delivery: Delivery, now: datetime,
+    returned_because: str | None = None,
 ) -> None:  # fmt: skip
-    key = customer_key(delivery)
-    outbox.enqueue(
+    """Operations completed the order, or returned it to the seller, while this delivery
+    waited for the customer: the decision replaces the Accept / Request changes buttons."""
+    item = customer_delivery(session, order, delivery, now=now)
+    blocks = (
+        returned_outcome(delivery, now, returned_because, item.tz)
+        if returned_because is not None
+        else accepted_outcome(order, now, item.tz, how="Completed by operations")
+    )
+    _update_customer_message(session, item, now=now, outcome="operations", blocks=blocks)
+
+
+def _update_customer_message(
+    session: Session, item: CustomerDelivery, *, now: datetime, outcome: str,
+    blocks: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    key = customer_key(item.delivery)
+    outbox.enqueue_update(
         session,
         key=f"{key}:{outcome}",
-        method="chat.update",
-        payload={
-            "channel": outbox.ref(key),
-            "ts": outbox.ref(key),
-            "text": f"Order {order.order_no}: {outcome}",
-            "blocks": build_customer_delivery(item, outcome=blocks),
-        },  # fmt: skip
-        meta={"purpose": "customer_update", "delivery_id": delivery.id},
-        order_id=order.id,
+        of=key,
+        text=f"Order {item.order.order_no}: {outcome}",
+        blocks=build_customer_delivery(item, outcome=blocks),
+        meta={"purpose": "customer_update", "delivery_id": item.delivery.id},
+        order_id=item.order.id,
         now=now,
     )
 
@@ -203,16 +225,12 @@ def _customer_unreachable(
         message.due_at = now
         session.add(message)
         return
-    delivery = session.get(Delivery, meta["delivery_id"])
-    order = session.get(Order, delivery.order_id)
-    errors = ", ".join(sorted({attempt["error"] for attempt in tried}))
-    audit.record(session, kind="customer_unreachable", actor="system", at=now,
-                 order_id=order.id, errors=errors, delivery_id=delivery.id)  # fmt: skip
-    _tell_seller(
-        session, order, delivery, now=now, key=f"customer-unreachable:{delivery.id}",
-        text=f":warning: I couldn't reach the customer of order *{order.order_no}* on Slack "
-             f"({errors}), so they have not seen your delivery. Please contact them directly: "
-             f"{contact_details(order)}. The order stays awaiting acceptance.",
+    _alert_seller(
+        session, meta["delivery_id"], now=now, kind="customer_unreachable",
+        errors=", ".join(sorted({attempt["error"] for attempt in tried})),
+        text=":warning: I couldn't reach the customer of order *{order_no}* on Slack "
+             "({errors}), so they have not seen your delivery. Please contact them directly: "
+             "{contact}. The order stays awaiting acceptance.",
     )  # fmt: skip
 
 
@@ -221,13 +239,21 @@ def _proof_not_shared(session: Session, message: OutboxMessage, error: str, now:
     """The delivery reached the customer but its proof did not: the seller should know."""
     if error.startswith("earlier message"):  # the delivery itself failed: already told
         return
-    delivery = session.get(Delivery, message.meta["delivery_id"])
-    order = session.get(Order, delivery.order_id)
-    audit.record(session, kind="proof_not_shared", actor="system", at=now, order_id=order.id,
-                 error=error, delivery_id=delivery.id)  # fmt: skip
-    _tell_seller(
-        session, order, delivery, now=now, key=f"customer-files-failed:{delivery.id}",
-        text=f":warning: The customer of order *{order.order_no}* got your delivery, but I "
-             f"couldn't share its proof files with them ({error}). Please send them directly: "
-             f"{contact_details(order)}.",
+    _alert_seller(
+        session, message.meta["delivery_id"], now=now, kind="proof_not_shared", error=error,
+        text=":warning: The customer of order *{order_no}* got your delivery, but I couldn't "
+             "share its proof files with them ({error}). Please send them directly: {contact}.",
     )  # fmt: skip
+
+
+def _alert_seller(
+    session: Session, delivery_id: int, *, now: datetime, kind: str, text: str, **detail: str
+) -> None:
+    """Audit what went wrong (`kind`) and tell the seller, with the customer's contact details.
+    `text` is a template for {order_no}, {contact} and the `detail` fields."""
+    delivery = session.get(Delivery, delivery_id)
+    order = session.get(Order, delivery.order_id)
+    audit.record(session, kind=kind, actor="system", at=now, order_id=order.id,
+                 delivery_id=delivery.id, **detail)  # fmt: skip
+    message = text.format(order_no=order.order_no, contact=contact_details(order), **detail)
+    _tell_seller(session, order, delivery, now=now, key=f"{kind}:{delivery.id}", text=message)

@@ -111,6 +111,29 @@ def enqueue(
     )
 
 
+def enqueue_update(
+    session: Session,
+    *,
+    key: str,
+    of: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+    order_id: int | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Queue a `chat.update` of the message sent earlier under the outbox key `of`."""
+    enqueue(
+        session,
+        key=key,
+        method="chat.update",
+        payload={"channel": ref(of), "ts": ref(of), "text": text, "blocks": blocks},
+        now=now,
+        order_id=order_id,
+        meta=meta,
+    )
+
+
 def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     """(channel, ts) of a message the outbox has sent, or None if it has not (yet)."""
     row = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()

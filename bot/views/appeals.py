@@ -179,6 +179,9 @@ def build_case(*, appeal: Appeal, order: Order, sellers: list[str], files: list[
         blocks.append(
             context(f"Opened {slack_date(appeal.created_at)}. Decide within 3 working days.")
         )
+    elif appeal.state is AppealState.CLOSED:
+        blocks.append(section(f":information_source: {appeal.decision_reason} on "
+                              f"{slack_date(appeal.decided_at)}; nothing left to decide."))  # fmt: skip
     else:
         reason = f": {appeal.decision_reason}" if appeal.decision_reason else ""
         blocks.append(section(f":white_check_mark: *{STATE_WORDS[appeal.state]}* by "

@@ -142,10 +142,19 @@ def round_text(round_no: int, rejected: int) -> str:
     return f"{round_no} (you asked for changes {rejected} time{'s' if rejected != 1 else ''})"
 
 
-def accepted_outcome(order: Order, accepted_at: datetime, tz: str | None) -> list[dict]:
+def accepted_outcome(
+    order: Order, accepted_at: datetime, tz: str | None, *, how: str = "Accepted by you"
+) -> list[dict]:
     validity = Validity(order.validity_start, order.validity_end)
-    return [context(f":white_check_mark: Accepted by you on {slack_date(accepted_at, fallback_tz=tz)} "
+    return [context(f":white_check_mark: {how} on {slack_date(accepted_at, fallback_tz=tz)} "
                     f"· licence valid {period(validity, tz)}")]  # fmt: skip
+
+
+def returned_outcome(delivery: Delivery, at: datetime, reason: str, tz: str | None) -> list[dict]:
+    """Operations sent the order back to the seller while this delivery waited for the customer."""
+    return [context(f":scales: Operations returned this delivery to the seller on "
+                    f"{slack_date(at, fallback_tz=tz)}: “{reason}”. {mention(delivery.holder)} "
+                    "will send a new delivery.")]  # fmt: skip
 
 
 def changes_outcome(order: Order, delivery: Delivery, at: datetime, tz: str | None) -> list[dict]:

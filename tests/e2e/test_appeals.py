@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.ids import BlockId
+from bot.ids import BlockId, CallbackId
 from bot.states import SupervisionState
 from storage.models import Appeal, AppealState, AuditEvent, Delivery, DeliveryState, Order
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
-from tests.e2e.test_reminders import submitted_order, work
+from tests.e2e.test_reminders import reminders_seen, submitted_order, work
 from tests.factories import CUSTOMER, OPS, SELLER, make_order
 
 
@@ -89,8 +89,10 @@ def test_operations_complete_the_order_from_the_decision_moment(box, appealed, c
     with box.session_factory() as check:
         order = check.get(Order, appealed.id)
         assert order.state is SupervisionState.COMPLETED and order.status.value == "Completed"
+        # a month on the customer's New York calendar, as their own Accept would give: 11:00
+        # EST on 10 Feb to 11:00 EDT on 10 Mar
         assert (order.validity_start, order.validity_end) == (utc(2026, 2, 10, 16, 0),
-                                                              utc(2026, 3, 10, 16, 0))  # fmt: skip
+                                                              utc(2026, 3, 10, 15, 0))  # fmt: skip
         appeal = check.exec(select(Appeal)).one()
         assert (appeal.state, appeal.decided_by) == (AppealState.COMPLETED, OPS)
     case = ops_case(box)
@@ -248,3 +250,78 @@ def test_a_case_the_ops_channel_refuses_is_reported_and_can_be_sent_again(
     response = seller.submits(appeal_values("dispute", "again"), seller.current_view())
     assert response.status_code == 200 and "errors" not in (response.text or "")
     assert "They dispute the seat count." in blocks_text(ops_case(box).blocks)
+
+
+def delivery_dm(box):
+    """The customer's delivery message (the first thing they received)."""
+    return box.slack.dms(CUSTOMER)[0]
+
+
+def test_completing_replaces_the_customers_accept_buttons_with_the_decision(box, appealed, clock):
+    assert delivery_dm(box).text.startswith("Order 12345 was delivered")
+    clock.set(utc(2026, 2, 10, 16, 0))
+    box.person(OPS).clicks("Complete the order", ops_case(box))
+
+    message = delivery_dm(box)
+    assert len(message.history) == 1  # updated in place
+    shown = blocks_text(message.blocks)
+    assert "Completed by operations on" in shown and "licence valid" in shown
+    assert not any(b["type"] == "actions" for b in message.blocks)
+
+
+def test_returning_replaces_the_customers_buttons_with_the_decision_and_reason(box, appealed):
+    ops = box.person(OPS)
+    ops.clicks("Return to seller", ops_case(box))
+    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
+                                                     "value": "The SOW is unsigned."}}})  # fmt: skip
+
+    message = delivery_dm(box)
+    shown = blocks_text(message.blocks)
+    assert "Operations returned this delivery to the seller" in shown
+    assert "The SOW is unsigned." in shown and f"<@{SELLER}> will send a new delivery" in shown
+    assert not any(b["type"] == "actions" for b in message.blocks)
+
+
+def test_a_rejected_appeal_leaves_the_customers_buttons(box, appealed):
+    ops = box.person(OPS)
+    ops.clicks("Reject appeal", ops_case(box))
+    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
+                                                     "value": "Keep trying."}}})  # fmt: skip
+    assert delivery_dm(box).history == []  # the order still waits for the customer
+
+
+def test_a_customer_who_accepts_during_an_appeal_closes_it_and_ops_have_nothing_to_decide(
+    box, appealed, clock, customer
+):
+    import copy
+
+    open_case = copy.deepcopy(ops_case(box))
+    clock.set(utc(2026, 2, 10, 15, 0))
+    customer.clicks("Accept", reminders_seen(box)[-1])
+
+    case = ops_case(box)
+    assert len(case.history) == 1  # the case message, updated in place
+    shown = blocks_text(case.blocks)
+    assert "The customer accepted the delivery on" in shown and "nothing left to decide" in shown
+    assert not any(b["type"] == "actions" for b in case.blocks)
+    with box.session_factory() as check:
+        appeal = check.exec(select(Appeal)).one()
+        assert (appeal.state, appeal.decided_by) == (AppealState.CLOSED, CUSTOMER)
+        closed = [e for e in check.exec(select(AuditEvent)) if e.kind == "appeal_closed"]
+        assert [e.detail["reason"] for e in closed] == ["The customer accepted the delivery"]
+
+    ops = box.person(OPS)
+    ops.clicks("Complete the order", open_case)  # a click on the case as it was
+    answer = ops.responses()[-1]["text"]
+    assert "Nothing left to decide on order 12345" in answer and "customer accepted" in answer
+    ops.clicks("Return to seller", open_case)
+    assert "Nothing left to decide" in ops.responses()[-1]["text"]
+    assert not any(
+        v.get("callback_id") == CallbackId.OPS_DECISION for v in box.slack.views.values()
+    )
+    with box.session_factory() as check:
+        order = check.get(Order, appealed.id)
+        assert (order.state, order.accepted_by) == (SupervisionState.COMPLETED, CUSTOMER)
+    clock.set(utc(2026, 2, 13, 15, 0))  # past the 3 working days: no overdue flag either
+    work(box)
+    assert len(box.slack.messages_in("COPS")) == 1
