@@ -72,7 +72,7 @@ def recurring(seed: Callable[[Session, datetime], None]) -> Callable[[Session, d
 
 
 def _load_handlers() -> None:
-    from bot import appeals, digest, escalation, reminders  # noqa: F401 (they register)
+    from bot import appeals, digest, escalation, housekeeping, reminders  # noqa: F401 (they register)
 
 
 def schedule(

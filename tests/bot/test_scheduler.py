@@ -153,3 +153,26 @@ def test_serve_runs_the_scheduled_work_in_process(box, session):
     finally:
         background.stop()
     assert ran == [7]
+
+
+def test_event_ids_are_forgotten_after_a_week_and_recent_retries_are_still_dropped(
+    box, session, clock
+):
+    from datetime import UTC, datetime
+
+    from storage.models import ProcessedEvent
+
+    event = {"type": "app_home_opened", "user": "USELLER", "channel": "DUSELLER", "tab": "home"}
+    box.driver.event(event, event_id="EvOLD")  # Monday 2 Feb
+    Scheduler(box.services, holder="a").run_due()
+    clock.advance(days=6)
+    box.driver.event(event, event_id="EvRECENT")
+    published = len(box.slack.calls_to("views.publish"))
+
+    clock.set(datetime(2026, 2, 10, 3, 0, tzinfo=UTC))  # the daily clean-up, over a week later
+    Scheduler(box.services, holder="a").run_due()
+
+    with box.session_factory() as check:
+        assert [e.event_id for e in check.exec(select(ProcessedEvent))] == ["EvRECENT"]
+    box.driver.event(event, event_id="EvRECENT", retry_num=1)
+    assert len(box.slack.calls_to("views.publish")) == published
