@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import audit, delivery_dm, home, notifications, orders, reminders
+from bot import delivery_dm, home, notifications, orders, reminders
 from bot.delivery_errors import DraftClosed, HeldByTeammate, MissingItems, NotDeliverable
-from bot.delivery_steps import missing_items, required_kinds, touch
+from bot.delivery_steps import audit_step, missing_items, required_kinds, touch
 from bot.errors import NotYourOrder
 from bot.orders import OrderCard
 from bot.proof import active_files
-from bot.states import SupervisionState, Transition
+from bot.states import OrderStatus, SupervisionState, Transition
 from bot.workflow import change_state
 from storage.models import Delivery, DeliveryState, Order, ProofFile
 
@@ -44,6 +44,8 @@ def where_it_stands(order: Order) -> str:
             return f"Order {no} is completed: the customer accepted it. Nothing to deliver."
         case SupervisionState.NOT_SUPERVISED:
             return f"Supervision does not apply to order {no} (a renewal). Nothing to deliver."
+        case _ if order.status is OrderStatus.CANCELED:
+            return f"Order {no} was cancelled. Nothing to deliver."
         case _:
             return (
                 f"Order {no} can't be delivered: its status is {order.status.value}. "
@@ -52,8 +54,12 @@ def where_it_stands(order: Order) -> str:
 
 
 def open_draft(session: Session, order_id: int) -> Delivery | None:
-    query = select(Delivery).where(
-        Delivery.order_id == order_id, Delivery.state == DeliveryState.DRAFT
+    """The order's one open draft, locked until the transaction ends (PostgreSQL; SQLite's
+    writers are serialised already), so two clicks at once act on it one after the other."""
+    query = (
+        select(Delivery)
+        .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.DRAFT)
+        .with_for_update()
     )
     return session.exec(query).first()
 
@@ -85,14 +91,7 @@ def start_or_resume(
     if draft and draft.holder != user:
         raise HeldByTeammate(order.order_no, draft.holder, draft.id)
     if draft:
-        audit.record(
-            session,
-            kind="delivery_resumed",
-            actor=user,
-            at=now,
-            order_id=order.id,
-            delivery_id=draft.id,
-        )
+        audit_step(session, draft, "delivery_resumed", user=user, now=now)
         delivery_dm.refresh(session, draft, card, now=now)
         return Started(draft, card, resumed=True)
     draft = _new_draft(session, order, user=user, now=now)
@@ -140,16 +139,8 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
                     added_at=old.added_at,
                 )
             )
-    audit.record(
-        session,
-        kind="delivery_started",
-        actor=user,
-        at=now,
-        order_id=order.id,
-        delivery_id=draft.id,
-        round=draft.round,
-        prefilled_from=previous.id if previous else None,
-    )
+    audit_step(session, draft, "delivery_started", user=user, now=now, round=draft.round,
+               prefilled_from=previous.id if previous else None)  # fmt: skip
     return draft
 
 
@@ -157,21 +148,28 @@ def held_draft(
     session: Session, delivery_id: int | str, *, user: str, identities: set[str]
 ) -> tuple[Delivery, OrderCard]:
     """The draft a click refers to, if `user` may act on it now; else a where-it-stands error."""
-    delivery = session.get(Delivery, int(delivery_id))
+    delivery, card = _sellers_draft(session, delivery_id, identities)
+    if delivery.holder != user:
+        raise DraftClosed(
+            f"<@{delivery.holder}> took over the delivery of order "
+            f"{card.order.order_no}, so this message is out of date."
+        )
+    return delivery, card
+
+
+def _sellers_draft(
+    session: Session, delivery_id: int | str, identities: set[str]
+) -> tuple[Delivery, OrderCard]:
+    """The open draft `delivery_id`, if one of `identities` sells its order (whoever holds it)."""
+    delivery = session.get(Delivery, int(delivery_id), with_for_update=True)  # see open_draft
     if delivery is None:
         raise DraftClosed("That delivery no longer exists. Type `/deliver` to start again.")
     order = session.get(Order, delivery.order_id)
     if not orders.is_seller(session, order, identities):
         raise NotYourOrder(order.order_no)
-    card = orders.card(session, order)
     if delivery.state is not DeliveryState.DRAFT:
         raise DraftClosed(_closed_text(delivery, order))
-    if delivery.holder != user:
-        raise DraftClosed(
-            f"<@{delivery.holder}> took over the delivery of order "
-            f"{order.order_no}, so this message is out of date."
-        )
-    return delivery, card
+    return delivery, orders.card(session, order)
 
 
 def _closed_text(delivery: Delivery, order: Order) -> str:
@@ -186,35 +184,19 @@ def _closed_text(delivery: Delivery, order: Order) -> str:
 def take_over(
     session: Session, *, delivery_id: int | str, user: str, identities: set[str], now: datetime
 ) -> Started:
-    delivery = session.get(Delivery, int(delivery_id))
-    if delivery is None or delivery.state is not DeliveryState.DRAFT:
-        order = session.get(Order, delivery.order_id) if delivery else None
-        if order and not orders.is_seller(session, order, identities):
-            raise NotYourOrder(order.order_no)
-        raise DraftClosed(_closed_text(delivery, order) if order else "That draft is gone.")
-    if delivery.holder == user:
-        _, card = held_draft(session, delivery.id, user=user, identities=identities)
+    """A teammate takes the open draft (and its DM messages) over; the holder is told."""
+    delivery, card = _sellers_draft(session, delivery_id, identities)
+    if delivery.holder == user:  # a repeated click
         return Started(delivery, card, resumed=True)
-    order = session.get(Order, delivery.order_id)
-    if not orders.is_seller(session, order, identities):
-        raise NotYourOrder(order.order_no)
-    card = orders.card(session, order)
     previous = delivery.holder
-    delivery_dm.hand_over(session, delivery, card, new_holder=user, now=now)
+    delivery_dm.close(session, delivery, card, now=now, reason="taken_over", by=user)
     delivery.holder = user
     delivery.dm_channel = user
     touch(session, delivery, now)
-    audit.record(
-        session,
-        kind="delivery_taken_over",
-        actor=user,
-        at=now,
-        order_id=order.id,
-        delivery_id=delivery.id,
-        previous_holder=previous,
-    )
+    audit_step(session, delivery, "delivery_taken_over", user=user, now=now,
+               previous_holder=previous)  # fmt: skip
     delivery_dm.post_all(session, delivery, card, now=now)
-    home.republish_for_order(session, order=order, now=now)
+    home.republish_for_order(session, order=card.order, now=now)
     return Started(delivery, card, resumed=True)
 
 
@@ -230,15 +212,7 @@ def cancel(
         )
     draft.state = DeliveryState.CANCELLED
     touch(session, draft, now)
-    audit.record(
-        session,
-        kind="delivery_cancelled",
-        actor=user,
-        at=now,
-        order_id=card.order.id,
-        delivery_id=draft.id,
-        holder=draft.holder,
-    )
+    audit_step(session, draft, "delivery_cancelled", user=user, now=now, holder=draft.holder)
     delivery_dm.close(session, draft, card, now=now, reason="cancelled", by=user)
     home.republish_for_order(session, order=card.order, now=now)
     return draft
@@ -278,16 +252,8 @@ def submit_delivery(
     delivery.submitted_at = now
     delivery.round = order.round
     touch(session, delivery, now, step="submitted")
-    audit.record(
-        session,
-        kind="delivery_submitted",
-        actor=user,
-        at=now,
-        order_id=order.id,
-        delivery_id=delivery.id,
-        round=order.round,
-        files=[f.sha256 for f in active_files(session, delivery.id)],
-    )
+    audit_step(session, delivery, "delivery_submitted", user=user, now=now, round=order.round,
+               files=[f.sha256 for f in active_files(session, delivery.id)])  # fmt: skip
     delivery_dm.close(
         session, delivery, orders.card(session, order), now=now, reason="submitted", by=user
     )

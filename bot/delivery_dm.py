@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot import outbox, proof
 from bot.orders import OrderCard
 from bot.views import delivery as views
-from bot.views.delivery_replies import build_taken_over_notice
+from bot.views.delivery_replies import build_cancelled_notice, build_taken_over_notice
 from storage.models import Delivery, SlackUser
 
 ROLES = ("order", "enabling", "files", "template", "review")
@@ -131,25 +131,22 @@ def refresh(
 def close(
     session: Session, delivery: Delivery, card: OrderCard, *, now: datetime, reason: str, by: str
 ) -> None:
-    """Submitted or cancelled: the messages lose their buttons and say how it ended."""
+    """Submitted, cancelled or taken over: the messages lose their buttons and say how it
+    ended; a holder who did not end it themselves is told in a new message."""
     refresh(session, delivery, card, now=now, outcome=reason, by=by)
-
-
-def hand_over(
-    session: Session, delivery: Delivery, card: OrderCard, *, new_holder: str, now: datetime
-) -> None:
-    """Before a take-over: the previous holder's messages say who has it now, and they are told."""
-    refresh(session, delivery, card, now=now, outcome="taken_over", by=new_holder)
+    if by == delivery.holder:
+        return
+    notice = build_taken_over_notice if reason == "taken_over" else build_cancelled_notice
+    blocks, text = notice(card, by)
     generation = delivery.messages.get("generation", 0)
-    blocks, text = build_taken_over_notice(card, new_holder)
     outbox.enqueue(
         session,
-        key=f"delivery:{delivery.id}:g{generation}:handed-over",
+        key=f"delivery:{delivery.id}:g{generation}:{reason}",
         method="chat.postMessage",
         payload={"channel": delivery.holder, "text": text, "blocks": blocks},
         now=now,
         order_id=card.order.id,
-        meta=_meta(delivery, "handed_over"),
+        meta=_meta(delivery, reason),
     )
 
 

@@ -41,6 +41,12 @@ def held_drafts(session: Session, user: str) -> list[Delivery]:
     return list(session.exec(query))
 
 
+def held_draft_of(session: Session, user: str, order_no: str) -> Delivery | None:
+    """The draft of order `order_no` that `user` holds, if any."""
+    order = orders.get_order(session, order_no)
+    return next((d for d in held_drafts(session, user) if order and d.order_id == order.id), None)
+
+
 @dataclass(frozen=True)
 class Received:
     row_id: int | None  # the recorded file, to fetch after commit

@@ -19,6 +19,14 @@ from bot.proof import KIND_LABELS, active_files
 from storage.models import Delivery, Order
 
 
+def audit_step(
+    session: Session, delivery: Delivery, kind: str, *, user: str, now: datetime, **detail: Any
+) -> None:
+    """An audit event of this delivery: who did what, when, in the caller's transaction."""
+    audit.record(session, kind=kind, actor=user, at=now, order_id=delivery.order_id,
+                 delivery_id=delivery.id, **detail)  # fmt: skip
+
+
 def touch(session: Session, delivery: Delivery, now: datetime, step: str | None = None) -> None:
     delivery.updated_at = now
     if step:
@@ -68,16 +76,8 @@ def set_enabling_time(
     delivery.enabling_time = value
     delivery.enabling_decided = True
     touch(session, delivery, now, step="files")
-    audit.record(
-        session,
-        kind="enabling_time_set",
-        actor=user,
-        at=now,
-        order_id=card.order.id,
-        delivery_id=delivery.id,
-        enabling_time=value.isoformat() if value else None,
-        typed=typed,
-    )
+    audit_step(session, delivery, "enabling_time_set", user=user, now=now,
+               enabling_time=value.isoformat() if value else None, typed=typed)  # fmt: skip
     delivery_dm.refresh(session, delivery, card, now=now, roles=("enabling", "review"))
     return value
 
@@ -101,15 +101,7 @@ def save_template_answers(
         return
     delivery.template_answers = answers
     touch(session, delivery, now, step="review")
-    audit.record(
-        session,
-        kind="template_answered",
-        actor=user,
-        at=now,
-        order_id=card.order.id,
-        delivery_id=delivery.id,
-        answers=answers,
-    )
+    audit_step(session, delivery, "template_answered", user=user, now=now, answers=answers)
     delivery_dm.refresh(session, delivery, card, now=now, roles=("template", "review"))
 
 

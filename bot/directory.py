@@ -1,8 +1,20 @@
-"""What Slack knows about people (e-mail, name, time zone), cached in the database."""
+"""What Slack knows about people (e-mail, name, time zone), cached in the database.
+
+Handlers use `lookup(services, user)` before they open their own transaction: it reads the
+cache with a read-only session, asks Slack (`users.info`) with no transaction open, and
+stores the answer in a short write transaction of its own. On SQLite a write session holds
+the database's one write lock from its first query, so asking Slack inside one would make
+every other writer wait on Slack.
+
+`profile`, `time_zone` and `identities` do the same inside a caller's session, for code that
+already holds one (scheduled jobs, the customer's clicks).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -12,30 +24,68 @@ from sqlmodel import Session
 from bot.clock import Clock
 from storage.models import SlackUser
 
+if TYPE_CHECKING:
+    from bot.services import Services
+
 FRESH_FOR = timedelta(hours=12)
 
 
-def profile(session: Session, client: WebClient, clock: Clock, user_id: str) -> SlackUser | None:
-    """The cached profile, refreshed from `users.info` when older than FRESH_FOR.
+@dataclass(frozen=True)
+class Person:
+    """A Slack user as far as the bot needs them; safe to keep after the session closed."""
 
-    Returns the stale copy (or None) when Slack cannot be asked: callers degrade gracefully.
+    user_id: str
+    email: str | None = None
+    real_name: str | None = None
+    tz: str = "UTC"
+
+    @property
+    def identities(self) -> set[str]:
+        """How they may be named as a seller: their user id, and their e-mail if Slack has it."""
+        return {self.user_id} | ({self.email} if self.email else set())
+
+    @classmethod
+    def of(cls, user_id: str, cached: SlackUser | None) -> Person:
+        if cached is None:
+            return cls(user_id)
+        return cls(user_id, cached.email, cached.real_name, cached.tz or "UTC")
+
+
+def lookup(services: Services, user_id: str) -> Person:
+    """The person, refreshed from Slack when the cached copy is older than FRESH_FOR.
+
+    Falls back to the stale copy (or just the user id) when Slack cannot be asked.
     """
-    cached = session.get(SlackUser, user_id)
-    now = clock.now()
-    if cached and now - cached.fetched_at < FRESH_FOR:
-        return cached
+    now = services.clock.now()
+    with services.read_session_factory() as session:
+        cached = session.get(SlackUser, user_id)
+        if cached and _fresh(cached, now):
+            return Person.of(user_id, cached)
+        stale = Person.of(user_id, cached)
     try:
-        data = client.users_info(user=user_id)["user"]
+        data = services.client.users_info(user=user_id)["user"]
     except SlackApiError:
-        return cached
+        return stale
+    with services.session_factory() as session:
+        stored = _store(session, data, now=now)
+        person = Person.of(user_id, stored)
+        session.commit()
+    return person
+
+
+def _fresh(cached: SlackUser, now: datetime) -> bool:
+    return now - cached.fetched_at < FRESH_FOR
+
+
+def _store(session: Session, data: dict, *, now: datetime) -> SlackUser:
     try:
         with session.begin_nested():  # two first requests by one person race to cache them
             return remember(session, data, now=now)
     except IntegrityError:
-        return session.get(SlackUser, user_id, populate_existing=True)
+        return session.get(SlackUser, data["id"], populate_existing=True)
 
 
-def remember(session: Session, data: dict, *, now) -> SlackUser:
+def remember(session: Session, data: dict, *, now: datetime) -> SlackUser:
     user = session.get(SlackUser, data["id"]) or SlackUser(user_id=data["id"], fetched_at=now)
     profile_data = data.get("profile") or {}
     user.email = (profile_data.get("email") or "").lower() or None
@@ -47,15 +97,25 @@ def remember(session: Session, data: dict, *, now) -> SlackUser:
     return user
 
 
+def profile(session: Session, client: WebClient, clock: Clock, user_id: str) -> SlackUser | None:
+    """The cached profile in the caller's session, refreshed from `users.info` when stale.
+
+    Returns the stale copy (or None) when Slack cannot be asked: callers degrade gracefully.
+    """
+    cached = session.get(SlackUser, user_id)
+    now = clock.now()
+    if cached and _fresh(cached, now):
+        return cached
+    try:
+        data = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return cached
+    return _store(session, data, now=now)
+
+
 def time_zone(session: Session, client: WebClient, clock: Clock, user_id: str) -> str:
-    found = profile(session, client, clock, user_id)
-    return (found.tz if found and found.tz else None) or "UTC"
+    return Person.of(user_id, profile(session, client, clock, user_id)).tz
 
 
 def identities(session: Session, client: WebClient, clock: Clock, user_id: str) -> set[str]:
-    """How a person may be named as a seller: their user id, and their e-mail if Slack has it."""
-    found = profile(session, client, clock, user_id)
-    names = {user_id}
-    if found and found.email:
-        names.add(found.email)
-    return names
+    return Person.of(user_id, profile(session, client, clock, user_id)).identities

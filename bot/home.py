@@ -75,9 +75,17 @@ def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
     )
 
 
+def view_for(session: Session, *, user: str, now: datetime) -> dict:
+    """The Home tab of `user` as it is now (reads only)."""
+    return build_home(page_for(session, user, now=now))
+
+
 def publish_for_user(session: Session, *, user: str, now: datetime) -> None:
     """Queue the Home tab of `user` as it is now (the newest queued one wins)."""
-    view = build_home(page_for(session, user, now=now))
+    queue_view(session, user=user, view=view_for(session, user=user, now=now), now=now)
+
+
+def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> None:
     outbox.enqueue(
         session,
         key=f"home:{user}:{uuid.uuid4().hex}",

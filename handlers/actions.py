@@ -10,23 +10,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
 from bot import dates, delivery, delivery_dm, delivery_files, delivery_steps, directory
+from bot.directory import Person
 from bot.errors import DeliverybotError
 from bot.ids import ActionId
+from bot.orders import OrderCard
 from bot.services import Services
 from bot.views.delivery_replies import build_pointer
 from bot.views.orders import build_error
 from bot.views.template import build_template_modal
-from handlers.commands import start_delivery
+from handlers.commands import Reply, cancel_draft, start_delivery
+from storage.models import Delivery
+
+Step = Callable[[Session, Delivery, OrderCard, Person, datetime], None]
 
 
-def tell(services: Services, body: dict, respond: Respond, blocks: list, text: str) -> None:
+def tell(services: Services, body: dict, respond: Respond, reply: Reply) -> None:
     """Reply to the clicker only: ephemeral where Slack gave a response_url, else a DM."""
+    blocks, text = reply
     if body.get("response_url"):
         respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
         return
@@ -43,26 +48,24 @@ def tell(services: Services, body: dict, respond: Respond, blocks: list, text: s
     services.notify_outbox()
 
 
+def refuse(services: Services, body: dict, respond: Respond, error: DeliverybotError) -> None:
+    tell(services, body, respond, (build_error(str(error)), str(error)))
+
+
 def on_draft(
-    services: Services,
-    body: dict,
-    respond: Respond,
-    delivery_id: str,
-    step: Callable[[Session, Any, Any, str, set[str], datetime], None],
+    services: Services, body: dict, respond: Respond, delivery_id: int | str, step: Step
 ) -> None:
-    """Run `step(session, draft, card, user, identities, now)` on a draft the clicker holds."""
-    user = body["user"]["id"]
+    """Run `step(session, draft, card, person, now)` on a draft the clicker holds."""
+    person = directory.lookup(services, body["user"]["id"])
     with services.session_factory() as session:
-        identities = directory.identities(session, services.client, services.clock, user)
-        session.commit()
         try:
             draft, card = delivery.held_draft(
-                session, delivery_id, user=user, identities=identities
+                session, delivery_id, user=person.user_id, identities=person.identities
             )
-            step(session, draft, card, user, identities, services.clock.now())
+            step(session, draft, card, person, services.clock.now())
         except DeliverybotError as error:
             session.rollback()
-            tell(services, body, respond, build_error(str(error)), str(error))
+            refuse(services, body, respond, error)
             return
         session.commit()
     services.notify_outbox()
@@ -73,60 +76,37 @@ def handle_deliver_button(
 ) -> None:
     ack()
     services: Services = context["services"]
-    blocks, text = start_delivery(services, body["user"]["id"], action["value"])
-    tell(services, body, respond, blocks, text)
+    tell(services, body, respond, start_delivery(services, body["user"]["id"], action["value"]))
+
+
+def _enabling_step(value: Callable[[str], datetime | None], typed: str | None = None) -> Step:
+    """A step recording the enabling time `value(tz)`, tz being the clicker's time zone."""
+
+    def step(session, draft, card, person, now):
+        delivery_steps.set_enabling_time(session, draft, card, value=value(person.tz),
+                                         user=person.user_id, tz=person.tz, now=now, typed=typed)  # fmt: skip
+
+    return step
 
 
 def handle_enabling_date(
     ack: Ack, body: dict, action: dict, respond: Respond, context: dict
 ) -> None:
     ack()
-    services: Services = context["services"]
-    delivery_id = action["block_id"].rpartition(":")[2]
-
-    def step(session, draft, card, user, identities, now):
-        tz = directory.time_zone(session, services.client, services.clock, user)
-        value = dates.from_picker(action["selected_date"], tz=tz)
-        delivery_steps.set_enabling_time(
-            session, draft, card, value=value, user=user, tz=tz, now=now
-        )
-
-    on_draft(services, body, respond, delivery_id, step)
+    step = _enabling_step(lambda tz: dates.from_picker(action["selected_date"], tz=tz))
+    on_draft(context["services"], body, respond, action["block_id"].rpartition(":")[2], step)
 
 
 def handle_not_stated(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
-    services: Services = context["services"]
-
-    def step(session, draft, card, user, identities, now):
-        tz = directory.time_zone(session, services.client, services.clock, user)
-        delivery_steps.set_enabling_time(
-            session, draft, card, value=None, user=user, tz=tz, now=now
-        )
-
-    on_draft(services, body, respond, action["value"], step)
+    on_draft(context["services"], body, respond, action["value"], _enabling_step(lambda tz: None))
 
 
 def handle_use_reading(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
-    services: Services = context["services"]
     delivery_id, _, iso = action["value"].partition("|")
-
-    def step(session, draft, card, user, identities, now):
-        tz = directory.time_zone(session, services.client, services.clock, user)
-        value = datetime.fromisoformat(iso)
-        delivery_steps.set_enabling_time(
-            session,
-            draft,
-            card,
-            value=value,
-            user=user,
-            tz=tz,
-            now=now,
-            typed=f"the other reading, {dates.format_local(value, tz)}",
-        )
-
-    on_draft(services, body, respond, delivery_id, step)
+    step = _enabling_step(lambda tz: datetime.fromisoformat(iso), typed=f"the other reading {iso}")
+    on_draft(context["services"], body, respond, delivery_id, step)
 
 
 def handle_open_template(
@@ -134,16 +114,15 @@ def handle_open_template(
 ) -> None:
     ack()
     services: Services = context["services"]
-    user = body["user"]["id"]
-    with services.session_factory() as session:
-        identities = directory.identities(session, services.client, services.clock, user)
-        session.commit()
+    person = directory.lookup(services, body["user"]["id"])
+    with services.read_session_factory() as session:
         try:
             draft, card = delivery.held_draft(
-                session, action["value"], user=user, identities=identities
+                session, action["value"], user=person.user_id, identities=person.identities
             )
         except DeliverybotError as error:
-            tell(services, body, respond, build_error(str(error)), str(error))
+            session.rollback()
+            refuse(services, body, respond, error)
             return
         view = build_template_modal(card, draft)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -160,12 +139,12 @@ def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context:
         now=services.clock.now(),
     )
 
-    def step(session, draft, card, user, identities, now):
+    def step(session, draft, card, person, now):
         delivery.submit_delivery(
             session,
             delivery_id=draft.id,
-            user=user,
-            identities=identities,
+            user=person.user_id,
+            identities=person.identities,
             now=now,
             default_kinds=services.settings.required_proof_kinds,
         )
@@ -176,37 +155,35 @@ def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context:
 def handle_take_over(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
     services: Services = context["services"]
-    user = body["user"]["id"]
+    person = directory.lookup(services, body["user"]["id"])
     with services.session_factory() as session:
-        identities = directory.identities(session, services.client, services.clock, user)
-        session.commit()
         try:
             started = delivery.take_over(
                 session,
                 delivery_id=action["value"],
-                user=user,
-                identities=identities,
+                user=person.user_id,
+                identities=person.identities,
                 now=services.clock.now(),
             )
         except DeliverybotError as error:
             session.rollback()
-            tell(services, body, respond, build_error(str(error)), str(error))
+            refuse(services, body, respond, error)
             return
         session.commit()
     services.notify_outbox()
     no = started.card.order.order_no
     tell(
-        services, body, respond, build_pointer(no, resumed=True), f"Order {no}: continue in our DM"
+        services,
+        body,
+        respond,
+        (build_pointer(no, resumed=True), f"Order {no}: continue in our DM"),
     )
 
 
 def handle_cancel(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
-    from handlers.commands import cancel_draft
-
     services: Services = context["services"]
-    blocks, text = cancel_draft(services, body["user"]["id"], action["value"])
-    tell(services, body, respond, blocks, text)
+    tell(services, body, respond, cancel_draft(services, body["user"]["id"], action["value"]))
 
 
 def register(app: App) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from sqlmodel import Session
 
 from bot import delivery_files
 from bot.errors import DeliverybotError
@@ -20,13 +22,13 @@ from storage.models import ProofFile
 def _file_step(
     services: Services, body: dict, respond: Respond, row_id: str, change: Callable[..., Any]
 ) -> None:
-    with services.session_factory() as session:
+    with services.read_session_factory() as session:
         row = session.get(ProofFile, int(row_id))
         delivery_id = str(row.delivery_id) if row else "0"
 
-    def step(session, draft, card, user, identities, now):
+    def step(session, draft, card, person, now):
         row = delivery_files.file_on_draft(session, row_id)
-        change(session, draft, card, row, user=user, now=now)
+        change(session, draft, card, row, user=person.user_id, now=now)
 
     on_draft(services, body, respond, delivery_id, step)
 
@@ -58,25 +60,28 @@ def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context:
     services: Services = context["services"]
     user = body["user"]["id"]
     order_no, _, file_id = action["value"].partition("|")
-    blocks, text = start_delivery(services, user, order_no)
+    reply = start_delivery(services, user, order_no)
     info = services.client.files_info(file=file_id)["file"]
+
+    def record(session: Session, now: datetime) -> delivery_files.Received:
+        draft = delivery_files.held_draft_of(session, user, order_no)
+        if draft is None:  # the delivery could not start: the reply says why
+            return delivery_files.Received(None)
+        return delivery_files.attach_to(session, draft, user=user, info=info, now=now,
+                                        settings=services.settings)  # fmt: skip
+
+    take_file(services, info, record)
+    tell(services, body, respond, reply)
+
+
+def take_file(
+    services: Services,
+    info: dict[str, Any],
+    record: Callable[[Session, datetime], delivery_files.Received],
+) -> None:
+    """Record a dropped file in one short transaction, then download it with none open."""
     with services.session_factory() as session:
-        drafts = [
-            d
-            for d in delivery_files.held_drafts(session, user)
-            if delivery_files.orders.get_order(session, order_no).id == d.order_id
-        ]
-        if not drafts:
-            tell(services, body, respond, blocks, text)
-            return
-        received = delivery_files.attach_to(
-            session,
-            drafts[0],
-            user=user,
-            info=info,
-            now=services.clock.now(),
-            settings=services.settings,
-        )
+        received = record(session, services.clock.now())
         session.commit()
     if received.row_id:
         delivery_files.fetch_into_store(
@@ -88,7 +93,6 @@ def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context:
             now=services.clock.now(),
         )
     services.notify_outbox()
-    tell(services, body, respond, blocks, text)
 
 
 def register(app: App) -> None:

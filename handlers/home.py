@@ -11,13 +11,17 @@ from bot.views.home import build_find_order_modal
 
 
 def handle_home_opened(event: dict, context: dict) -> None:
+    """Rendered from a read-only session; only queueing it takes a (short) write."""
     if event.get("tab", "home") != "home":
         return
     services: Services = context["services"]
     user = event["user"]
+    directory.lookup(services, user)  # the Home reads their e-mail and time zone from the cache
+    now = services.clock.now()
+    with services.read_session_factory() as session:
+        view = home.view_for(session, user=user, now=now)
     with services.session_factory() as session:
-        directory.identities(session, services.client, services.clock, user)  # cache e-mail, tz
-        home.publish_for_user(session, user=user, now=services.clock.now())
+        home.queue_view(session, user=user, view=view, now=now)
         session.commit()
     services.notify_outbox()
 
@@ -28,5 +32,5 @@ def handle_find_order(ack: Ack, body: dict, client) -> None:
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(handle_home_opened)
     app.action(ActionId.FIND_ORDER)(handle_find_order)
+    app.event("app_home_opened")(handle_home_opened)

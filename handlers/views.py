@@ -15,13 +15,11 @@ from bot.views.orders import build_order_details
 
 def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
     services: Services = context["services"]
-    user = body["user"]["id"]
+    person = directory.lookup(services, body["user"]["id"])
     with services.session_factory() as session:
-        identities = directory.identities(session, services.client, services.clock, user)
-        session.commit()
         try:
             draft, card = delivery.held_draft(
-                session, view["private_metadata"], user=user, identities=identities
+                session, view["private_metadata"], user=person.user_id, identities=person.identities
             )
         except DeliverybotError as error:
             first = (view.get("blocks") or [{}])[0].get("block_id", "")
@@ -33,7 +31,7 @@ def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
             ack(response_action="errors", errors=errors)
             return
         delivery_steps.save_template_answers(
-            session, draft, card, answers=answers, user=user, now=services.clock.now()
+            session, draft, card, answers=answers, user=person.user_id, now=services.clock.now()
         )
         session.commit()
     ack()
@@ -42,13 +40,11 @@ def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
 
 def handle_find_order(ack: Ack, body: dict, view: dict, context: dict) -> None:
     services: Services = context["services"]
-    user = body["user"]["id"]
+    person = directory.lookup(services, body["user"]["id"])
     typed = view["state"]["values"][BlockId.FIND_ORDER_INPUT]["value"].get("value") or ""
-    with services.session_factory() as session:
-        identities = directory.identities(session, services.client, services.clock, user)
-        session.commit()
+    with services.read_session_factory() as session:
         try:
-            card = orders.order_for_seller(session, typed, identities)
+            card = orders.order_for_seller(session, typed, person.identities)
         except DeliverybotError as error:
             ack(response_action="errors", errors={BlockId.FIND_ORDER_INPUT: str(error)[:150]})
             return

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.dates import format_local
 from bot.ids import COMMAND, ActionId
 from bot.orders import OrderCard
 from bot.views.blocks import actions, button, confirm, section
+from bot.views.delivery import validity_preview
+from storage.models import Delivery
+
+if TYPE_CHECKING:
+    from bot.delivery_typing import Reading
 
 Rendered = tuple[list[dict[str, Any]], str]
 
@@ -17,6 +23,25 @@ def build_taken_over_notice(card: OrderCard, new_holder: str) -> Rendered:
     message = (
         f":arrow_right: <@{new_holder}> took over your delivery of order {no}. "
         "The draft went with them; nothing was lost."
+    )
+    return [section(message)], message
+
+
+def build_cancelled_notice(card: OrderCard, by: str) -> Rendered:
+    no = card.order.order_no
+    message = (
+        f":wastebasket: <@{by}> cancelled your delivery draft of order {no}. The audit trail "
+        f"keeps it; `{COMMAND} {no}` starts a new one."
+    )
+    return [section(message)], message
+
+
+def build_cancelled(order_no: str, *, holder: str, by: str) -> Rendered:
+    """The reply to whoever cancelled a draft (theirs, or a teammate's)."""
+    whose = "the" if holder == by else f"<@{holder}>'s"
+    told = "" if holder == by else " They have been told."
+    message = (
+        f"Discarded {whose} delivery draft of order {order_no}.{told} The audit trail keeps it."
     )
     return [section(message)], message
 
@@ -44,33 +69,43 @@ def build_held_by(error_text: str, delivery_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def build_note(message: str) -> Rendered:
+    return [section(message)], message
+
+
+PLACEMENT_NOTE = " The order was placed that day, so I took the moment it was placed."
+
+
 def build_date_echo(
-    order_no: str,
-    typed: str,
-    reading: str,
-    validity: str,
-    *,
-    alternative: datetime | None,
-    alternative_text: str | None,
-    delivery_id: int,
-    note: str = "",
+    card: OrderCard, delivery: Delivery, typed: str, reading: Reading, *, kept: datetime, tz: str
 ) -> Rendered:
-    blocks = [section(f"Order {order_no} · got it: “{typed}” → *{reading}* ({validity}).{note}")]
-    if alternative is not None:
-        blocks[0] = section(
-            f"Order {order_no} · got it: “{typed}” → *{reading}*, reading it month first "
-            f"({validity}). Did you mean *{alternative_text}* (day first)?"
-        )
-        blocks.append(
-            actions(
-                button(
-                    f"Use {alternative_text}",
-                    ActionId.ENABLING_USE,
-                    f"{delivery_id}|{alternative.isoformat()}",
-                )
+    """How a typed date was understood: the reading taken and the validity it gives; for an
+    ambiguous date, which reading that is and the other one (a button when it is possible)."""
+    no = card.order.order_no
+    shown = format_local(kept, tz)
+    validity = validity_preview(card.order.duration, kept, tz)
+    note = PLACEMENT_NOTE if kept != reading.value else ""
+    if reading.order is None:
+        message = f"Order {no} · got it: “{typed}” → *{shown}* ({validity}).{note}"
+        return [section(message)], message
+    other = format_local(reading.other, tz)
+    other_order = "day first" if reading.order == "month first" else "month first"
+    message = (
+        f"Order {no} · got it: “{typed}” → *{shown}*, reading it {reading.order} "
+        f"({validity}).{note}"
+    )
+    if reading.other_refused:
+        message += f" Read {other_order} it would be {other}, {reading.other_refused}."
+        return [section(message)], message
+    blocks = [
+        section(f"{message} Did you mean *{other}* ({other_order})?"),
+        actions(
+            button(
+                f"Use {other}", ActionId.ENABLING_USE, f"{delivery.id}|{reading.other.isoformat()}"
             )
-        )
-    return blocks, f"Order {order_no}: enabling time {reading}"
+        ),
+    ]
+    return blocks, f"Order {no}: enabling time {shown}"
 
 
 def build_which_delivery(file_name: str, file_id: str, order_nos: list[str]) -> Rendered:

@@ -13,8 +13,14 @@ from bot.views.orders import money
 
 if TYPE_CHECKING:
     from bot.home import HomePage
+    from storage.models import Order
 
 MAX_BLOCKS = 100  # a Home view holds at most 100 blocks
+
+
+def waiting_for_delivery_since(order: Order) -> datetime:
+    """Since it was placed; after the customer asked for changes, since it came back."""
+    return order.state_changed_at if order.round else order.placed_at
 
 
 def waited(moment: datetime, now: datetime) -> str:
@@ -42,7 +48,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         blocks.append(
             section(
                 f"*{order.order_no}* · {card.product.name} · {money(card)}\n"
-                f"waiting {waited(order.state_changed_at, page.now)}",
+                f"waiting {waited(waiting_for_delivery_since(order), page.now)}",
                 accessory=button("Deliver", ActionId.DELIVER, order.order_no, style="primary"),
             )
         )

@@ -1,6 +1,6 @@
 """/deliver over signed HTTP: listing, details, help, and the refusals."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.states import OrderStatus, SupervisionState
 from tests.factories import make_order, make_product
@@ -45,6 +45,20 @@ def test_lists_waiting_orders_newest_first_with_deliver_buttons(box, seller, ses
         ("Deliver", "1002"),
         ("Deliver", "1001"),
     ]
+
+
+def test_a_long_list_shows_the_newest_and_counts_them_all(box, seller, session):
+    product = make_product(session)
+    for n in range(55):
+        make_order(session, f"{2000 + n}", product=product,
+                   placed_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n))  # fmt: skip
+    session.commit()
+
+    shown = blocks_text(seller.runs("/deliver").json()["blocks"])
+
+    assert "Orders waiting for delivery (55)" in shown
+    assert "Showing the newest 20 of 55" in shown
+    assert "2054" in shown and "2034" not in shown
 
 
 def test_deliver_an_order_starts_in_the_dm_with_its_details_and_template(box, seller, session):

@@ -14,7 +14,7 @@ from bot import downloads
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
 from bot.ids import ActionId
-from bot.states import SupervisionState
+from bot.states import OrderStatus, SupervisionState
 from storage.models import AuditEvent, Delivery, DeliveryState, Order, ProofFile
 from tests.conftest import NOW
 from tests.factories import make_order
@@ -159,6 +159,37 @@ def test_an_ambiguous_date_says_which_reading_it_took_and_offers_the_other(box, 
     assert "valid 1 Feb 2026 – 1 Mar 2026" in shown(seller)
 
 
+def test_an_ambiguous_date_whose_month_first_reading_is_impossible_is_read_day_first(
+    box, seller, session
+):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says("12/01/2026")  # month first would be 1 Dec 2026: in the future
+
+    echo = seller.last_dm()
+    said = render_blocks(echo.blocks)
+    assert "12 Jan 2026" in said and "reading it day first" in said
+    assert "Read month first it would be 1 Dec 2026, in the future" in said
+    assert "[Use" not in said
+    assert enabling_time(session) == datetime(2026, 1, 11, 23, 0, tzinfo=UTC)
+
+
+def test_an_impossible_other_reading_is_named_but_not_offered(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says("01/12/2026")  # day first would be 1 Dec 2026: in the future
+
+    said = render_blocks(seller.last_dm().blocks)
+    assert "12 Jan 2026" in said and "reading it month first" in said
+    assert "Read day first it would be 1 Dec 2026, in the future" in said
+    assert "[Use" not in said
+    assert enabling_time(session) == datetime(2026, 1, 11, 23, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("typed", "why"),
     [("tomorrow", "in the future"), ("2025-12-01", "before the order was placed")],
@@ -294,6 +325,25 @@ def test_a_file_dropped_with_no_open_delivery_asks_which_it_belongs_to(box, sell
     assert draft.state is DeliveryState.DRAFT
     assert [f.kind for f in proof_files(session)] == ["acceptance"]
     assert "acceptance.pdf" in render_blocks(step(seller, "Proof files").blocks)
+
+
+def test_a_file_dropped_while_two_deliveries_are_open_asks_which(box, seller, session):
+    make_order(session, "12345")
+    make_order(session, "777")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.runs("/deliver 777")
+
+    seller.drops_file("sow.pdf", b"%PDF")
+
+    question = seller.last_dm()
+    assert "Which delivery does it belong to?" in render_blocks(question.blocks)
+    assert proof_files(session) == []
+
+    seller.clicks("Order 12345", message=question)
+
+    assert [f.delivery_id for f in proof_files(session)] == [draft_of(session, "12345").id]
+    assert "sow.pdf" in render_blocks(seller.dms()[2].blocks)  # the files step of order 12345
 
 
 def test_the_template_modal_validates_required_fields_in_the_modal(box, seller, session):
@@ -438,14 +488,26 @@ def test_a_stranger_learns_nothing_and_changes_nothing(box, seller, stranger, se
     assert stranger.dms() == []
 
 
-def test_an_order_in_another_state_says_where_it_stands(box, seller, session):
-    make_order(session, "12345", state=SupervisionState.AWAITING_ACCEPTANCE)
+@pytest.mark.parametrize(
+    ("state", "status", "where"),
+    [
+        (SupervisionState.AWAITING_ACCEPTANCE, OrderStatus.PROCESSING,
+         "with the customer for acceptance"),
+        (SupervisionState.COMPLETED, OrderStatus.COMPLETED, "completed: the customer accepted"),
+        (SupervisionState.NOT_DELIVERABLE, OrderStatus.PENDING_PAYMENT,
+         "becomes deliverable once it is paid"),
+        (SupervisionState.NOT_DELIVERABLE, OrderStatus.CANCELED, "was cancelled"),
+    ],
+)  # fmt: skip
+def test_an_order_in_another_state_says_where_it_stands(box, seller, session, state, status, where):
+    make_order(session, "12345", state=state, status=status)
     session.commit()
 
     said = render_blocks(seller.runs("/deliver 12345").json()["blocks"])
 
-    assert "with the customer for acceptance" in said
+    assert where in said
     assert seller.dms() == []
+    assert fetch(session, select(Delivery)) == []
 
 
 def test_cancel_discards_the_draft_and_the_audit_keeps_it(box, seller, session):
@@ -467,6 +529,36 @@ def test_cancel_discards_the_draft_and_the_audit_keeps_it(box, seller, session):
     assert enabling_time(session) == "undecided"
     kinds = audit_kinds(session)
     assert kinds.count("delivery_cancelled") == 1
+
+
+def test_a_teammate_who_cancels_the_draft_is_named_and_the_holder_is_told(
+    box, seller, teammate, session
+):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    said = render_blocks(teammate.runs("/deliver cancel 12345").json()["blocks"])
+
+    assert "Discarded @USELLER's delivery draft of order 12345. They have been told." in said
+    assert draft_of(session).state is DeliveryState.CANCELLED
+    told = render_blocks(seller.last_dm().blocks)
+    assert "@UTEAMMATE cancelled your delivery draft of order 12345" in told
+    assert "@UTEAMMATE cancelled this draft" in shown(seller)
+    event = fetch(session, select(AuditEvent).where(AuditEvent.kind == "delivery_cancelled"))[0]
+    assert (event.actor, event.detail["holder"]) == (teammate.id, seller.id)
+    assert teammate.dms() == []
+
+
+def test_cancelling_your_own_draft_sends_you_no_extra_message(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    before = len(seller.dms())
+
+    seller.runs("/deliver cancel 12345")
+
+    assert len(seller.dms()) == before
 
 
 def test_a_round_after_changes_requested_starts_from_the_previous_one(box, seller, session):
@@ -675,3 +767,35 @@ def test_an_event_whose_handling_failed_is_handled_when_slack_retries_it(box, se
     box.driver.event(event, event_id="EvFlaky", retry_num=1)
 
     assert [f.name for f in proof_files(session)] == ["sow.pdf"]
+
+
+def test_a_slow_slack_profile_lookup_holds_up_no_one_else(
+    box, seller, teammate, session, monkeypatch
+):
+    """Slack is asked about a person with no database transaction open: on SQLite a write
+    transaction held meanwhile would make every other seller wait on Slack."""
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver")  # the seller's profile is now cached
+    asking, answered = threading.Event(), threading.Event()
+    users_info = box.services.client.users_info
+
+    def slow_users_info(*, user, **kw):
+        if user == teammate.id:
+            asking.set()
+            answered.wait(timeout=15)
+        return users_info(user=user, **kw)
+
+    monkeypatch.setattr(box.services.client, "users_info", slow_users_info)
+    listing = threading.Thread(target=lambda: teammate.runs("/deliver"))
+    listing.start()
+    assert asking.wait(timeout=10)
+
+    started = time.monotonic()
+    reply = seller.runs("/deliver 12345").json()
+    took = time.monotonic() - started
+    answered.set()
+    listing.join(timeout=30)
+
+    assert "in our DM" in render_blocks(reply["blocks"])
+    assert took < 5

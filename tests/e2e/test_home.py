@@ -24,7 +24,17 @@ def as_message(person, blocks) -> Message:
 
 def test_the_home_tab_shows_the_sellers_orders_by_state(box, seller, clock, session):
     product = make_product(session)
-    make_order(session, "1001", product=product, now=datetime(2026, 1, 30, 10, tzinfo=UTC))
+    make_order(
+        session,
+        "1001",
+        product=product,
+        placed_at=datetime(2026, 1, 30, 10, tzinfo=UTC),
+        now=datetime(2026, 2, 1, 10, tzinfo=UTC),
+    )  # imported two days after it was placed
+    make_order(
+        session, "1005", product=product, round=1, now=datetime(2026, 2, 1, 10, tzinfo=UTC)
+    )  # back from the customer for a day
+    make_order(session, "1006", product=product, sellers=("sam@isv.example",))
     make_order(
         session,
         "1002",
@@ -49,9 +59,11 @@ def test_the_home_tab_shows_the_sellers_orders_by_state(box, seller, clock, sess
 
     shown = home_text(seller)
     assert "Service Supervision" in shown
-    assert "*1* awaiting delivery" in shown and "*1* awaiting acceptance" in shown
+    assert "*3* awaiting delivery" in shown and "*1* awaiting acceptance" in shown
     assert "*1* completed" in shown
     assert "*1001*" in shown and "waiting for 3 days" in shown and "[Deliver]" in shown
+    assert "*1005*" in shown and "waiting for 1 day" in shown
+    assert "*1006*" in shown  # sold under the seller's e-mail
     assert "*1002*" in shown and "with the customer for 2 days" in shown
     assert "*1003*" in shown and "valid 1 Jan 2026 – 1 Feb 2026" in shown
     assert "1004" not in shown
