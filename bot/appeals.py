@@ -25,7 +25,7 @@ from bot.appeal_terms import (
 )
 from bot.audit import events_for
 from bot.config import Settings
-from bot.contacts import customer_slack_id
+from bot.contacts import customer_channel
 from bot.orders import sellers_of
 from bot.scheduler import Defer, JobRun
 from bot.states import OPEN_STATES, SupervisionState
@@ -243,9 +243,7 @@ def offer_customer_appeal(run: JobRun) -> Defer | None:
         if order.state is SupervisionState.AWAITING_DELIVERY and order.rejected_rounds > 0:
             return Defer(order.state_changed_at + SELLER_SILENCE + timedelta(minutes=1))
         return None
-    services = run.services
-    customer = customer_slack_id(run.session, services.client, order, now=run.now)
-    customer = customer or order.customer_channel
+    customer = customer_channel(run.session, order)
     if not customer:
         return None
     text, blocks = build_appeal_offer(order_no=order.order_no, why=why)

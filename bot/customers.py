@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot import directory, orders
 from bot.clock import Clock
-from bot.outbox import PERMANENT_ERRORS, PermanentFailure, before_send
+from bot.outbox import PermanentFailure, before_send
 from storage.models import Order, SlackUser
 
 CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
@@ -48,17 +48,8 @@ def _choose_recipient(client: WebClient, payload: dict[str, Any], meta: dict[str
     if tried >= len(options):
         raise PermanentFailure("no_contact_details")
     route = options[tried]
-    if "email" in route:
-        try:
-            channel = client.users_lookupByEmail(email=route["email"])["user"]["id"]
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            if code in PERMANENT_ERRORS:
-                raise PermanentFailure(code) from None
-            raise
-    else:
-        channel = route.get("user") or route["channel"]
-    return {**payload, "channel": channel}
+    # an e-mail is looked up by the dispatcher when it sends (users.lookupByEmail)
+    return {**payload, "channel": route.get("user") or route.get("email") or route["channel"]}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from bot import audit, home, notifications, outbox, reminders, scheduler
 from bot.appeal_terms import AppealAlreadyDecided, Decision, NotOpsStaff, ReasonRequired
 from bot.appeals import APPEAL_OVERDUE, update_case
 from bot.config import Settings
-from bot.contacts import cached_time_zone, customer_slack_id, seller_user_ids
+from bot.contacts import cached_time_zone, customer_channel, seller_channels
 from bot.dates import zone
 from bot.states import Transition
 from bot.validity import compute_validity
@@ -93,7 +93,7 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
                      reason=f"appeal {decision.value}")  # fmt: skip
     reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
     update_case(session, appeal, order, now=now)
-    _tell_both_sides(session, appeal, order, now=now, client=client)
+    _tell_both_sides(session, appeal, order, now=now)
     home.republish_for_order(session, order=order, now=now)
     return appeal
 
@@ -126,10 +126,9 @@ def _apply(session: Session, order: Order, decision: Decision, *, by: str, reaso
         session.add(delivery)
 
 
-def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: datetime,
-                     client: WebClient) -> None:  # fmt: skip
-    people = seller_user_ids(session, client, order, now=now)
-    customer = customer_slack_id(session, client, order, now=now) or order.customer_channel
+def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: datetime) -> None:
+    people = seller_channels(session, order)
+    customer = customer_channel(session, order)
     if customer:
         people.append(customer)
     text, blocks = build_decided_notice(appeal=appeal, order=order)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import Session, select
 
 from bot import outbox, scheduler
-from bot.contacts import seller_user_ids
+from bot.contacts import seller_channels
 from bot.scheduler import JobRun
 from bot.states import SupervisionState
 from bot.views.reminders import build_digest
@@ -52,10 +52,10 @@ def overdue_orders(session: Session, now: datetime) -> list[tuple[Order, Product
 
 @scheduler.handles(DIGEST)
 def send_digest(run: JobRun) -> None:
-    session, services = run.session, run.services
+    session = run.session
     by_seller: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for order, product, days_late in overdue_orders(session, run.now):
-        for seller in seller_user_ids(session, services.client, order, now=run.now):
+        for seller in seller_channels(session, order):
             by_seller[seller].append((order.order_no, product.name, days_late))
     for seller, rows in by_seller.items():
         text, blocks = build_digest(rows, run.now)

@@ -31,7 +31,7 @@ PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s p
 
 # Modules that register preparers and failure handlers: imported by every dispatcher, so a
 # process that sends (serve, worker) knows them even if it never imported the handlers.
-REGISTERING_MODULES = ("bot.notifications",)
+REGISTERING_MODULES = ("bot.notifications", "bot.reminders", "bot.appeals")
 
 
 def _load_registrations() -> None:
@@ -150,6 +150,7 @@ class OutboxDispatcher:
             prepare = preparer(meta.get("purpose", ""))
             if prepare:
                 payload = prepare(self.client, payload, meta)
+            payload = self._address(payload)
             scope = _rate_scope(method, payload)
             held = self._held_until.get(scope)
             if held and held > self.clock.now():
@@ -215,6 +216,21 @@ class OutboxDispatcher:
         if isinstance(channel, dict):
             channel = channel.get("id")
         return channel, data.get("ts") or payload.get("ts")
+
+    def _address(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A message addressed to an e-mail (a person not looked up before) goes to the Slack
+        user with that e-mail. Channel ids never contain "@"."""
+        channel = payload.get("channel")
+        if not (isinstance(channel, str) and "@" in channel):
+            return payload
+        try:
+            user = self.client.users_lookupByEmail(email=channel)["user"]["id"]
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            if code in PERMANENT_ERRORS:
+                raise PermanentFailure(code) from None
+            raise
+        return {**payload, "channel": user}
 
     def _share_files(self, payload: dict[str, Any]) -> tuple[str | None, str | None]:
         """Re-share stored proof files into a conversation (getUploadURLExternal, upload,

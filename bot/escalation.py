@@ -6,24 +6,37 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot import appeals, audit, home, notifications, outbox, scheduler
-from bot.contacts import cached_time_zone, customer_contact, customer_slack_id, seller_user_ids
+from bot.contacts import (
+    cached_time_zone,
+    customer_channel,
+    customer_contact,
+    look_up_customer,
+    seller_channels,
+)
 from bot.dates import zone
 from bot.reminders import AUTO_ACCEPT, ESCALATION, WHILE_AWAITING, current_delivery, is_current
 from bot.scheduler import JobRun
+from bot.services import Services
 from bot.states import Transition
 from bot.validity import compute_validity
 from bot.views.reminders import build_auto_accepted, build_escalation
 from bot.workflow import change_state
-from storage.models import AuditEvent, DeliveryState, Order
+from storage.models import AuditEvent, DeliveryState, Order, ScheduledJob
+
+
+@scheduler.looks_up(ESCALATION)
+def _look_up_customer(services: Services, job: ScheduledJob) -> None:
+    """The escalation shows the customer's details from Slack (asked before the transaction)."""
+    look_up_customer(services, job.order_id)
 
 
 @scheduler.handles(ESCALATION)
 def send_escalation(run: JobRun) -> None:
-    session, services = run.session, run.services
+    session = run.session
     order = session.get(Order, run.job.order_id)
     if not is_current(order, run.job.data["round"]):
         return
-    contact = customer_contact(session, services.client, services.clock, order)
+    contact = customer_contact(session, order)
     reminded = session.exec(
         select(func.count())
         .select_from(AuditEvent)
@@ -34,7 +47,7 @@ def send_escalation(run: JobRun) -> None:
     text, blocks = build_escalation(order_no=order.order_no, since=order.state_changed_at,
                                     now=run.now, reminded=reminded, contact=contact,
                                     unreachable=reason == "unreachable")  # fmt: skip
-    sellers = seller_user_ids(session, services.client, order, now=run.now)
+    sellers = seller_channels(session, order)
     for seller in sellers:
         outbox.enqueue(session, key=f"escalation:{order.id}:{order.round}:{seller}",
                        method="chat.postMessage",
@@ -72,8 +85,8 @@ def auto_accept(run: JobRun) -> None:
                      reason="accepted automatically")  # fmt: skip
     text, blocks = build_auto_accepted(order_no=order.order_no, start=validity.start,
                                        end=validity.end, days=days)  # fmt: skip
-    people = seller_user_ids(session, services.client, order, now=run.now)
-    customer = customer_slack_id(session, services.client, order, now=now) or order.customer_channel
+    people = seller_channels(session, order)
+    customer = customer_channel(session, order)
     for person in ([customer] if customer else []) + people:
         outbox.enqueue(session, key=f"auto-accepted:{order.id}:{person}",
                        method="chat.postMessage",

@@ -8,15 +8,18 @@ that is enabled. Every job re-reads the order when it runs, so a stale one sends
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from bot import audit, directory, outbox, scheduler
-from bot.contacts import cached_time_zone, customer_slack_id
+from bot import audit, outbox, scheduler
+from bot.contacts import cached_time_zone, customer_channel, look_up_customer
 from bot.errors import DeliverybotError
 from bot.scheduler import Defer, JobRun
+from bot.services import Services
 from bot.states import SupervisionState
 from bot.views.reminders import build_reminder
 from bot.working_hours import is_working_time, next_send_time
@@ -37,6 +40,7 @@ ESCALATION = "escalation"
 APPEAL_OFFER = "customer_appeal_offer"
 WHILE_AWAITING = (PLAN, REMINDER, AUTO_ACCEPT, ESCALATION)
 NOT_SENT_YET_RETRY = timedelta(minutes=5)
+PERMALINK = "https://deliverybot.invalid/delivery-message"  # replaced when the reminder is sent
 
 
 def schedule_for_acceptance(session: Session, *, order: Order, now: datetime) -> None:
@@ -103,7 +107,7 @@ def plan_reminders(run: JobRun) -> None:
     if customer_unreachable(session, order, delivery):
         escalate(session, order=order, now=run.now, reason="unreachable")
         return
-    tz = _customer_tz(run, order)
+    tz = cached_time_zone(session, order)
     since = (delivery.submitted_at if delivery and delivery.submitted_at else None) or (
         order.state_changed_at
     )
@@ -148,24 +152,24 @@ def send_reminder(run: JobRun) -> Defer | None:
         if last:
             escalate(session, order=order, now=run.now, reason="silent")
         return None
-    tz = _customer_tz(run, order)
+    tz = cached_time_zone(session, order)
     if not is_working_time(run.now, tz, settings.working_hours):
         return Defer(next_send_time(run.now, tz, settings.working_hours))
     row = _delivery_message_row(session, delivery)
     if row is not None and row.status is OutboxStatus.PENDING:
         return Defer(run.now + NOT_SENT_YET_RETRY)
     sent = outbox.sent_message(session, row.key) if row else None
-    channel = sent[0] if sent else (order.customer_user_id or order.customer_channel)
-    link = _permalink(run, sent)
+    channel = sent[0] if sent else customer_channel(session, order)
     auto_at = datetime.fromisoformat(data["auto_accept_at"]) if data.get("auto_accept_at") else None
     text, blocks = build_reminder(
         order_no=order.order_no, delivery_id=delivery.id if delivery else None,
-        since=order.state_changed_at, now=run.now, permalink=link, auto_accept_at=auto_at,
+        since=order.state_changed_at, now=run.now, permalink=PERMALINK if sent else None,
+        auto_accept_at=auto_at,
     )  # fmt: skip
     outbox.enqueue(session, key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
                    method="chat.postMessage", payload={"channel": channel, "text": text,
                    "blocks": blocks}, now=run.now, order_id=order.id,
-                   meta={"purpose": REMINDER, "order_id": order.id})  # fmt: skip
+                   meta={"purpose": REMINDER, "order_id": order.id, "links_to": sent})  # fmt: skip
     audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
                  step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
     if last:
@@ -183,24 +187,27 @@ def _superseded(session: Session, run: JobRun) -> bool:
     return session.exec(later.limit(1)).first() is not None
 
 
-def _customer_tz(run: JobRun, order: Order) -> str:
-    services = run.services
-    user_id = customer_slack_id(run.session, services.client, order, now=run.now)
-    return (
-        directory.time_zone(run.session, services.client, services.clock, user_id)
-        if user_id
-        else "UTC"
-    )
+@scheduler.looks_up(PLAN, REMINDER)
+def _look_up_customer(services: Services, job: ScheduledJob) -> None:
+    """Their time zone decides when reminders go (asked before the job's transaction)."""
+    look_up_customer(services, job.order_id)
 
 
-def _permalink(run: JobRun, sent: tuple[str, str] | None) -> str | None:
-    if sent is None:
-        return None
+@outbox.before_send(REMINDER)
+def _link_the_delivery(client: WebClient, payload: dict, meta: dict) -> dict:
+    """Put the delivery message's permalink into the reminder (asked when sending, outside
+    any transaction); without one the reminder points at "the delivery above"."""
+    if not meta.get("links_to"):
+        return payload
+    channel, ts = meta["links_to"]
     try:
-        response = run.services.client.chat_getPermalink(channel=sent[0], message_ts=sent[1])
+        link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
     except SlackApiError:
-        return None
-    return response.get("permalink")
+        link = None
+    wanted = f"<{link}|the delivery>" if link else "the delivery above"
+    encoded = json.dumps(payload["blocks"])
+    encoded = encoded.replace(f"<{PERMALINK}|the delivery>", json.dumps(wanted)[1:-1])
+    return {**payload, "blocks": json.loads(encoded)}
 
 
 def escalate(session: Session, *, order: Order, now: datetime, reason: str) -> None:

@@ -4,8 +4,10 @@ Each job has a unique `key` (one job per cause) and an indexed `due_at`, so a pa
 what is due. On PostgreSQL any number of workers run at once: each job is claimed with
 `FOR UPDATE SKIP LOCKED` in the transaction that runs it, so it runs once and a dead worker's
 lock dies with its connection. On SQLite one worker holds a lease (WorkerLease) and a second
-one is told who holds it. Job handlers only write to the database (outbox rows included);
-the outbox dispatcher sends afterwards.
+one is told who holds it. Job handlers only read and write the database (outbox rows
+included): what a job needs from Slack is asked before its transaction opens (`looks_up`),
+because on SQLite that transaction holds the database's one write lock; the outbox dispatcher
+sends afterwards.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ class Defer:
 
 
 JobHandler = Callable[[JobRun], Defer | None]
+LookUp = Callable[[Services, ScheduledJob], None]
 _handlers: dict[str, JobHandler] = {}
+_look_ups: dict[str, LookUp] = {}
 _recurring: list[Callable[[Session, datetime], None]] = []
 
 
@@ -61,6 +65,18 @@ def handles(kind: str) -> Callable[[JobHandler], JobHandler]:
     def register(handler: JobHandler) -> JobHandler:
         _handlers[kind] = handler
         return handler
+
+    return register
+
+
+def looks_up(*kinds: str) -> Callable[[LookUp], LookUp]:
+    """Register what to ask Slack before a job of these kinds runs. It runs with no transaction
+    open (a job's own transaction may hold SQLite's write lock: it reads only the database)."""
+
+    def register(look_up: LookUp) -> LookUp:
+        for kind in kinds:
+            _look_ups[kind] = look_up
+        return look_up
 
     return register
 
@@ -159,20 +175,43 @@ class Scheduler:
                 break
         return result
 
-    def _run_one(self, postgres: bool, result: PassResult) -> bool:
-        now = self.services.clock.now()
-        with self.services.session_factory() as session:
+    def _next_due(self, postgres: bool, now: datetime) -> ScheduledJob | None:
+        """The next due job nobody is running, read without taking any write lock."""
+        with self.services.read_session_factory() as session:
             query = (
                 select(ScheduledJob)
                 .where(ScheduledJob.status == JobStatus.PENDING, ScheduledJob.due_at <= now)
                 .order_by(ScheduledJob.due_at, ScheduledJob.id)
                 .limit(1)
             )
+            if postgres:  # a job another worker is running stays locked: skip it
+                query = query.with_for_update(skip_locked=True)
+            return session.exec(query).first()
+
+    def _run_one(self, postgres: bool, result: PassResult) -> bool:
+        """Find a due job, ask Slack what it needs (no transaction open), then claim and run it
+        in one transaction. Returns False when nothing is due."""
+        now = self.services.clock.now()
+        due = self._next_due(postgres, now)
+        if due is None:
+            return False
+        look_up = _look_ups.get(due.kind)
+        if look_up is not None:
+            try:
+                look_up(self.services, due)
+            except Exception:  # the job still runs, with what the database already knows
+                log.exception("looking up Slack for job %s (%s) failed", due.id, due.kind)
+        with self.services.session_factory() as session:
+            query = select(ScheduledJob).where(
+                ScheduledJob.id == due.id,
+                ScheduledJob.status == JobStatus.PENDING,
+                ScheduledJob.due_at <= now,
+            )
             if postgres:
                 query = query.with_for_update(skip_locked=True)
             job = session.exec(query).first()
-            if job is None:
-                return False
+            if job is None:  # another worker ran it meanwhile
+                return True
             job_id, kind = job.id, job.kind
             handler = _handlers.get(kind)
             try:

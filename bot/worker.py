@@ -34,7 +34,10 @@ def run_once(services: Services, scheduler: Scheduler) -> int:
 def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
     engine = make_engine(settings.database_url)
     services = build_services(
-        settings, session_factory=make_session_factory(engine), clock=SystemClock()
+        settings,
+        session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(engine, readonly=True),
+        clock=SystemClock(),
     )
     scheduler = Scheduler(services)
     if once:

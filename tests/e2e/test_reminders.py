@@ -261,3 +261,49 @@ def test_with_the_real_delivery_message_the_reminder_links_to_it(box, session, c
     assert f"https://fake.slack.com/archives/{delivered.channel}/p{ts}" in blocks_text(
         reminder.blocks
     )
+
+
+def test_the_worker_never_asks_slack_while_holding_sqlites_write_lock(
+    box, session, clock, database_url
+):
+    import sqlite3
+
+    import pytest
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL workers lock only their own job row")
+    path = database_url.removeprefix("sqlite:///")
+    locked_during: list[str] = []
+
+    def probe(method):
+        def check(_args) -> bool:  # runs as Slack receives the call; never fails it
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                locked_during.append(method)
+            finally:
+                other.close()
+            return False
+
+        return check
+
+    looked_up = ("users.info", "users.lookupByEmail", "chat.getPermalink", "conversations.members")
+    for method in (*looked_up, "chat.postMessage"):
+        box.slack.fail(method, "never", times=10**6, when=probe(method))
+    message = delivery_message(box)
+    # a customer and a seller known only by e-mail: both must be looked up on Slack
+    order = make_order(session, "12345", customer_user_id=None, sellers=(SELLER, "tea@isv.example"))
+    make_awaiting_acceptance(session, order, now=NOW, delivery_message=message)
+    session.commit()
+
+    for day in (2, 3, 5, 9):  # 10:00 in New York: the plan, three reminders, the escalation
+        clock.set(utc(2026, 2, day, 15, 0))
+        work(box)
+
+    assert len(reminders_seen(box)) == 3
+    assert "https://fake.slack.com/archives/" in blocks_text(reminders_seen(box)[0].blocks)
+    assert "America/New_York" in blocks_text(box.slack.dms(TEAMMATE)[-1].blocks)
+    assert {c.method for c in box.slack.calls} >= {"users.lookupByEmail", "chat.getPermalink"}
+    assert locked_during == []
