@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import directory, orders
-from bot.clock import Clock
 from bot.outbox import PermanentFailure, before_send
+from bot.services import Services
 from storage.models import Order, SlackUser
 
 CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
@@ -59,19 +59,20 @@ class Clicker:
     user_id: str
     email: str | None = None
     in_customer_channel: bool = False
+    tz: str = "UTC"
 
 
-def clicker_for(
-    session: Session, client: WebClient, clock: Clock, user_id: str, order_no: str
-) -> Clicker:
-    """Look up what is needed about the person clicking (their e-mail; channel membership
-    only for an order known by its Slack Connect channel alone). Fails closed."""
-    profile = directory.profile(session, client, clock, user_id)
-    order = orders.get_order(session, order_no)
-    member = False
-    if order and not order.customer_user_id and order.customer_channel:
-        member = user_id in _channel_members(client, order.customer_channel)
-    return Clicker(user_id, profile.email if profile else None, member)
+def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
+    """Look up what is needed about the person clicking (their e-mail and time zone; channel
+    membership only for an order known by its Slack Connect channel alone), before the caller
+    opens its write transaction: Slack is never asked while SQLite's write lock is held.
+    Fails closed."""
+    person = directory.lookup(services, user_id)
+    with services.read_session_factory() as session:
+        order = orders.get_order(session, order_no)
+        channel = order.customer_channel if order and not order.customer_user_id else None
+    member = bool(channel) and user_id in _channel_members(services.client, channel)
+    return Clicker(user_id, person.email, member, person.tz)
 
 
 def _channel_members(client: WebClient, channel: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import acceptance, customers, directory
+from bot import acceptance, customers
 from bot.errors import DeliverybotError
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.services import Services
@@ -20,13 +20,11 @@ def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context:
     ack()
     services: Services = context["services"]
     order_no, delivery_id = parse_button_value(action["value"])
-    user = body["user"]["id"]
+    clicker = customers.clicker_for(services, body["user"]["id"], order_no)
     with services.session_factory() as session:
-        clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
-        tz = directory.time_zone(session, services.client, services.clock, user)
         try:
             acceptance.accept(session, order_no=order_no, delivery_id=delivery_id,
-                              clicker=clicker, now=services.clock.now(), tz=tz)  # fmt: skip
+                              clicker=clicker, now=services.clock.now(), tz=clicker.tz)  # fmt: skip
         except DeliverybotError as error:
             _refuse(respond, error)
             return
@@ -39,9 +37,8 @@ def handle_request_changes(
     ack()
     services: Services = context["services"]
     order_no, delivery_id = parse_button_value(action["value"])
-    user = body["user"]["id"]
+    clicker = customers.clicker_for(services, body["user"]["id"], order_no)
     with services.session_factory() as session:
-        clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
         try:
             _, delivery = acceptance.waiting_delivery(session, order_no, delivery_id, clicker,
                                                       "request_changes", now=services.clock.now())  # fmt: skip
@@ -56,9 +53,8 @@ def handle_request_changes(
 def handle_changes_submitted(ack: Ack, body: dict, view: dict, context: dict) -> None:
     services: Services = context["services"]
     order_no, delivery_id, reason = parse_changes_modal(view)
-    user = body["user"]["id"]
+    clicker = customers.clicker_for(services, body["user"]["id"], order_no)
     with services.session_factory() as session:
-        clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
         try:
             acceptance.request_changes(session, order_no=order_no, delivery_id=delivery_id,
                                        clicker=clicker, reason=reason, now=services.clock.now())  # fmt: skip

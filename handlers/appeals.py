@@ -28,15 +28,15 @@ def _say(respond: Respond, message: str) -> None:
 
 
 def _seller_order(services: Services, session, user: str, order_no: str) -> Order:
-    identities = directory.identities(session, services.client, services.clock, user)
+    identities = directory.lookup(services, user).identities
     return orders.order_for_seller(session, order_no, identities).order
 
 
 def _customer_order(services: Services, session, user: str, order_no: str) -> Order:
+    clicker = customers.clicker_for(services, user, order_no)
     order = orders.get_order(session, order_no)
     if order is None:
         raise OrderNotFound(order_no)
-    clicker = customers.clicker_for(session, services.client, services.clock, user, order_no)
     if not customers.is_customer(order, clicker, orders.sellers_of(session, order.id)):
         raise NotTheCustomer(order_no, customers.customer_label(order), "appeal")
     return order

@@ -347,3 +347,23 @@ def test_a_stranger_cannot_ask_for_changes_and_gets_no_modal(box, customer, stra
 
     assert "Only Alex Buyer can ask for changes to order 12345" in stranger.responses()[-1]["text"]
     assert box.slack.calls_to("views.open") == []
+
+
+def test_clicks_never_ask_slack_while_holding_sqlites_write_lock(
+    box, customer, seller, session, database_url
+):
+    from tests.e2e.test_reminders import calls_under_write_lock
+
+    box.slack.add_channel("CBUYER", [CUSTOMER, SELLER])
+    submit(box, session, customer_user_id=None, customer_email="nobody@buyer.example",
+           customer_channel="CBUYER")  # fmt: skip
+    locked_during = calls_under_write_lock(box, database_url)
+    message = box.slack.messages_in("CBUYER")[0]
+
+    customer.clicks("Request changes", message=copy.deepcopy(message))
+    seller.clicks("Accept", message=message)
+    customer.clicks("Accept", message=message)
+
+    assert reload(session).state is SupervisionState.COMPLETED
+    assert box.slack.calls_to("conversations.members") and box.slack.calls_to("users.info")
+    assert locked_during == []

@@ -1,6 +1,7 @@
 """Appeals over signed HTTP: the seller's modal (letter required when unreachable), the case
 in the operations channel, who may decide, each decision, overdue flags, customer appeals."""
 
+import copy
 from datetime import UTC, datetime
 
 import pytest
@@ -293,8 +294,6 @@ def test_a_rejected_appeal_leaves_the_customers_buttons(box, appealed):
 def test_a_customer_who_accepts_during_an_appeal_closes_it_and_ops_have_nothing_to_decide(
     box, appealed, clock, customer
 ):
-    import copy
-
     open_case = copy.deepcopy(ops_case(box))
     clock.set(utc(2026, 2, 10, 15, 0))
     customer.clicks("Accept", reminders_seen(box)[-1])
@@ -325,3 +324,15 @@ def test_a_customer_who_accepts_during_an_appeal_closes_it_and_ops_have_nothing_
     clock.set(utc(2026, 2, 13, 15, 0))  # past the 3 working days: no overdue flag either
     work(box)
     assert len(box.slack.messages_in("COPS")) == 1
+
+
+def test_deciding_never_asks_slack_while_holding_sqlites_write_lock(box, appealed, database_url):
+    from tests.e2e.test_reminders import calls_under_write_lock
+
+    locked_during = calls_under_write_lock(box, database_url)
+    ops = box.person(OPS)
+    ops.clicks("Return to seller", copy.deepcopy(ops_case(box)))
+    ops.clicks("Complete the order", ops_case(box))
+
+    assert "Order completed by operations" in blocks_text(ops_case(box).blocks)
+    assert box.slack.calls_to("conversations.members") and locked_during == []

@@ -263,20 +263,20 @@ def test_with_the_real_delivery_message_the_reminder_links_to_it(box, session, c
     )
 
 
-def test_the_worker_never_asks_slack_while_holding_sqlites_write_lock(
-    box, session, clock, database_url
-):
+def calls_under_write_lock(box, database_url) -> list[str]:
+    """The Slack methods called from now on while someone held SQLite's write lock (filled in
+    as Slack receives each call). Skips the test on PostgreSQL, which has no such lock."""
     import sqlite3
 
     import pytest
 
     if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's one write lock; PostgreSQL workers lock only their own job row")
+        pytest.skip("SQLite's one write lock; PostgreSQL locks only the rows it writes")
     path = database_url.removeprefix("sqlite:///")
     locked_during: list[str] = []
 
     def probe(method):
-        def check(_args) -> bool:  # runs as Slack receives the call; never fails it
+        def check(_args) -> bool:  # never fails the call
             other = sqlite3.connect(path, timeout=0, isolation_level=None)
             try:
                 other.execute("BEGIN IMMEDIATE")
@@ -289,9 +289,17 @@ def test_the_worker_never_asks_slack_while_holding_sqlites_write_lock(
 
         return check
 
-    looked_up = ("users.info", "users.lookupByEmail", "chat.getPermalink", "conversations.members")
-    for method in (*looked_up, "chat.postMessage"):
+    for method in ("users.info", "users.lookupByEmail", "chat.getPermalink",
+                   "conversations.members", "usergroups.users.list", "chat.postMessage",
+                   "chat.update", "views.open"):  # fmt: skip
         box.slack.fail(method, "never", times=10**6, when=probe(method))
+    return locked_during
+
+
+def test_the_worker_never_asks_slack_while_holding_sqlites_write_lock(
+    box, session, clock, database_url
+):
+    locked_during = calls_under_write_lock(box, database_url)
     message = delivery_message(box)
     # a customer and a seller known only by e-mail: both must be looked up on Slack
     order = make_order(session, "12345", customer_user_id=None, sellers=(SELLER, "tea@isv.example"))
