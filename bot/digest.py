@@ -1,4 +1,9 @@
-"""The sellers' daily digest of orders waiting for delivery longer than the product promises."""
+"""The sellers' daily digest of orders waiting for delivery longer than the product promises.
+
+A job at the top of every hour sends the digest to each seller for whom it is a working-day
+morning (08:00, or later that morning if the worker was down at 08:00) in their own Slack time
+zone; the outbox key names the seller's local date, so each seller gets at most one a day.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,24 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from bot import outbox, scheduler
+from bot import directory, outbox, scheduler
 from bot.contacts import seller_channels
+from bot.dates import zone
 from bot.scheduler import JobRun
+from bot.services import Services
 from bot.states import SupervisionState
 from bot.views.reminders import build_digest
 from bot.working_hours import WORKING_DAYS
-from storage.models import Order, Product
+from storage.models import Order, Product, ScheduledJob, SlackUser
 
 DIGEST = "seller_digest"
-DIGEST_HOUR_UTC = 8
-
-
-def _next_digest_day(now: datetime) -> datetime:
-    day = now.astimezone(UTC).date()
-    if now.astimezone(UTC).time() >= time(DIGEST_HOUR_UTC):
-        day += timedelta(days=1)
-    while day.weekday() not in WORKING_DAYS:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(DIGEST_HOUR_UTC), tzinfo=UTC)
+MORNING = (time(8), time(12))  # sent from 08:00, caught up until noon
 
 
 @scheduler.recurring
 def seed_digest(session: Session, now: datetime) -> None:
-    due = _next_digest_day(now)
-    scheduler.schedule(session, key=f"digest:{due:%Y-%m-%d}", kind=DIGEST, due_at=due)
+    due = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    scheduler.schedule(session, key=f"digest:{due:%Y-%m-%dT%H}", kind=DIGEST, due_at=due)
 
 
 def overdue_orders(session: Session, now: datetime) -> list[tuple[Order, Product, int]]:
@@ -50,16 +48,41 @@ def overdue_orders(session: Session, now: datetime) -> list[tuple[Order, Product
     return late
 
 
+def _late_by_seller(session: Session, now: datetime) -> dict[str, list[tuple[str, str, int]]]:
+    by_seller: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for order, product, days_late in overdue_orders(session, now):
+        for seller in seller_channels(session, order):
+            by_seller[seller].append((order.order_no, product.name, days_late))
+    return by_seller
+
+
+@scheduler.looks_up(DIGEST)
+def _look_up_sellers(services: Services, job: ScheduledJob) -> None:
+    """Their time zones decide who gets the digest now (asked before the job's transaction)."""
+    with services.read_session_factory() as session:
+        sellers = [s for s in _late_by_seller(session, services.clock.now()) if "@" not in s]
+    for seller in sellers:
+        directory.lookup(services, seller)
+
+
+def _local_morning(session: Session, seller: str, now: datetime) -> str | None:
+    """The seller's local date if it is a working-day morning for them now, else None.
+    A seller known only by e-mail counts as being in UTC."""
+    cached = session.get(SlackUser, seller) if "@" not in seller else None
+    local = now.astimezone(zone(cached.tz if cached and cached.tz else "UTC"))
+    in_morning = MORNING[0] <= local.time() < MORNING[1]
+    return f"{local:%Y-%m-%d}" if in_morning and local.weekday() in WORKING_DAYS else None
+
+
 @scheduler.handles(DIGEST)
 def send_digest(run: JobRun) -> None:
     session = run.session
-    by_seller: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for order, product, days_late in overdue_orders(session, run.now):
-        for seller in seller_channels(session, order):
-            by_seller[seller].append((order.order_no, product.name, days_late))
-    for seller, rows in by_seller.items():
+    for seller, rows in _late_by_seller(session, run.now).items():
+        local_date = _local_morning(session, seller, run.now)
+        if local_date is None:
+            continue
         text, blocks = build_digest(rows, run.now)
-        outbox.enqueue(session, key=f"digest:{run.now:%Y-%m-%d}:{seller}",
+        outbox.enqueue(session, key=f"digest:{local_date}:{seller}",
                        method="chat.postMessage",
                        payload={"channel": seller, "text": text, "blocks": blocks}, now=run.now,
                        meta={"purpose": "digest"})  # fmt: skip

@@ -9,8 +9,9 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from bot import scheduler
+from bot.digest import DIGEST
 from bot.scheduler import JobRun
-from storage.models import ProcessedEvent
+from storage.models import JobStatus, ProcessedEvent, ScheduledJob
 
 PURGE_EVENTS = "purge_events"
 PURGE_HOUR_UTC = 3
@@ -28,9 +29,14 @@ def seed_purge(session: Session, now: datetime) -> None:
 
 
 @scheduler.handles(PURGE_EVENTS)
-def purge_processed_events(run: JobRun) -> None:
-    """Forget Events API ids older than KEEP_EVENT_IDS (the dedupe table would grow forever)."""
+def purge(run: JobRun) -> None:
+    """Forget Events API ids older than KEEP_EVENT_IDS, and the finished runs of recurring jobs
+    (the hourly digest, this clean-up), so neither table grows forever."""
+    before = run.now - KEEP_EVENT_IDS
+    run.session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
     run.session.execute(
-        delete(ProcessedEvent).where(ProcessedEvent.received_at < run.now - KEEP_EVENT_IDS)
+        delete(ScheduledJob)
+        .where(ScheduledJob.kind.in_((DIGEST, PURGE_EVENTS)), ScheduledJob.status == JobStatus.DONE)
+        .where(ScheduledJob.done_at < before)
     )
     seed_purge(run.session, run.now)

@@ -38,7 +38,7 @@ def test_a_job_runs_once_when_due_and_a_key_is_scheduled_once(box, session, cloc
     worker = Scheduler(box.services, holder="a")
     assert worker.run_due().ran == 0
     clock.advance(hours=1)
-    assert worker.run_due().kinds == {"test_record": 1}
+    assert worker.run_due().kinds.get("test_record") == 1  # (the hourly digest runs too)
     assert worker.run_due().ran == 0
     assert ran == [1]
 
@@ -174,5 +174,7 @@ def test_event_ids_are_forgotten_after_a_week_and_recent_retries_are_still_dropp
 
     with box.session_factory() as check:
         assert [e.event_id for e in check.exec(select(ProcessedEvent))] == ["EvRECENT"]
+        finished = check.exec(select(ScheduledJob).where(ScheduledJob.status == JobStatus.DONE))
+        assert all(job.done_at >= clock.now() - timedelta(days=7) for job in finished)
     box.driver.event(event, event_id="EvRECENT", retry_num=1)
     assert len(box.slack.calls_to("views.publish")) == published

@@ -211,7 +211,7 @@ def test_auto_acceptance_is_announced_in_the_last_reminder_before_it(
         assert "accepted automatically" in auto_box.slack.dms(SELLER)[-1].text
 
 
-def test_sellers_get_a_daily_digest_of_orders_past_their_delivery_time(box, session, clock):
+def test_sellers_get_a_daily_digest_at_8am_in_their_own_zone_on_working_days(box, session, clock):
     from tests.factories import make_product
 
     promised = make_product(session, "FAST", name="FastVPN", delivery_days=3)
@@ -222,22 +222,33 @@ def test_sellers_get_a_daily_digest_of_orders_past_their_delivery_time(box, sess
     make_order(session, "OTHERS", product=promised, placed_at=utc(2026, 1, 2, 9, 0),
                sellers=("USOMEONE",))  # fmt: skip
     session.commit()
-    work(box)  # Monday 10:00 UTC: the first digest is Tuesday 08:00 UTC
-    assert box.slack.dms(SELLER) == []
+    work(box)  # Monday 10:00 UTC: 11:00 in Paris, 19:00 in Tokyo
+    assert box.slack.dms(SELLER) == [] and box.slack.dms(TEAMMATE) == []
 
-    clock.set(utc(2026, 2, 3, 8, 0))
+    clock.set(utc(2026, 2, 2, 23, 0))  # Tuesday 08:00 in Tokyo, still night in Paris
+    work(box)
+    assert len(box.slack.dms(TEAMMATE)) == 1 and box.slack.dms(SELLER) == []
+
+    clock.set(utc(2026, 2, 3, 7, 0))  # Tuesday 08:00 in Paris
     work(box)
     [digest] = box.slack.dms(SELLER)
     shown = blocks_text(digest.blocks)
     assert "*LATE1* – FastVPN: 10 days past the stated delivery time" in shown
     assert "ONTIME" not in shown and "NOPROMISE" not in shown and "OTHERS" not in shown
-    assert len(box.slack.dms(TEAMMATE)) == 1
+    for hour in (8, 9, 10):  # the rest of the morning: one digest a day
+        clock.set(utc(2026, 2, 3, hour, 0))
+        work(box)
+    assert len(box.slack.dms(SELLER)) == 1 and len(box.slack.dms(TEAMMATE)) == 1
+
+    clock.set(utc(2026, 2, 7, 7, 0))  # Saturday 08:00 in Paris: no digest at the weekend
+    work(box)
+    assert len(box.slack.dms(SELLER)) == 1
 
     with box.session_factory() as other:  # delivered: nothing is late any more
         for order in other.exec(select(Order).where(Order.order_no != "OTHERS")):
             order.state = SupervisionState.AWAITING_ACCEPTANCE
         other.commit()
-    clock.set(utc(2026, 2, 4, 8, 0))
+    clock.set(utc(2026, 2, 9, 7, 0))
     work(box)
     assert len(box.slack.dms(SELLER)) == 1  # an empty digest is not sent
 
