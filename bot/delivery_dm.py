@@ -83,16 +83,30 @@ def post_all(
         messages[role] = f"delivery:{delivery.id}:g{generation}:{role}"
     delivery.messages = messages
     session.add(delivery)
-    for role, (blocks, text) in _render(session, delivery, card, now=now).items():
-        outbox.enqueue(
-            session,
-            key=messages[role],
-            method="chat.postMessage",
-            payload={"channel": delivery.holder, "text": text, "blocks": blocks},
-            now=now,
-            order_id=card.order.id,
-            meta=_meta(delivery, role),
-        )
+    for role, rendered in _render(session, delivery, card, now=now).items():
+        _post_to_holder(session, delivery, card, role, rendered, key=messages[role], now=now)
+
+
+def _post_to_holder(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    role: str,
+    rendered: tuple[list, str],
+    *,
+    key: str,
+    now: datetime,
+) -> None:
+    blocks, text = rendered
+    outbox.enqueue(
+        session,
+        key=key,
+        method="chat.postMessage",
+        payload={"channel": delivery.holder, "text": text, "blocks": blocks},
+        now=now,
+        order_id=card.order.id,
+        meta=_meta(delivery, role),
+    )
 
 
 def refresh(
@@ -137,17 +151,9 @@ def close(
     if by == delivery.holder:
         return
     notice = build_taken_over_notice if reason == "taken_over" else build_cancelled_notice
-    blocks, text = notice(card, by)
     generation = delivery.messages.get("generation", 0)
-    outbox.enqueue(
-        session,
-        key=f"delivery:{delivery.id}:g{generation}:{reason}",
-        method="chat.postMessage",
-        payload={"channel": delivery.holder, "text": text, "blocks": blocks},
-        now=now,
-        order_id=card.order.id,
-        meta=_meta(delivery, reason),
-    )
+    key = f"delivery:{delivery.id}:g{generation}:{reason}"
+    _post_to_holder(session, delivery, card, reason, notice(card, by), key=key, now=now)
 
 
 def say(

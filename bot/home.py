@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot import orders, outbox
@@ -32,6 +33,7 @@ class HomePage:
     awaiting_acceptance: list[OrderCard]
     completed: list[OrderCard]
     counts: dict[SupervisionState, int]
+    draft_count: int
     now: datetime
     tz: str
 
@@ -45,13 +47,13 @@ def identities_of(session: Session, user: str) -> set[str]:
 def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
     names = identities_of(session, user)
     mine = select(OrderSeller.order_id).where(OrderSeller.seller.in_(names))
-    drafts = session.exec(
+    open_drafts = (
         select(Delivery, Order)
         .join(Order, Order.id == Delivery.order_id)
         .where(Delivery.state == DeliveryState.DRAFT, Order.id.in_(mine))
-        .order_by(Delivery.updated_at.desc())
-        .limit(SHOWN)
-    ).all()
+    )
+    drafts = session.exec(open_drafts.order_by(Delivery.updated_at.desc()).limit(SHOWN)).all()
+    draft_count = session.exec(select(func.count()).select_from(open_drafts.subquery())).one()
     completed = session.exec(
         select(Order)
         .where(Order.state == SupervisionState.COMPLETED, Order.id.in_(mine))
@@ -70,6 +72,7 @@ def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
         awaiting_acceptance=listed(SupervisionState.AWAITING_ACCEPTANCE),
         completed=[orders.card(session, order) for order in completed],
         counts={s: orders.count_for_seller(session, names, s) for s in SupervisionState},
+        draft_count=draft_count,
         now=now,
         tz=(profile.tz if profile else None) or "UTC",
     )

@@ -142,16 +142,7 @@ def record_failure(
         return
     row.removed = True
     session.add(row)
-    audit.record(
-        session,
-        kind="file_refused",
-        actor="system",
-        at=now,
-        order_id=session.get(Delivery, row.delivery_id).order_id,
-        delivery_id=row.delivery_id,
-        file=row.name,
-        why=str(error),
-    )
+    _audit_file(session, row, "file_refused", actor="system", now=now, why=str(error))
 
 
 def set_kind(session: Session, row: ProofFile, kind: str, *, user: str, now: datetime) -> None:
@@ -159,27 +150,18 @@ def set_kind(session: Session, row: ProofFile, kind: str, *, user: str, now: dat
         raise ValueError(f"unknown proof kind {kind!r}")
     row.kind = kind
     session.add(row)
-    audit.record(
-        session,
-        kind="file_classified",
-        actor=user,
-        at=now,
-        order_id=session.get(Delivery, row.delivery_id).order_id,
-        delivery_id=row.delivery_id,
-        file=row.name,
-        as_kind=kind,
-    )
+    _audit_file(session, row, "file_classified", actor=user, now=now, as_kind=kind)
 
 
 def remove(session: Session, row: ProofFile, *, user: str, now: datetime) -> None:
     row.removed = True
     session.add(row)
-    audit.record(
-        session,
-        kind="file_removed",
-        actor=user,
-        at=now,
-        order_id=session.get(Delivery, row.delivery_id).order_id,
-        delivery_id=row.delivery_id,
-        file=row.name,
-    )
+    _audit_file(session, row, "file_removed", actor=user, now=now)
+
+
+def _audit_file(
+    session: Session, row: ProofFile, kind: str, *, actor: str, now: datetime, **detail: Any
+) -> None:
+    order_id = session.get(Delivery, row.delivery_id).order_id
+    audit.record(session, kind=kind, actor=actor, at=now, order_id=order_id,
+                 delivery_id=row.delivery_id, file=row.name, **detail)  # fmt: skip

@@ -20,10 +20,9 @@ from bot.errors import DeliverybotError
 from bot.ids import ActionId
 from bot.orders import OrderCard
 from bot.services import Services
-from bot.views.delivery_replies import build_pointer
 from bot.views.orders import build_error
 from bot.views.template import build_template_modal
-from handlers.commands import Reply, cancel_draft, start_delivery
+from handlers.commands import Reply, cancel_draft, pointer, start_delivery, writing
 from storage.models import Delivery
 
 Step = Callable[[Session, Delivery, OrderCard, Person, datetime], None]
@@ -57,18 +56,14 @@ def on_draft(
 ) -> None:
     """Run `step(session, draft, card, person, now)` on a draft the clicker holds."""
     person = directory.lookup(services, body["user"]["id"])
-    with services.session_factory() as session:
-        try:
+    try:
+        with writing(services) as session:
             draft, card = delivery.held_draft(
                 session, delivery_id, user=person.user_id, identities=person.identities
             )
             step(session, draft, card, person, services.clock.now())
-        except DeliverybotError as error:
-            session.rollback()
-            refuse(services, body, respond, error)
-            return
-        session.commit()
-    services.notify_outbox()
+    except DeliverybotError as error:
+        refuse(services, body, respond, error)
 
 
 def handle_deliver_button(
@@ -156,28 +151,15 @@ def handle_take_over(ack: Ack, body: dict, action: dict, respond: Respond, conte
     ack()
     services: Services = context["services"]
     person = directory.lookup(services, body["user"]["id"])
-    with services.session_factory() as session:
-        try:
-            started = delivery.take_over(
-                session,
-                delivery_id=action["value"],
-                user=person.user_id,
-                identities=person.identities,
-                now=services.clock.now(),
-            )
-        except DeliverybotError as error:
-            session.rollback()
-            refuse(services, body, respond, error)
-            return
-        session.commit()
-    services.notify_outbox()
-    no = started.card.order.order_no
-    tell(
-        services,
-        body,
-        respond,
-        (build_pointer(no, resumed=True), f"Order {no}: continue in our DM"),
-    )
+    try:
+        with writing(services) as session:
+            started = delivery.take_over(session, delivery_id=action["value"],
+                                         user=person.user_id, identities=person.identities,
+                                         now=services.clock.now())  # fmt: skip
+    except DeliverybotError as error:
+        refuse(services, body, respond, error)
+        return
+    tell(services, body, respond, pointer(started))
 
 
 def handle_cancel(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlmodel import Session
 
 from bot import delivery, directory, orders
 from bot.delivery_errors import HeldByTeammate
@@ -18,44 +21,45 @@ from bot.views.orders import LIST_LIMIT, build_error, build_help, build_order_li
 Reply = tuple[list[dict[str, Any]], str]
 
 
+@contextmanager
+def writing(services: Services) -> Iterator[Session]:
+    """A write transaction, committed (and the outbox woken) when the block succeeds; rolled
+    back, with the error passed on, when it raises."""
+    with services.session_factory() as session:
+        yield session
+        session.commit()
+    services.notify_outbox()
+
+
 def start_delivery(services: Services, user: str, order_no: str) -> Reply:
     """Start or resume the delivery of `order_no` for `user`: the reply to show them."""
     person = directory.lookup(services, user)
-    with services.session_factory() as session:
-        try:
-            started = delivery.start_or_resume(
-                session,
-                order_no=order_no,
-                user=user,
-                identities=person.identities,
-                now=services.clock.now(),
-                default_kinds=services.settings.required_proof_kinds,
-            )
-        except HeldByTeammate as error:
-            return build_held_by(str(error), error.delivery_id), str(error)
-        except DeliverybotError as error:
-            return build_error(str(error)), str(error)
-        session.commit()
-    services.notify_outbox()
+    try:
+        with writing(services) as session:
+            started = delivery.start_or_resume(session, order_no=order_no, user=user,
+                                               identities=person.identities,
+                                               now=services.clock.now(),
+                                               default_kinds=services.settings.required_proof_kinds)  # fmt: skip
+    except HeldByTeammate as error:
+        return build_held_by(str(error), error.delivery_id), str(error)
+    except DeliverybotError as error:
+        return build_error(str(error)), str(error)
+    return pointer(started)
+
+
+def pointer(started: delivery.Started) -> Reply:
     no = started.card.order.order_no
     return build_pointer(no, resumed=started.resumed), f"Order {no}: continue in our DM"
 
 
 def cancel_draft(services: Services, user: str, order_no: str) -> Reply:
     person = directory.lookup(services, user)
-    with services.session_factory() as session:
-        try:
-            draft = delivery.cancel(
-                session,
-                order_no=order_no,
-                user=user,
-                identities=person.identities,
-                now=services.clock.now(),
-            )
-        except DeliverybotError as error:
-            return build_error(str(error)), str(error)
-        session.commit()
-    services.notify_outbox()
+    try:
+        with writing(services) as session:
+            draft = delivery.cancel(session, order_no=order_no, user=user,
+                                    identities=person.identities, now=services.clock.now())  # fmt: skip
+    except DeliverybotError as error:
+        return build_error(str(error)), str(error)
     return build_cancelled(order_no.strip(), holder=draft.holder, by=user)
 
 

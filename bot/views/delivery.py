@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.dates import format_local, slack_date, zone
+from bot.dates import format_local, zone
 from bot.durations import describe_duration
 from bot.ids import COMMAND, ActionId, BlockId
 from bot.orders import OrderCard
@@ -18,12 +18,11 @@ from bot.views.blocks import (
     confirm,
     context,
     divider,
-    fields,
     header,
     section,
     text,
 )
-from bot.views.orders import customer_line, money, template_text
+from bot.views.orders import customer_line, order_fields, template_text
 from storage.models import Delivery, ProofFile
 
 Rendered = tuple[list[dict[str, Any]], str]
@@ -72,14 +71,7 @@ def build_order_step(
             )
         )
     blocks += [
-        fields(
-            ("Product", card.product.name),
-            ("Amount", money(card)),
-            ("Status", order.status.value),
-            ("Placed", slack_date(order.placed_at)),
-            ("Customer", customer_line(card)),
-            ("Duration", describe_duration(order.duration)),
-        ),
+        order_fields(card),
         section(template_text(card)),
         context(
             "I save your draft at every step: you can stop and come back any time "

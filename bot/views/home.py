@@ -9,7 +9,7 @@ from bot.dates import format_local, slack_date, utc
 from bot.ids import COMMAND, ActionId
 from bot.states import SupervisionState
 from bot.views.blocks import button, context, divider, header, section
-from bot.views.orders import money
+from bot.views.orders import deliver_line, money
 
 if TYPE_CHECKING:
     from bot.home import HomePage
@@ -35,7 +35,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         header("Service Supervision"),
         section(
             f"*{counts[SupervisionState.AWAITING_DELIVERY]}* awaiting delivery · "
-            f"*{len(page.drafts)}* drafts in progress · "
+            f"*{page.draft_count}* drafts in progress · "
             f"*{counts[SupervisionState.AWAITING_ACCEPTANCE]}* awaiting acceptance · "
             f"*{counts[SupervisionState.COMPLETED]}* completed",
             accessory=button("Find order", ActionId.FIND_ORDER),
@@ -44,16 +44,11 @@ def build_home(page: HomePage) -> dict[str, Any]:
         section("*Awaiting your delivery*"),
     ]
     for card in page.awaiting_delivery:
-        order = card.order
-        blocks.append(
-            section(
-                f"*{order.order_no}* · {card.product.name} · {money(card)}\n"
-                f"waiting {waited(waiting_for_delivery_since(order), page.now)}",
-                accessory=button("Deliver", ActionId.DELIVER, order.order_no, style="primary"),
-            )
-        )
+        since = waiting_for_delivery_since(card.order)
+        blocks.append(deliver_line(card, f" · {money(card)}\nwaiting {waited(since, page.now)}"))
     if not page.awaiting_delivery:
         blocks.append(context("Nothing waiting for you. :tada:"))
+    blocks += _more(len(page.awaiting_delivery), counts[SupervisionState.AWAITING_DELIVERY])
     blocks += [divider(), section("*Drafts in progress*")]
     for line in page.drafts:
         order, draft = line.card.order, line.delivery
@@ -67,6 +62,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         )
     if not page.drafts:
         blocks.append(context("No drafts."))
+    blocks += _more(len(page.drafts), page.draft_count)
     blocks += [divider(), section("*Awaiting the customer's acceptance*")]
     for card in page.awaiting_acceptance:
         order = card.order
@@ -78,6 +74,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         )
     if not page.awaiting_acceptance:
         blocks.append(context("None."))
+    blocks += _more(len(page.awaiting_acceptance), counts[SupervisionState.AWAITING_ACCEPTANCE])
     blocks += [divider(), section("*Recently completed*")]
     for card in page.completed:
         order = card.order
@@ -96,6 +93,12 @@ def build_home(page: HomePage) -> dict[str, Any]:
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - 1] + [context("(more not shown)")]
     return {"type": "home", "blocks": blocks}
+
+
+def _more(shown: int, total: int) -> list[dict[str, Any]]:
+    if total <= shown:
+        return []
+    return [context(f"…and {total - shown} more. Use *Find order* or `{COMMAND} ORDER_NO`.")]
 
 
 def build_find_order_modal() -> dict[str, Any]:

@@ -33,6 +33,30 @@ def customer_line(card: OrderCard) -> str:
     return " · ".join(part for part in who if part) or "unknown"
 
 
+def order_fields(card: OrderCard, *extra: tuple[str, str]) -> dict[str, Any]:
+    """What every view of an order shows: product, amount, status, placement, customer,
+    duration (and `extra`)."""
+    order = card.order
+    return fields(
+        ("Product", card.product.name),
+        ("Amount", money(card)),
+        ("Status", order.status.value),
+        ("Placed", slack_date(order.placed_at)),
+        ("Customer", customer_line(card)),
+        ("Duration", describe_duration(order.duration)),
+        *extra,
+    )
+
+
+def deliver_line(card: OrderCard, detail: str) -> dict[str, Any]:
+    """One order waiting for delivery, with its Deliver button."""
+    no = card.order.order_no
+    return section(
+        f"*{no}* · {card.product.name}{detail}",
+        accessory=button("Deliver", ActionId.DELIVER, no, style="primary"),
+    )
+
+
 def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, Any]]:
     if not cards:
         return [section("No orders are waiting for your delivery. :tada:\n"
@@ -40,13 +64,8 @@ def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, An
     blocks = [header(f"Orders waiting for delivery ({total})")]
     for item in cards[:LIST_LIMIT]:
         order = item.order
-        blocks.append(
-            section(
-                f"*{order.order_no}* · {item.product.name}\n"
-                f"{money(item)} · {order.status.value} · placed {slack_date(order.placed_at)}",
-                accessory=button("Deliver", ActionId.DELIVER, order.order_no, style="primary"),
-            )
-        )
+        blocks.append(deliver_line(item, f"\n{money(item)} · {order.status.value} · "
+                                         f"placed {slack_date(order.placed_at)}"))  # fmt: skip
     if total > LIST_LIMIT:
         blocks.append(context(f"Showing the newest {LIST_LIMIT} of {total}. "
                               f"Type `{COMMAND} ORDER_NO` for any other."))  # fmt: skip
@@ -57,13 +76,8 @@ def build_order_details(card: OrderCard) -> list[dict[str, Any]]:
     order = card.order
     blocks = [
         header(f"Order {order.order_no}"),
-        fields(
-            ("Product", card.product.name),
-            ("Amount", money(card)),
-            ("Status", order.status.value),
-            ("Placed", slack_date(order.placed_at)),
-            ("Customer", customer_line(card)),
-            ("Duration", describe_duration(order.duration)),
+        order_fields(
+            card,
             ("Sellers", ", ".join(mention(s) for s in card.sellers) or "—"),
             ("Supervision", STATE_WORDS[order.state]),
         ),

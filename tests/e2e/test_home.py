@@ -9,6 +9,8 @@ from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
 from bot.ids import BlockId
 from bot.states import OrderStatus, SupervisionState
+from storage.models import Delivery, DeliveryState
+from tests.conftest import NOW
 from tests.e2e.test_delivery_conversation import deliver_everything
 from tests.factories import make_order, make_product
 
@@ -107,3 +109,21 @@ def test_find_order_opens_a_modal_and_shows_the_order(box, seller, stranger, ses
     assert "can't find order 99999" in missing["errors"][BlockId.FIND_ORDER_INPUT]
     assert found["response_action"] == "update"
     assert "SecureVPN Enterprise" in render_blocks(found["view"]["blocks"])
+
+
+def test_long_lists_are_cut_short_but_counted_in_full(box, seller, session):
+    product = make_product(session)
+    for n in range(12):
+        make_order(session, f"{3000 + n}", product=product)
+    for n in range(11):
+        order = make_order(session, f"{4000 + n}", product=product)
+        session.add(Delivery(order_id=order.id, round=1, state=DeliveryState.DRAFT,
+                             holder=seller.id, created_at=NOW, updated_at=NOW))  # fmt: skip
+    session.commit()
+
+    seller.opens_home()
+
+    shown = home_text(seller)
+    assert "*23* awaiting delivery" in shown and "*11* drafts in progress" in shown
+    assert "…and 13 more" in shown  # awaiting delivery: 10 of 23 shown
+    assert "…and 1 more" in shown  # drafts: 10 of 11 shown
