@@ -35,12 +35,9 @@ def accept(
                                 enabling_time=delivery.enabling_time, tz=zone(tz))  # fmt: skip
     values = {"accepted_at": now, "accepted_by": clicker.user_id,
               "validity_start": validity.start, "validity_end": validity.end}  # fmt: skip
-    _move(session, order, delivery, Transition.ACCEPT, now=now, actor=clicker.user_id,
-          values=values, delivery_id=delivery.id, round=delivery.round,
-          validity_start=validity.start.isoformat(), validity_end=validity.end.isoformat())  # fmt: skip
-    delivery.state = DeliveryState.ACCEPTED
-    delivery.updated_at = now
-    session.add(delivery)
+    _move(session, order, delivery, Transition.ACCEPT, DeliveryState.ACCEPTED, now=now,
+          actor=clicker.user_id, values=values, validity_start=validity.start.isoformat(),
+          validity_end=validity.end.isoformat())  # fmt: skip
     notifications.delivery_accepted(session, order=order, delivery=delivery, now=now)
     appeals.close_open_appeal(session, order=order, by=clicker.user_id, now=now,
                               why="The customer accepted the delivery")  # fmt: skip
@@ -60,13 +57,10 @@ def request_changes(
     order, delivery = waiting_delivery(
         session, order_no, delivery_id, clicker, "request_changes", now=now
     )
-    _move(session, order, delivery, Transition.REQUEST_CHANGES, now=now, actor=clicker.user_id,
-          values={"rejected_rounds": order.rejected_rounds + 1}, delivery_id=delivery.id,
-          round=delivery.round, reason=reason)  # fmt: skip
-    delivery.state = DeliveryState.CHANGES_REQUESTED
+    _move(session, order, delivery, Transition.REQUEST_CHANGES, DeliveryState.CHANGES_REQUESTED,
+          now=now, actor=clicker.user_id, values={"rejected_rounds": order.rejected_rounds + 1},
+          reason=reason)  # fmt: skip
     delivery.changes_reason = reason
-    delivery.updated_at = now
-    session.add(delivery)
     notifications.changes_requested(session, order=order, delivery=delivery, now=now)
     _after_decision(session, order, now=now, reason="changes_requested")
     session.commit()
@@ -123,15 +117,24 @@ def where_it_stands(order: Order, delivery: Delivery | None) -> str | None:
     return f"Order {no} is not waiting for your acceptance."
 
 
-def _move(session: Session, order: Order, delivery: Delivery, transition: Transition, **kw) -> None:
+def _move(
+    session: Session, order: Order, delivery: Delivery, transition: Transition,
+    delivery_state: DeliveryState, *, now: datetime, **kw,
+) -> None:  # fmt: skip
+    """The order's compare-and-set (audited with the delivery and round), then the delivery's
+    new state; a lost race says what the winner decided."""
     try:
-        change_state(session, order, transition, **kw)
+        change_state(session, order, transition, now=now, delivery_id=delivery.id,
+                     round=delivery.round, **kw)  # fmt: skip
     except StaleState:  # someone else decided first: say what they decided
         current = orders.get_order(session, order.order_no)
         where = where_it_stands(current, session.get(Delivery, delivery.id))
         raise AlreadySettled(
             order.order_no, where or f"Order {order.order_no} just changed."
         ) from None
+    delivery.state = delivery_state
+    delivery.updated_at = now
+    session.add(delivery)
 
 
 def _after_decision(session: Session, order: Order, *, now: datetime, reason: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from sqlalchemy import Engine
+
 from bot.app import build_services, create_app
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -44,18 +46,24 @@ class Background:
             thread.join(timeout=10)
 
 
-def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker: bool) -> None:
-    from bot.dates import warm_up
-
+def system_services(settings: Settings) -> tuple[Engine, Services]:
+    """The configured database and Slack, on the system clock (`serve` and `worker`)."""
     engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
     services = build_services(
         settings,
         session_factory=make_session_factory(engine),
         read_session_factory=make_session_factory(engine, readonly=True),
         clock=SystemClock(),
     )
+    return engine, services
+
+
+def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker: bool) -> None:
+    from bot.dates import warm_up
+
+    engine, services = system_services(settings)
+    if migrate:
+        upgrade(engine)
     app = create_app(services)
     warm_up()
     background = Background(services)

@@ -8,12 +8,10 @@ import threading
 
 import typer
 
-from bot.app import build_services
-from bot.clock import SystemClock
 from bot.config import Settings
+from bot.runtime import system_services
 from bot.scheduler import Scheduler
 from bot.services import Services
-from storage.engine import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +30,7 @@ def run_once(services: Services, scheduler: Scheduler) -> int:
 
 
 def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
-    engine = make_engine(settings.database_url)
-    services = build_services(
-        settings,
-        session_factory=make_session_factory(engine),
-        read_session_factory=make_session_factory(engine, readonly=True),
-        clock=SystemClock(),
-    )
+    _, services = system_services(settings)
     scheduler = Scheduler(services)
     if once:
         try:

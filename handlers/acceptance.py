@@ -16,11 +16,17 @@ def _refuse(respond: Respond, error: DeliverybotError) -> None:
     respond(text=f":warning: {error}", response_type="ephemeral", replace_original=False)
 
 
+def _clicked(body: dict, value: str, services: Services) -> tuple[str, int, customers.Clicker]:
+    """The order and delivery a button names, and who clicked, looked up on Slack
+    before any write transaction opens."""
+    order_no, delivery_id = parse_button_value(value)
+    return order_no, delivery_id, customers.clicker_for(services, body["user"]["id"], order_no)
+
+
 def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
     services: Services = context["services"]
-    order_no, delivery_id = parse_button_value(action["value"])
-    clicker = customers.clicker_for(services, body["user"]["id"], order_no)
+    order_no, delivery_id, clicker = _clicked(body, action["value"], services)
     with services.session_factory() as session:
         try:
             acceptance.accept(session, order_no=order_no, delivery_id=delivery_id,
@@ -36,8 +42,7 @@ def handle_request_changes(
 ) -> None:
     ack()
     services: Services = context["services"]
-    order_no, delivery_id = parse_button_value(action["value"])
-    clicker = customers.clicker_for(services, body["user"]["id"], order_no)
+    order_no, delivery_id, clicker = _clicked(body, action["value"], services)
     with services.session_factory() as session:
         try:
             _, delivery = acceptance.waiting_delivery(session, order_no, delivery_id, clicker,

@@ -32,6 +32,13 @@ def _seller_order(services: Services, session, user: str, order_no: str) -> Orde
     return orders.order_for_seller(session, order_no, identities).order
 
 
+def _appellant_order(services: Services, session, user: str, order_no: str, role: str) -> Order:
+    """The order, if `user` may appeal it in this role (a seller of it, or its customer)."""
+    if role == "seller":
+        return _seller_order(services, session, user, order_no)
+    return _customer_order(services, session, user, order_no)
+
+
 def _customer_order(services: Services, session, user: str, order_no: str) -> Order:
     clicker = customers.clicker_for(services, user, order_no)
     order = orders.get_order(session, order_no)
@@ -65,38 +72,27 @@ def handle_remind_again(
     _say(respond, f"OK, I'll remind the customer of order {order.order_no} again {when}.")
 
 
-def handle_initiate_appeal(
+def handle_appeal_button(
     ack: Ack, body: dict, action: dict, respond: Respond, context: dict
 ) -> None:
+    """Initiate appeal (a seller) or Appeal (the customer): the appeal modal, if they may."""
     ack()
     services: Services = context["services"]
-    user = body["user"]["id"]
-    with services.session_factory() as session:
+    user, now = body["user"]["id"], services.clock.now()
+    role = "customer" if action["action_id"] == ActionId.CUSTOMER_APPEAL else "seller"
+    with services.read_session_factory() as session:
         try:
-            order = _seller_order(services, session, user, action["value"])
-            appeals.check_may_appeal(order, role="seller", now=services.clock.now())
+            order = _appellant_order(services, session, user, action["value"], role)
+            appeals.check_may_appeal(order, role=role, now=now)
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
-        view = build_seller_appeal_modal(order_no=order.order_no,
-                                         files=appeals.proof_files(session, order))  # fmt: skip
-        session.commit()
-    services.client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def handle_customer_appeal(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
-) -> None:
-    ack()
-    services: Services = context["services"]
-    user = body["user"]["id"]
-    with services.session_factory() as session:
-        try:
-            order = _customer_order(services, session, user, action["value"])
-            appeals.check_may_appeal(order, role="customer", now=services.clock.now())
-        except DeliverybotError as error:
-            return _say(respond, f":warning: {error}")
-        why = appeals.customer_may_appeal(order, services.clock.now())
-    view = build_customer_appeal_modal(order_no=order.order_no, why=why)
+        view = (
+            build_customer_appeal_modal(order_no=order.order_no,
+                                        why=appeals.customer_may_appeal(order, now))
+            if role == "customer"
+            else build_seller_appeal_modal(order_no=order.order_no,
+                                           files=appeals.proof_files(session, order))
+        )  # fmt: skip
     services.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -111,8 +107,7 @@ def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) ->
     order_no = json.loads(view["private_metadata"])["order_no"]
     with services.session_factory() as session:
         try:
-            order = (_seller_order(services, session, user, order_no) if role == "seller"
-                     else _customer_order(services, session, user, order_no))  # fmt: skip
+            order = _appellant_order(services, session, user, order_no, role)
             appeals.open_appeal(session, order=order, by=user, role=role, form=form, now=now,
                                 settings=services.settings)  # fmt: skip
         except DeliverybotError as error:
@@ -196,8 +191,8 @@ def handle_decision_submission(ack: Ack, body: dict, view: dict, context: dict) 
 
 def register(app: App) -> None:
     app.action(ActionId.REMIND_AGAIN)(handle_remind_again)
-    app.action(ActionId.INITIATE_APPEAL)(handle_initiate_appeal)
-    app.action(ActionId.CUSTOMER_APPEAL)(handle_customer_appeal)
+    app.action(ActionId.INITIATE_APPEAL)(handle_appeal_button)
+    app.action(ActionId.CUSTOMER_APPEAL)(handle_appeal_button)
     app.action(ActionId.OPS_COMPLETE)(handle_ops_complete)
     app.action(ActionId.OPS_RETURN)(handle_ops_reason_needed)
     app.action(ActionId.OPS_REJECT)(handle_ops_reason_needed)

@@ -58,6 +58,13 @@ def _modal(callback_id: str, title: str, submit: str, blocks: Blocks, meta: dict
             "private_metadata": json.dumps(meta), "blocks": blocks}  # fmt: skip
 
 
+def _reason_input(reasons: dict[str, str]) -> dict[str, Any]:
+    options = [_option(value, label) for value, label in reasons.items()]
+    element = {"type": "static_select", "action_id": "value", "options": options,
+               "placeholder": text("Choose a reason", plain=True)}  # fmt: skip
+    return _input(BlockId.APPEAL_REASON, "Reason", element)
+
+
 def _details_input(placeholder: str) -> dict[str, Any]:
     element = {"type": "plain_text_input", "action_id": "value", "multiline": True,
                "placeholder": text(placeholder, plain=True)}  # fmt: skip
@@ -70,12 +77,9 @@ def _files_input() -> dict[str, Any]:
 
 
 def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[str, Any]:
-    reasons = [_option(value, label) for value, label in SELLER_REASONS.items()]
     blocks: Blocks = [
         section(f"Ask operations to decide order *{order_no}*. They answer within 3 working days."),
-        _input(BlockId.APPEAL_REASON, "Reason",
-               {"type": "static_select", "action_id": "value", "options": reasons,
-                "placeholder": text("Choose a reason", plain=True)}),
+        _reason_input(SELLER_REASONS),
         _details_input("The customer has not answered since …"),
     ]  # fmt: skip
     if files:
@@ -94,12 +98,9 @@ def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[
 
 
 def build_customer_appeal_modal(*, order_no: str, why: str) -> dict[str, Any]:
-    reasons = [_option(value, label) for value, label in CUSTOMER_REASONS.items()]
     blocks: Blocks = [
         section(f"Ask operations to decide order *{order_no}* ({why})."),
-        _input(BlockId.APPEAL_REASON, "Reason",
-               {"type": "static_select", "action_id": "value", "options": reasons,
-                "placeholder": text("Choose a reason", plain=True)}),
+        _reason_input(CUSTOMER_REASONS),
         _details_input("What is missing from the delivery …"),
         _files_input(),
     ]  # fmt: skip

@@ -38,6 +38,13 @@ def ops_case(box):
     return box.slack.messages_in("COPS")[0]
 
 
+def ops_decide(box, label: str, reason: str) -> None:
+    """Operations click a decision that needs a reason, and give it in the modal."""
+    ops = box.person(OPS)
+    ops.clicks(label, ops_case(box))
+    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input", "value": reason}}})
+
+
 @pytest.fixture
 def appealed(box, session, clock, seller):
     """A silent customer, escalated; the seller appeals with a letter of commitment."""
@@ -130,10 +137,7 @@ def test_return_to_seller_needs_a_reason(box, appealed, session):
 
 
 def test_reject_keeps_the_order_where_it_was(box, appealed):
-    ops = box.person(OPS)
-    ops.clicks("Reject appeal", ops_case(box))
-    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
-                                                     "value": "Try reaching them by phone."}}})  # fmt: skip
+    ops_decide(box, "Reject appeal", "Try reaching them by phone.")
     with box.session_factory() as check:
         assert check.get(Order, appealed.id).state is SupervisionState.AWAITING_ACCEPTANCE
     assert "Appeal rejected" in blocks_text(ops_case(box).blocks)
@@ -271,10 +275,7 @@ def test_completing_replaces_the_customers_accept_buttons_with_the_decision(box,
 
 
 def test_returning_replaces_the_customers_buttons_with_the_decision_and_reason(box, appealed):
-    ops = box.person(OPS)
-    ops.clicks("Return to seller", ops_case(box))
-    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
-                                                     "value": "The SOW is unsigned."}}})  # fmt: skip
+    ops_decide(box, "Return to seller", "The SOW is unsigned.")
 
     message = delivery_dm(box)
     shown = blocks_text(message.blocks)
@@ -284,10 +285,7 @@ def test_returning_replaces_the_customers_buttons_with_the_decision_and_reason(b
 
 
 def test_a_rejected_appeal_leaves_the_customers_buttons(box, appealed):
-    ops = box.person(OPS)
-    ops.clicks("Reject appeal", ops_case(box))
-    ops.submits({BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
-                                                     "value": "Keep trying."}}})  # fmt: skip
+    ops_decide(box, "Reject appeal", "Keep trying.")
     assert delivery_dm(box).history == []  # the order still waits for the customer
 
 
