@@ -86,7 +86,7 @@ def start_or_resume(
     card = orders.order_for_seller(session, order_no, identities, for_delivery=True)
     order = card.order
     if order.state is not SupervisionState.AWAITING_DELIVERY:
-        raise NotDeliverable(where_it_stands(order))
+        raise NotDeliverable(where_it_stands(order), card)
     draft = open_draft(session, order.id)
     if draft and draft.holder != user:
         raise HeldByTeammate(order.order_no, draft.holder, draft.id)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.errors import DeliverybotError
+
+if TYPE_CHECKING:
+    from bot.orders import OrderCard
 
 
 class HeldByTeammate(DeliverybotError):
@@ -20,6 +25,10 @@ class HeldByTeammate(DeliverybotError):
 
 class NotDeliverable(DeliverybotError):
     """The order is not waiting for a delivery: the message says where it stands."""
+
+    def __init__(self, message: str, card: OrderCard | None = None):
+        self.card = card  # the order, for its seller to look at
+        super().__init__(message)
 
 
 class DraftClosed(DeliverybotError):

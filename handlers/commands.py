@@ -10,13 +10,19 @@ from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot import delivery, directory, orders
-from bot.delivery_errors import HeldByTeammate
+from bot.delivery_errors import HeldByTeammate, NotDeliverable
 from bot.errors import DeliverybotError
 from bot.ids import COMMAND
 from bot.services import Services
 from bot.states import SupervisionState
 from bot.views.delivery_replies import build_cancelled, build_held_by, build_pointer
-from bot.views.orders import LIST_LIMIT, build_error, build_help, build_order_list
+from bot.views.orders import (
+    LIST_LIMIT,
+    build_error,
+    build_help,
+    build_order_details,
+    build_order_list,
+)
 
 Reply = tuple[list[dict[str, Any]], str]
 
@@ -42,6 +48,9 @@ def start_delivery(services: Services, user: str, order_no: str) -> Reply:
                                                default_kinds=services.settings.required_proof_kinds)  # fmt: skip
     except HeldByTeammate as error:
         return build_held_by(str(error), error.delivery_id), str(error)
+    except NotDeliverable as error:  # where it stands, and the order itself
+        details = build_order_details(error.card) if error.card else []
+        return build_error(str(error)) + details, str(error)
     except DeliverybotError as error:
         return build_error(str(error)), str(error)
     return pointer(started)

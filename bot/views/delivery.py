@@ -213,13 +213,17 @@ def build_review_step(
     for row in files:
         by_kind.setdefault(KIND_LABELS.get(row.kind, row.kind), []).append(row.name)
     file_lines = "\n".join(f"• {kind}: {', '.join(names)}" for kind, names in by_kind.items())
-    answered = sum(1 for v in (delivery.template_answers or {}).values() if v not in (None, "", []))
+    answers = delivery.template_answers or {}
+    answer_lines = "\n".join(
+        f"• {item['label']}: {answer_text(item, answers.get(item['id']))}"
+        for item in card.product.delivery_template or []
+    )
     blocks = [
         divider(),
         section(
             f"*4. Review and deliver*\n*Enabling time:* {enabling_summary(card, delivery, tz)}\n"
             f"*Files:*\n{file_lines or '• none yet'}\n"
-            f"*Template:* {answered} of {len(card.product.delivery_template or [])} answered"
+            f"*Template answers:*\n{answer_lines or '• this product has no template'}"
         ),
     ]
     if missing:

@@ -84,6 +84,10 @@ def test_a_complete_delivery(box, seller, session):
     assert "placed that day, so I took the moment it was placed" in text
     assert "SOW-signed.pdf" in text and "acceptance_report.pdf" in text
     assert "KEY-123" in text and "Still required" not in text
+    review = render_blocks(step(seller, "Review and deliver").blocks)
+    assert "valid 1 Jan 2026 – 1 Feb 2026" in review
+    assert "statement of work: SOW-signed.pdf" in review
+    assert "Licence key delivered: KEY-123" in review and "Number of seats: 25" in review
 
     seller.clicks("Deliver")
 
@@ -506,6 +510,8 @@ def test_an_order_in_another_state_says_where_it_stands(box, seller, session, st
     said = render_blocks(seller.runs("/deliver 12345").json()["blocks"])
 
     assert where in said
+    assert "SecureVPN Enterprise" in said and "Licence key delivered" in said  # the order
+    assert "[Deliver]" not in said
     assert seller.dms() == []
     assert fetch(session, select(Delivery)) == []
 
