@@ -805,3 +805,22 @@ def test_a_slow_slack_profile_lookup_holds_up_no_one_else(
 
     assert "in our DM" in render_blocks(reply["blocks"])
     assert took < 5
+
+
+def test_two_take_over_clicks_at_once_take_over_once(box, seller, teammate, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    reply = teammate.runs("/deliver 12345").json()
+    held = Message(channel="D" + teammate.id, ts="1.1", text="", blocks=reply["blocks"],
+                   ephemeral_to=teammate.id)  # fmt: skip
+
+    at_once(
+        lambda: teammate.clicks("Take over", message=held),
+        lambda: teammate.clicks("Take over", message=held),
+    )
+
+    assert audit_kinds(session).count("delivery_taken_over") == 1
+    said = [r["text"] for r in teammate.responses()]
+    assert len(said) == 2 and all("continue in our DM" in text for text in said)
+    assert draft_of(session).holder == teammate.id
