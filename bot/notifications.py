@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import audit, outbox
+from bot import audit, outbox, reminders
 from bot.customers import CUSTOMER_DELIVERY, contact_details, customer_label, customer_tz, routes
 from bot.dates import slack_date, zone
 from bot.ids import ActionId
@@ -232,6 +232,10 @@ def _customer_unreachable(
              "({errors}), so they have not seen your delivery. Please contact them directly: "
              "{contact}. The order stays awaiting acceptance.",
     )  # fmt: skip
+    delivery = session.get(Delivery, meta["delivery_id"])
+    order = session.get(Order, delivery.order_id)
+    if reminders.is_current(order, delivery.round):  # no reminder can reach them either
+        reminders.escalate(session, order=order, now=now, reason="unreachable")
 
 
 @outbox.on_failure(CUSTOMER_FILES)

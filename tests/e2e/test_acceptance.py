@@ -367,3 +367,31 @@ def test_clicks_never_ask_slack_while_holding_sqlites_write_lock(
     assert reload(session).state is SupervisionState.COMPLETED
     assert box.slack.calls_to("conversations.members") and box.slack.calls_to("users.info")
     assert locked_during == []
+
+
+def test_an_unreachable_customer_escalates_to_the_seller_at_once_with_the_appeal_button(
+    box, customer, seller, session
+):
+    from tests.e2e.test_reminders import work
+
+    order = make_order(session, "12345", customer_user_id="UGONE",
+                       customer_email="nobody@buyer.example", customer_channel="CGONE")  # fmt: skip
+    make_submitted_delivery(session, order, now=box.clock.now(), files_dir=box.files_dir)
+    session.commit()
+    work(box)  # the worker plans reminders before the delivery message fails for good ...
+    work(box)  # ... and at the same moment knows no reminder could reach them either
+
+    escalation = seller.last_dm()
+    assert "can't reach the customer of order *12345*" in shown(escalation)
+    assert "nobody@buyer.example" in shown(escalation)
+    assert labels(escalation) == ["Remind again now", "Initiate appeal"]
+
+
+def test_accepting_refreshes_the_sellers_home(box, customer, seller, session):
+    submit(box, session)
+    seller.opens_home()
+    assert "*1* awaiting acceptance" in render_blocks(seller.home()["blocks"])
+
+    customer.clicks("Accept")
+
+    assert "*0* awaiting acceptance" in render_blocks(seller.home()["blocks"])

@@ -334,3 +334,28 @@ def test_deciding_never_asks_slack_while_holding_sqlites_write_lock(box, appeale
 
     assert "Order completed by operations" in blocks_text(ops_case(box).blocks)
     assert box.slack.calls_to("conversations.members") and locked_during == []
+
+
+def test_with_an_ops_usergroup_only_its_members_decide(
+    box, session, clock, database_url, engine, tmp_path, loopback, seller
+):
+    from bot.sandbox import Sandbox
+
+    with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
+                 DELIVERYBOT_OPS_USERGROUP="SOPS") as group_box:  # fmt: skip
+        group_box.slack.users = box.slack.users
+        group_box.slack.add_channel("COPS", [OPS, SELLER])  # a seller in the channel
+        group_box.slack.usergroups["SOPS"] = [OPS]
+        submitted_order(group_box, session)
+        clock.set(utc(2026, 2, 9, 14, 30))
+        work(group_box)
+        appellant = group_box.person(SELLER)
+        appellant.clicks("Initiate appeal", group_box.slack.dms(SELLER)[-1])
+        appellant.submits(appeal_values("dispute", "They dispute the seat count."))
+        case = group_box.slack.messages_in("COPS")[0]
+
+        appellant.clicks("Complete the order", case)
+        assert "Only the marketplace's operations staff" in appellant.responses()[-1]["text"]
+        group_box.person(OPS).clicks("Complete the order", case)
+        with group_box.session_factory() as check:
+            assert check.exec(select(Appeal)).one().decided_by == OPS

@@ -326,3 +326,23 @@ def test_the_worker_never_asks_slack_while_holding_sqlites_write_lock(
     assert "America/New_York" in blocks_text(box.slack.dms(TEAMMATE)[-1].blocks)
     assert {c.method for c in box.slack.calls} >= {"users.lookupByEmail", "chat.getPermalink"}
     assert locked_during == []
+
+
+def test_asking_for_changes_stops_the_reminders_at_once(box, session, clock, customer):
+    from bot.ids import BlockId
+    from bot.views.customer import REASON_INPUT
+
+    submitted_order(box, session)
+    work(box)
+    clock.set(utc(2026, 2, 3, 15, 0))
+    work(box)
+    [reminder] = reminders_seen(box)
+
+    customer.clicks("Request changes", reminder)
+    customer.submits({BlockId.CHANGES_REASON: {REASON_INPUT: {"value": "Wrong seat count."}}})
+
+    for day in (5, 9, 16):
+        clock.set(utc(2026, 2, day, 15, 0))
+        work(box)
+    assert len(reminders_seen(box)) == 1
+    assert not any("not responding" in m.text for m in box.slack.dms(SELLER))
