@@ -5,9 +5,6 @@ cache with a read-only session, asks Slack (`users.info`) with no transaction op
 stores the answer in a short write transaction of its own. On SQLite a write session holds
 the database's one write lock from its first query, so asking Slack inside one would make
 every other writer wait on Slack.
-
-`profile`, `time_zone` and `identities` do the same inside a caller's session, for code that
-already holds one (scheduled jobs, the customer's clicks).
 """
 
 from __future__ import annotations
@@ -16,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.clock import Clock
 from storage.models import SlackUser
 
 if TYPE_CHECKING:
@@ -67,7 +62,7 @@ def lookup(services: Services, user_id: str) -> Person:
     except SlackApiError:
         return stale
     with services.session_factory() as session:
-        stored = _store(session, data, now=now)
+        stored = store(session, data, now=now)
         person = Person.of(user_id, stored)
         session.commit()
     return person
@@ -77,7 +72,9 @@ def _fresh(cached: SlackUser, now: datetime) -> bool:
     return now - cached.fetched_at < FRESH_FOR
 
 
-def _store(session: Session, data: dict, *, now: datetime) -> SlackUser:
+def store(session: Session, data: dict, *, now: datetime) -> SlackUser:
+    """Cache what `users.info` (or `users.lookupByEmail`) said; a concurrent first caching of
+    the same person (a unique violation on PostgreSQL) keeps theirs."""
     try:
         with session.begin_nested():  # two first requests by one person race to cache them
             return remember(session, data, now=now)
@@ -95,27 +92,3 @@ def remember(session: Session, data: dict, *, now: datetime) -> SlackUser:
     user.fetched_at = now
     session.add(user)
     return user
-
-
-def profile(session: Session, client: WebClient, clock: Clock, user_id: str) -> SlackUser | None:
-    """The cached profile in the caller's session, refreshed from `users.info` when stale.
-
-    Returns the stale copy (or None) when Slack cannot be asked: callers degrade gracefully.
-    """
-    cached = session.get(SlackUser, user_id)
-    now = clock.now()
-    if cached and _fresh(cached, now):
-        return cached
-    try:
-        data = client.users_info(user=user_id)["user"]
-    except SlackApiError:
-        return cached
-    return _store(session, data, now=now)
-
-
-def time_zone(session: Session, client: WebClient, clock: Clock, user_id: str) -> str:
-    return Person.of(user_id, profile(session, client, clock, user_id)).tz
-
-
-def identities(session: Session, client: WebClient, clock: Clock, user_id: str) -> set[str]:
-    return Person.of(user_id, profile(session, client, clock, user_id)).identities

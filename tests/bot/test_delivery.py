@@ -47,6 +47,17 @@ def test_template_answers_are_read_and_required_fields_checked():
     assert answers == {"checks": []}  # optional and empty is fine
 
 
+def test_a_date_field_keeps_the_picked_day_and_a_required_one_must_be_picked():
+    template = [{"id": "go_live", "label": "Go-live date", "kind": "date", "required": True}]
+
+    picked = {"template_field:go_live": {"value": {"selected_date": "2026-01-05"}}}
+    assert read_answers(template, picked) == ({"go_live": "2026-01-05"}, {})
+    assert read_answers(template, {"template_field:go_live": {"value": {}}}) == (
+        {},
+        {"template_field:go_live": "Go-live date is required."},
+    )
+
+
 def test_the_file_store_keeps_each_content_once_by_hash(tmp_path):
     store = LocalFileStore(tmp_path)
     first = store.put(b"proof")
