@@ -13,12 +13,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from bot import directory, orders
 from bot.outbox import PermanentFailure, before_send
 from bot.services import Services
-from storage.models import Order, SlackUser
+from storage.models import Order
 
 CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
 
@@ -110,11 +109,3 @@ def customer_label(order: Order) -> str:
 def contact_details(order: Order) -> str:
     parts = [order.customer_name] + [describe_route(route) for route in routes(order)]
     return " · ".join(part for part in parts if part) or "none on record"
-
-
-def customer_tz(session: Session, order: Order) -> str | None:
-    """The customer's time zone if Slack told us before (no Slack call here)."""
-    if order.customer_user_id:
-        cached = session.get(SlackUser, order.customer_user_id)
-        return cached.tz if cached else None
-    return None

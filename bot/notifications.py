@@ -12,7 +12,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot import audit, outbox, reminders
-from bot.customers import CUSTOMER_DELIVERY, contact_details, customer_label, customer_tz, routes
+from bot.contacts import cached_time_zone
+from bot.customers import CUSTOMER_DELIVERY, contact_details, customer_label, routes
 from bot.dates import slack_date, zone
 from bot.ids import ActionId
 from bot.validity import Validity, compute_validity
@@ -80,7 +81,7 @@ def customer_delivery(
     session: Session, order: Order, delivery: Delivery, *, now: datetime
 ) -> CustomerDelivery:
     """The delivery as the customer sees it; the validity is what accepting at `now` gives."""
-    tz = customer_tz(session, order)
+    tz = cached_time_zone(session, order)
     validity = (
         Validity(order.validity_start, order.validity_end)
         if order.validity_start and order.validity_end
