@@ -126,6 +126,15 @@ def handle_open_template(
 def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
     services: Services = context["services"]
+    person = directory.lookup(services, body["user"]["id"])
+    with services.read_session_factory() as session:
+        try:  # only the holder's click fetches the draft's pending files
+            delivery.held_draft(session, action["value"], user=person.user_id,
+                                identities=person.identities)  # fmt: skip
+        except DeliverybotError as error:
+            session.rollback()
+            refuse(services, body, respond, error)
+            return
     delivery_files.fetch_pending(
         session_factory=services.session_factory,
         client=services.client,

@@ -690,6 +690,24 @@ def test_a_slow_download_does_not_hold_the_ack_and_is_fetched_again_at_delivery(
     assert all(f.sha256 for f in proof_files(session))
 
 
+def test_a_strangers_deliver_click_fetches_nothing(box, seller, stranger, session, monkeypatch):
+    monkeypatch.setattr(downloads, "TIMEOUT_SECONDS", 0.2)
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    box.slack.download_delay = 1.0
+    seller.drops_file("sow.pdf", b"%PDF sow")
+    box.slack.download_delay = 0
+    fetched = len(box.slack.downloads)
+    review = step(seller, "Review and deliver")
+
+    stranger.clicks("Deliver", message=review)
+
+    assert "isn't one of yours" in stranger.responses()[-1]["text"]
+    assert len(box.slack.downloads) == fetched
+    assert proof_files(session)[0].sha256 is None
+
+
 def at_once(*actions) -> list:
     """Run the actions in threads released together; their results in order."""
     barrier = threading.Barrier(len(actions))
