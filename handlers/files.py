@@ -61,16 +61,19 @@ def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context:
     user = body["user"]["id"]
     order_no, _, file_id = action["value"].partition("|")
     reply = start_delivery(services, user, order_no)
-    info = services.client.files_info(file=file_id)["file"]
+    with services.read_session_factory() as session:
+        started = delivery_files.held_draft_of(session, user, order_no) is not None
+    if started:  # else the reply says why the delivery could not start
+        info = services.client.files_info(file=file_id)["file"]
 
-    def record(session: Session, now: datetime) -> delivery_files.Received:
-        draft = delivery_files.held_draft_of(session, user, order_no)
-        if draft is None:  # the delivery could not start: the reply says why
-            return delivery_files.Received(None)
-        return delivery_files.attach_to(session, draft, user=user, info=info, now=now,
-                                        settings=services.settings)  # fmt: skip
+        def record(session: Session, now: datetime) -> delivery_files.Received:
+            draft = delivery_files.held_draft_of(session, user, order_no)
+            if draft is None:  # cancelled or taken over meanwhile
+                return delivery_files.Received(None)
+            return delivery_files.attach_to(session, draft, user=user, info=info, now=now,
+                                            settings=services.settings)  # fmt: skip
 
-    take_file(services, info, record)
+        take_file(services, info, record)
     tell(services, body, respond, reply)
 
 
