@@ -359,3 +359,36 @@ def test_with_an_ops_usergroup_only_its_members_decide(
         group_box.person(OPS).clicks("Complete the order", case)
         with group_box.session_factory() as check:
             assert check.exec(select(Appeal)).one().decided_by == OPS
+
+
+def test_an_acceptance_and_a_decision_at_once_settle_the_order_once(
+    box, appealed, customer, session
+):
+    import threading
+
+    reminder = copy.deepcopy(reminders_seen(box)[-1])
+    case = copy.deepcopy(ops_case(box))
+    ops = box.person(OPS)
+    start = threading.Barrier(2)
+    answers = []
+
+    def click(person, label, message):
+        start.wait()
+        answers.append(person.clicks(label, message).status_code)
+
+    threads = [threading.Thread(target=click, args=(customer, "Accept", reminder)),
+               threading.Thread(target=click, args=(ops, "Complete the order", case))]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    box.settle()
+
+    assert answers == [200, 200]
+    with box.session_factory() as check:
+        kinds = [e.kind for e in check.exec(select(AuditEvent))]
+        assert kinds.count("accept") + kinds.count("ops_complete") == 1
+        appeal = check.exec(select(Appeal)).one()
+        assert appeal.state in (AppealState.COMPLETED, AppealState.CLOSED)
+        assert check.get(Order, appealed.id).state is SupervisionState.COMPLETED
+    assert not any(b["type"] == "actions" for b in ops_case(box).blocks)
