@@ -209,6 +209,9 @@ def test_auto_acceptance_is_announced_in_the_last_reminder_before_it(
             assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
             assert done.validity_start == utc(2026, 2, 7, 10, 0)
         assert "accepted automatically" in auto_box.slack.dms(SELLER)[-1].text
+        delivered = auto_box.slack.dms(CUSTOMER)[0]  # updated in place: no buttons any more
+        assert "Accepted automatically after 5 days" in blocks_text(delivered.blocks)
+        assert not any(b["type"] == "actions" for b in delivered.blocks)
 
 
 def test_sellers_get_a_daily_digest_at_8am_in_their_own_zone_on_working_days(box, session, clock):
