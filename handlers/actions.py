@@ -104,37 +104,37 @@ def handle_use_reading(ack: Ack, body: dict, action: dict, respond: Respond, con
     on_draft(context["services"], body, respond, delivery_id, step)
 
 
-def handle_open_template(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict, client
-) -> None:
-    ack()
-    services: Services = context["services"]
+def read_held(
+    services: Services, body: dict, respond: Respond, delivery_id: int | str
+) -> tuple[Delivery, OrderCard] | None:
+    """The draft, read only, if the clicker holds it; else they are told why, and None."""
     person = directory.lookup(services, body["user"]["id"])
     with services.read_session_factory() as session:
         try:
-            draft, card = delivery.held_draft(
-                session, action["value"], user=person.user_id, identities=person.identities
+            return delivery.held_draft(
+                session, delivery_id, user=person.user_id, identities=person.identities
             )
         except DeliverybotError as error:
             session.rollback()
             refuse(services, body, respond, error)
-            return
-        view = build_template_modal(card, draft)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+            return None
+
+
+def handle_open_template(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: dict, client
+) -> None:
+    ack()
+    held = read_held(context["services"], body, respond, action["value"])
+    if held:
+        draft, card = held
+        client.views_open(trigger_id=body["trigger_id"], view=build_template_modal(card, draft))
 
 
 def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
     services: Services = context["services"]
-    person = directory.lookup(services, body["user"]["id"])
-    with services.read_session_factory() as session:
-        try:  # only the holder's click fetches the draft's pending files
-            delivery.held_draft(session, action["value"], user=person.user_id,
-                                identities=person.identities)  # fmt: skip
-        except DeliverybotError as error:
-            session.rollback()
-            refuse(services, body, respond, error)
-            return
+    if read_held(services, body, respond, action["value"]) is None:
+        return  # only the holder's click fetches the draft's pending files
     delivery_files.fetch_pending(
         session_factory=services.session_factory,
         client=services.client,
