@@ -35,7 +35,7 @@ def build_home(page: HomePage) -> dict[str, Any]:
         header("Service Supervision"),
         section(
             f"*{counts[SupervisionState.AWAITING_DELIVERY]}* awaiting delivery · "
-            f"*{page.draft_count}* drafts in progress · "
+            f"*{page.draft_count}* draft{'' if page.draft_count == 1 else 's'} in progress · "
             f"*{counts[SupervisionState.AWAITING_ACCEPTANCE]}* awaiting acceptance · "
             f"*{counts[SupervisionState.COMPLETED]}* completed",
             accessory=button("Find order", ActionId.FIND_ORDER),

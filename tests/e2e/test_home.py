@@ -82,7 +82,7 @@ def test_deliver_from_home_starts_the_delivery_and_home_follows_each_change(
     seller.clicks("Deliver", message=as_message(seller, seller.home()["blocks"]))
 
     assert "Delivering order 12345" in render_blocks(seller.dms()[0].blocks)
-    assert "Drafts in progress" in home_text(seller) and "held by you" in home_text(seller)
+    assert "*1* draft in progress" in home_text(seller) and "held by you" in home_text(seller)
     assert "held by @USELLER" in home_text(teammate)  # the teammate's Home follows too
 
     deliver_everything(seller)
