@@ -10,24 +10,16 @@ from bot.contacts import (
     cached_time_zone,
     customer_channel,
     customer_contact,
-    look_up_customer,
     seller_channels,
 )
 from bot.dates import zone
 from bot.reminders import AUTO_ACCEPT, ESCALATION, WHILE_AWAITING, current_delivery, is_current
 from bot.scheduler import JobRun
-from bot.services import Services
 from bot.states import Transition
 from bot.validity import compute_validity
 from bot.views.reminders import build_auto_accepted, build_escalation
 from bot.workflow import change_state
-from storage.models import AuditEvent, DeliveryState, Order, ScheduledJob
-
-
-@scheduler.looks_up(ESCALATION)
-def _look_up_customer(services: Services, job: ScheduledJob) -> None:
-    """The escalation shows the customer's details from Slack (asked before the transaction)."""
-    look_up_customer(services, job.order_id)
+from storage.models import AuditEvent, DeliveryState, Order
 
 
 @scheduler.handles(ESCALATION)

@@ -187,9 +187,10 @@ def _superseded(session: Session, run: JobRun) -> bool:
     return session.exec(later.limit(1)).first() is not None
 
 
-@scheduler.looks_up(PLAN, REMINDER)
+@scheduler.looks_up(PLAN, REMINDER, ESCALATION)
 def _look_up_customer(services: Services, job: ScheduledJob) -> None:
-    """Their time zone decides when reminders go (asked before the job's transaction)."""
+    """Their time zone decides when reminders go, and the escalation shows their details
+    (asked before the job's transaction)."""
     look_up_customer(services, job.order_id)
 
 
