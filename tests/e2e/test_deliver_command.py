@@ -1,8 +1,11 @@
 """/deliver over signed HTTP: listing, details, help, and the refusals."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
+from bot import directory
 from bot.states import OrderStatus, SupervisionState
+from tests.e2e.test_delivery_conversation import at_once
 from tests.factories import make_order, make_product
 
 
@@ -142,3 +145,24 @@ def test_healthz_reports_a_migrated_database(box):
     import httpx
 
     assert httpx.get(f"{box.url}/healthz").json() == {"ok": True}
+
+
+def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, session, monkeypatch):
+    """Both learn about the seller from Slack and cache it at the same moment (on PostgreSQL
+    the second insert of the profile is a unique violation)."""
+    make_order(session, "12345")
+    session.commit()
+    both_caching = threading.Barrier(2)
+    remember = directory.remember
+
+    def together(session, data, *, now):
+        both_caching.wait(timeout=10)
+        return remember(session, data, now=now)
+
+    monkeypatch.setattr(directory, "remember", together)
+    replies = at_once(lambda: seller.runs("/deliver"), lambda: seller.runs("/deliver"))
+
+    assert [reply.status_code for reply in replies] == [200, 200]
+    assert all(
+        "Orders waiting for delivery (1)" in blocks_text(r.json()["blocks"]) for r in replies
+    )
