@@ -13,7 +13,7 @@ from bot import orders, outbox
 from bot.orders import OrderCard
 from bot.states import SupervisionState
 from bot.views.home import build_home
-from storage.models import Delivery, DeliveryState, Order, OrderSeller, SlackUser
+from storage.models import Delivery, DeliveryState, Order, OrderSeller, OutboxMessage, SlackUser
 
 SHOWN = 10
 COMPLETED_SHOWN = 5
@@ -78,14 +78,33 @@ def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
     )
 
 
-def view_for(session: Session, *, user: str, now: datetime) -> dict:
-    """The Home tab of `user` as it is now (reads only)."""
-    return build_home(page_for(session, user, now=now))
+@dataclass(frozen=True)
+class Rendered:
+    view: dict
+    outbox_seen: int  # the newest outbox row when it was rendered
+
+
+def render(session: Session, *, user: str, now: datetime) -> Rendered:
+    """The Home tab of `user` as it is now, from a read-only session."""
+    seen = session.exec(select(func.max(OutboxMessage.id))).one() or 0
+    return Rendered(build_home(page_for(session, user, now=now)), seen)
+
+
+def queue_rendered(session: Session, *, user: str, rendered: Rendered, now: datetime) -> bool:
+    """Queue a view rendered earlier, unless a Home of `user` was queued since (that one is
+    at least as new: queued after ours, ours would show the older state last)."""
+    newer = select(OutboxMessage.id).where(
+        OutboxMessage.id > rendered.outbox_seen, OutboxMessage.key.startswith(f"home:{user}:")
+    )
+    if session.exec(newer.limit(1)).first() is not None:
+        return False
+    queue_view(session, user=user, view=rendered.view, now=now)
+    return True
 
 
 def publish_for_user(session: Session, *, user: str, now: datetime) -> None:
     """Queue the Home tab of `user` as it is now (the newest queued one wins)."""
-    queue_view(session, user=user, view=view_for(session, user=user, now=now), now=now)
+    queue_view(session, user=user, view=build_home(page_for(session, user, now=now)), now=now)
 
 
 def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> None:

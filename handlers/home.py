@@ -19,9 +19,9 @@ def handle_home_opened(event: dict, context: dict) -> None:
     directory.lookup(services, user)  # the Home reads their e-mail and time zone from the cache
     now = services.clock.now()
     with services.read_session_factory() as session:
-        view = home.view_for(session, user=user, now=now)
+        rendered = home.render(session, user=user, now=now)
     with services.session_factory() as session:
-        home.queue_view(session, user=user, view=view, now=now)
+        home.queue_rendered(session, user=user, rendered=rendered, now=now)
         session.commit()
     services.notify_outbox()
 

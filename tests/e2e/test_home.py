@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot import home
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
 from bot.ids import BlockId
 from bot.states import OrderStatus, SupervisionState
-from storage.models import Delivery, DeliveryState
+from storage.models import Delivery, DeliveryState, Order
 from tests.conftest import NOW
 from tests.e2e.test_delivery_conversation import deliver_everything
 from tests.factories import make_order, make_product
@@ -127,3 +128,24 @@ def test_long_lists_are_cut_short_but_counted_in_full(box, seller, session):
     assert "*23* awaiting delivery" in shown and "*11* drafts in progress" in shown
     assert "…and 13 more" in shown  # awaiting delivery: 10 of 23 shown
     assert "…and 1 more" in shown  # drafts: 10 of 11 shown
+
+
+def test_a_home_rendered_before_a_change_is_not_sent_after_it(box, seller, session):
+    """The Home is rendered from a read-only session and queued afterwards: if a change
+    republished it meanwhile, the older rendering is dropped instead of shown last."""
+    order = make_order(session, "12345")
+    session.commit()
+    now = box.clock.now()
+    with box.services.read_session_factory() as read:
+        before = home.render(read, user=seller.id, now=now)
+    with box.session_factory() as write:
+        write.get(Order, order.id).state = SupervisionState.AWAITING_ACCEPTANCE
+        home.republish_for_order(write, order=write.get(Order, order.id), now=now)
+        write.commit()
+
+    with box.session_factory() as write:
+        assert home.queue_rendered(write, user=seller.id, rendered=before, now=now) is False
+    with box.services.read_session_factory() as read:
+        fresh = home.render(read, user=seller.id, now=now)
+    with box.session_factory() as write:
+        assert home.queue_rendered(write, user=seller.id, rendered=fresh, now=now) is True
