@@ -5,7 +5,6 @@ from enum import StrEnum
 
 class ActionId(StrEnum):
     DELIVER = "deliver_order"
-    SHOW_ORDER = "show_order"
     FIND_ORDER = "find_order"
     # the seller's delivery conversation
     ENABLING_DATE = "delivery_enabling_date"
