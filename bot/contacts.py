@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import directory
@@ -106,8 +105,5 @@ def look_up_customer(services: Services, order_id: int) -> None:
     except SlackApiError:
         return
     with services.session_factory() as session:
-        try:
-            directory.remember(session, data, now=now)
-            session.commit()
-        except IntegrityError:  # someone cached them at the same moment
-            session.rollback()
+        directory.store(session, data, now=now)
+        session.commit()
