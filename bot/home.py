@@ -62,16 +62,23 @@ def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
     ).all()
     profile = session.get(SlackUser, user)
 
-    def listed(state: SupervisionState) -> list[OrderCard]:
-        return orders.orders_for_seller(session, names, states=(state,), limit=SHOWN)
+    def listed(state: SupervisionState, *, without_draft: bool = False) -> list[OrderCard]:
+        return orders.orders_for_seller(
+            session, names, states=(state,), limit=SHOWN, without_draft=without_draft
+        )
 
+    counts = {s: orders.count_for_seller(session, names, s) for s in SupervisionState}
+    # an order with an open draft is listed and counted once: under the drafts
+    counts[SupervisionState.AWAITING_DELIVERY] = orders.count_for_seller(
+        session, names, SupervisionState.AWAITING_DELIVERY, without_draft=True
+    )
     return HomePage(
         user=user,
-        awaiting_delivery=listed(SupervisionState.AWAITING_DELIVERY),
+        awaiting_delivery=listed(SupervisionState.AWAITING_DELIVERY, without_draft=True),
         drafts=[DraftLine(orders.card(session, order), d) for d, order in drafts],
         awaiting_acceptance=listed(SupervisionState.AWAITING_ACCEPTANCE),
         completed=[orders.card(session, order) for order in completed],
-        counts={s: orders.count_for_seller(session, names, s) for s in SupervisionState},
+        counts=counts,
         draft_count=draft_count,
         now=now,
         tz=(profile.tz if profile else None) or "UTC",

@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 from bot.audit import events_for
 from bot.errors import NotSupervised, NotYourOrder, OrderNotFound
 from bot.states import SupervisionState
-from storage.models import Order, OrderSeller, Product
+from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product
+
+_drafted = select(Delivery.order_id).where(Delivery.state == DeliveryState.DRAFT)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,10 @@ def orders_for_seller(
     *,
     states: tuple[SupervisionState, ...] = (SupervisionState.AWAITING_DELIVERY,),
     limit: int | None = None,
+    without_draft: bool = False,
 ) -> list[OrderCard]:
-    """The seller's orders in `states`, newest placement first."""
+    """The seller's orders in `states`, newest placement first; `without_draft`: only those
+    nobody has started delivering."""
     query = (
         select(Order, Product)
         .join(Product, Product.id == Order.product_id)
@@ -89,19 +93,25 @@ def orders_for_seller(
         .where(Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller.in_(identities))))
         .order_by(Order.placed_at.desc(), Order.id.desc())
     )
+    if without_draft:
+        query = query.where(Order.id.not_in(_drafted))
     if limit:
         query = query.limit(limit)
     rows = list(session.exec(query))
     return [OrderCard(order, product, []) for order, product in rows]
 
 
-def count_for_seller(session: Session, identities: set[str], state: SupervisionState) -> int:
+def count_for_seller(
+    session: Session, identities: set[str], state: SupervisionState, *, without_draft: bool = False
+) -> int:
     query = (
         select(func.count())
         .select_from(Order)
         .where(Order.state == state)
         .where(Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller.in_(identities))))
     )
+    if without_draft:
+        query = query.where(Order.id.not_in(_drafted))
     return session.exec(query).one()
 
 

@@ -83,7 +83,10 @@ def test_deliver_from_home_starts_the_delivery_and_home_follows_each_change(
     seller.clicks("Deliver", message=as_message(seller, seller.home()["blocks"]))
 
     assert "Delivering order 12345" in render_blocks(seller.dms()[0].blocks)
-    assert "*1* draft in progress" in home_text(seller) and "held by you" in home_text(seller)
+    shown = home_text(seller)
+    assert "*0* awaiting delivery" in shown and "*1* draft in progress" in shown
+    assert shown.count("*12345*") == 1  # under the drafts only, with Continue instead of Deliver
+    assert "held by you" in shown and "[Continue]" in shown and "[Deliver]" not in shown
     assert "held by @USELLER" in home_text(teammate)  # the teammate's Home follows too
 
     deliver_everything(seller)
@@ -125,8 +128,8 @@ def test_long_lists_are_cut_short_but_counted_in_full(box, seller, session):
     seller.opens_home()
 
     shown = home_text(seller)
-    assert "*23* awaiting delivery" in shown and "*11* drafts in progress" in shown
-    assert "…and 13 more" in shown  # awaiting delivery: 10 of 23 shown
+    assert "*12* awaiting delivery" in shown and "*11* drafts in progress" in shown
+    assert "…and 2 more" in shown  # awaiting delivery: 10 of the 12 without a draft shown
     assert "…and 1 more" in shown  # drafts: 10 of 11 shown
 
 
