@@ -73,6 +73,7 @@ def demo() -> None:
     """Run the bot offline against a fake Slack and show what each person sees."""
     from bot.demo import run_demo
 
+    logging.basicConfig(level=logging.ERROR)  # the transcript is the output; failures still show
     run_demo()
 
 

@@ -4,6 +4,7 @@ The bot runs in this process against the fake Slack (real HTTP on 127.0.0.1, sig
 requests), on a throw-away SQLite file. A scripted seller delivers order 12345 as in the
 seed's example (bought Jan 1, resources enabled Jan 1); the customer stays silent for a week
 (reminders in their working hours, then an escalation to the seller) and accepts on Feb 1.
+Then order 12346's customer cannot be reached at all: the seller appeals, operations decide.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.clock import ManualClock
 from bot.fakeslack.driver import Person
 from bot.fakeslack.render import plain
 from bot.fakeslack.transcript import Transcript
+from bot.ids import BlockId
 from bot.importing import validate_orders
 from bot.order_files import read_records
 from bot.order_import import import_orders
@@ -32,8 +34,7 @@ from storage.models import Product
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SELLER, TEAMMATE, CUSTOMER, OPS = "U0SELLER", "U0TEAMMATE", "U0CUSTOMER", "U0OPS"
-NAMES = {SELLER: "Sam (seller)", TEAMMATE: "Tea (seller)", CUSTOMER: "Alex (customer)",
-         OPS: "Olga (operations)", "COPS": "marketplace-ops"}  # fmt: skip
+NAMES = {SELLER: "Sam", TEAMMATE: "Tea", CUSTOMER: "Alex", OPS: "Olga", "COPS": "marketplace-ops"}
 TEMPLATE_ANSWERS = {
     "template_field:licence_key": {
         "value": {"type": "plain_text_input", "value": "SVPN-7F3K-22QX"}
@@ -91,31 +92,114 @@ def run_demo(out: Callable[[str], None] = print, examples: Path = EXAMPLES) -> d
 
             story.narrate("Alex says nothing. The worker runs every hour; reminders go out only in "
                           "Alex's working hours in New York, then Sam gets an escalation.")  # fmt: skip
-            scheduler = Scheduler(box.services, holder="demo-worker")
             until = datetime(2026, 1, 29, 12, 0, tzinfo=UTC)
             while clock.now() < until:
                 clock.advance(hours=1)
-                scheduler.run_due()
-                if box.settle():
+                if _worker_pass(box):
                     out(f"\n    … {_when(clock)}")
                     story.flush()
-            scheduler.release()
 
             clock.set(datetime(2026, 2, 1, 15, 0, tzinfo=UTC))
             story.narrate(f"{_when(clock)} · Alex finally clicks Accept")
             _click(customer, "Accept", story, message=_first_with(customer, "Accept"))
             story.flush()
 
-            with box.session_factory() as session:
-                shown = order_json(session, get_order(session, "12345"))
-            summary = {key: shown[key] for key in ("order_no", "status", "state", "enabling_time",
-                                                   "accepted_at", "validity_start", "validity_end")}  # fmt: skip
-            story.narrate("deliverybot orders show 12345 --json (abridged)")
-            out(json.dumps(summary, indent=2))
+            shown = _show(box, story, "12345")
             out(
                 "\nThe seed's scenario 2: enabling time Jan 1, accepted Feb 1 → valid Jan 1 – Feb 1."
             )
+
+            _unreachable_customer_and_appeal(box, story, clock)
             return shown
+
+
+def _unreachable_customer_and_appeal(box: Sandbox, story: Transcript, clock: ManualClock) -> None:
+    """Act 2: order 12346's customer cannot be reached; the seller appeals; operations decide."""
+    seller, ops = box.person(SELLER), box.person(OPS)
+    clock.set(datetime(2026, 2, 2, 10, 0, tzinfo=UTC))
+    story.narrate(f"{_when(clock)} · Act 2: Sam delivers order 12346 to BigCorp, known only by an "
+                  "e-mail that is not in Slack and a shared channel the bot is not in")  # fmt: skip
+    seller.runs("/deliver 12346")
+    _click(seller, "Not stated — use the acceptance time", story)
+    seller.drops_file("BigCorp-SOW.pdf", b"%PDF-1.7 statement of work")
+    seller.drops_file("BigCorp-acceptance.pdf", b"%PDF-1.7 acceptance document")
+    _click(seller, "Fill in the template", story)
+    seller.submits(TEMPLATE_ANSWERS)
+    story.flush()
+    _click(seller, "Deliver", story)
+    story.flush()
+    clock.advance(minutes=1)
+    _worker_pass(box)
+    story.flush()
+
+    story.narrate("Sam clicks Initiate appeal: the customer is unreachable, so a letter of "
+                  "commitment is required")  # fmt: skip
+    _click(seller, "Initiate appeal", story)
+    story.flush()
+    modal = seller.current_view()
+    proof = next(b for b in modal["blocks"] if b.get("block_id") == BlockId.APPEAL_PROOF)
+    seller.submits(
+        {
+            BlockId.APPEAL_REASON: {
+                "value": {"type": "static_select", "selected_option": {"value": "unreachable"}}
+            },
+            BlockId.APPEAL_DETAILS: {
+                "value": {
+                    "type": "plain_text_input",
+                    "value": "BigCorp's listed contact bounces; the licence is in use.",
+                }
+            },
+            BlockId.APPEAL_LETTER: {
+                "value": {
+                    "type": "plain_text_input",
+                    "value": "We commit that the licence was delivered and enabled.",
+                }
+            },
+            BlockId.APPEAL_PROOF: {
+                "value": {
+                    "type": "checkboxes",
+                    "selected_options": proof["element"].get("initial_options", []),
+                }
+            },
+        },  # fmt: skip
+        modal,
+    )
+    story.flush()
+
+    clock.advance(hours=5)
+    story.narrate(f"{_when(clock)} · Olga, in the operations channel, clicks Complete the order")
+    _click(ops, "Complete the order", story, message=box.slack.messages_in("COPS")[-1])
+    story.flush()
+    _show(box, story, "12346")
+    story.out("\nNo enabling time was stated, so the licence runs from the decision (as the seed "
+              "does from the acceptance), for the 1 year purchased.")  # fmt: skip
+
+
+def _worker_pass(box: Sandbox) -> int:
+    """What `deliverybot worker --once` does: the due jobs, then the outbox."""
+    scheduler = Scheduler(box.services, holder="demo-worker")
+    try:
+        scheduler.run_due()
+    finally:
+        scheduler.release()
+    return box.settle()
+
+
+def _show(box: Sandbox, story: Transcript, order_no: str) -> dict:
+    with box.session_factory() as session:
+        shown = order_json(session, get_order(session, order_no))
+    story.narrate(f"deliverybot orders show {order_no} --json (abridged)")
+    keys = (
+        "order_no",
+        "status",
+        "state",
+        "enabling_time",
+        "accepted_at",
+        "validity_start",
+        "validity_end",
+    )
+    story.out(json.dumps({key: shown[key] for key in keys}, indent=2))
+    return shown
 
 
 def _people(box: Sandbox) -> None:
@@ -131,7 +215,6 @@ def _people(box: Sandbox) -> None:
         OPS, "olga", email="olga@market.example", tz="Europe/London", real_name="Olga Ops"
     )
     slack.add_channel("COPS", [OPS])
-    slack.add_channel("C0BIGCORP", [])
 
 
 def _import(box: Sandbox, examples: Path, story: Transcript, clock: ManualClock) -> None:
