@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
 
-_SETTINGS_BASE = {"RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "past"}
+# A day and a month must be there: dateparser alone reads "ok" as 26 June, "may" as this
+# month's 26th and "10" as October (relative words like "yesterday" still work).
+_SETTINGS_BASE = {
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "PREFER_DATES_FROM": "past",
+    "REQUIRE_PARTS": ["day", "month"],
+}
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*")
 
 

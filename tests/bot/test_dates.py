@@ -38,8 +38,13 @@ def test_an_ambiguous_numeric_date_reads_month_first_and_offers_day_first():
     assert parse_enabling_time("13/01/2026", now=NOW, tz="UTC").alternative is None
 
 
-def test_words_that_are_not_a_date_are_none():
-    assert parse_enabling_time("banana", now=NOW, tz="UTC") is None
+@pytest.mark.parametrize(
+    "typed", ["banana", "ok", "thanks!", "may", "10", "sat", "the 5th", "Jan 2026"]
+)
+def test_words_that_are_not_a_whole_date_are_none(typed):
+    """A chat reply ("ok") or half a date must not become an enabling time: a day and a month
+    are required (dateparser alone reads "ok" as 26 June and "10" as October)."""
+    assert parse_enabling_time(typed, now=NOW, tz="UTC") is None
 
 
 def test_a_picked_date_is_the_start_of_that_day_in_the_sellers_zone():
