@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     ops_usergroup: str = Field("", alias="DELIVERYBOT_OPS_USERGROUP")
     files_dir: Path = Field(Path("files"), alias="DELIVERYBOT_FILES_DIR")
     max_file_bytes: int = Field(50 * 1024 * 1024, alias="DELIVERYBOT_MAX_FILE_BYTES")
+    # the worker's download of a proof file that the quick try at drop time did not finish
+    download_timeout_seconds: float = Field(120.0, alias="DELIVERYBOT_DOWNLOAD_TIMEOUT_SECONDS")
     reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
     )

@@ -233,11 +233,9 @@ def submit_delivery(
     order = card.order
     kinds = tuple(delivery.messages.get("required_kinds", default_kinds))
     missing = missing_items(session, delivery, card, default_kinds=kinds)
-    pending = [f.name for f in active_files(session, delivery.id) if f.sha256 is None]
-    if pending:
-        missing.append(f"the download of {', '.join(pending)} (try again in a minute)")
-    if missing:
-        raise MissingItems(order.order_no, missing)
+    fetching = [f.name for f in active_files(session, delivery.id) if f.sha256 is None]
+    if missing or fetching:
+        raise MissingItems(order.order_no, missing, fetching)
     change_state(
         session,
         order,

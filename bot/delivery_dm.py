@@ -50,7 +50,13 @@ def _render(
     return {
         "order": views.build_order_step(card, delivery, reason=reason, outcome=outcome, by=by),
         "enabling": views.build_enabling_step(card, delivery, tz=tz, now=now, locked=locked),
-        "files": views.build_files_step(delivery, files, required=kinds, locked=locked),
+        "files": views.build_files_step(
+            delivery,
+            files,
+            required=kinds,
+            locked=locked,
+            failed=proof.failed_files(session, delivery.id),
+        ),
         "template": views.build_template_step(card, delivery, locked=locked),
         "review": views.build_review_step(
             card, delivery, files, missing, tz=tz, now=now, outcome=outcome, by=by

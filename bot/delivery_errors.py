@@ -36,8 +36,21 @@ class DraftClosed(DeliverybotError):
 
 
 class MissingItems(DeliverybotError):
-    def __init__(self, order_no: str, missing: list[str]):
+    """Deliver before the template's requirements are met or the files are all fetched."""
+
+    def __init__(self, order_no: str, missing: list[str], fetching: list[str]):
         self.missing = missing
-        super().__init__(
-            f"Order {order_no} can't be delivered yet. Still missing: {', '.join(missing)}."
-        )
+        self.fetching = fetching
+        parts = [f"Order {order_no} can't be delivered yet."]
+        if missing:
+            parts.append(f"Still missing: {', '.join(missing)}.")
+        if fetching:
+            parts.append(still_fetching(fetching) + " Then click Deliver again.")
+        super().__init__(" ".join(parts))
+
+
+def still_fetching(names: list[str]) -> str:
+    return (
+        f"I'm still fetching {', '.join(names)} from Slack; "
+        "I'll update the review message when it's ready."
+    )

@@ -4,10 +4,8 @@ Slack sends two events for one dropped file (`message`/`file_share` and `file_sh
 whichever comes first records it, the other finds it recorded (or loses on the unique
 constraint) and does nothing.
 
-Downloads: the file is recorded and committed first, then fetched with a short budget
-(bot.downloads: 2 s) outside any transaction, so neither the 3 s ack nor the database's
-write lock waits on Slack. A file that could not be fetched in time stays pending and is
-fetched again when the seller clicks Deliver.
+A recorded file is fetched after the recording commits (bot.proof_fetch: a quick try, then
+the worker's).
 """
 
 from __future__ import annotations
@@ -16,17 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import delivery_dm, orders, proof
+from bot import delivery_dm, orders, proof, proof_fetch
 from bot.config import Settings
-from bot.downloads import DownloadFailed, download
-from bot.filestore import FileStore, store_for
 from bot.orders import OrderCard
 from bot.states import SupervisionState
 from bot.views.delivery_replies import build_which_delivery
-from storage.engine import SessionFactory
 from storage.models import Delivery, DeliveryState, Order, ProofFile
 
 REFRESHED = ("files", "review")
@@ -89,6 +83,7 @@ def attach_to(
     if attached.refusal:
         _tell(session, user, f"file-refused:{info['id']}", f":warning: {attached.refusal}", now)
         return Received(None)
+    proof_fetch.owe_download(session, attached.file, order_id=delivery.order_id, now=now)
     delivery.updated_at = now
     session.add(delivery)
     delivery_dm.refresh(session, delivery, card, now=now, roles=REFRESHED)
@@ -121,79 +116,6 @@ def _ask_which(
 def _tell(session: Session, user: str, key: str, message: str, now: datetime) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
     delivery_dm.say(session, user=user, key=key, blocks=blocks, text=message, now=now)
-
-
-def fetch_into_store(
-    *,
-    session_factory: SessionFactory,
-    settings: Settings,
-    store: FileStore,
-    row_id: int,
-    info: dict[str, Any],
-    now: datetime,
-) -> str | None:
-    """Download a recorded file (no transaction open meanwhile) and record the outcome.
-    Returns what went wrong, for the seller, or None."""
-    url = info.get("url_private_download") or info.get("url_private") or ""
-    failure: DownloadFailed | None = None
-    try:
-        got = download(
-            url,
-            name=info.get("name") or info["id"],
-            token=settings.slack_bot_token,
-            allowed_hosts=settings.slack_file_hosts,
-            max_bytes=settings.max_file_bytes,
-        )
-    except DownloadFailed as error:
-        failure = error
-    with session_factory() as session:
-        row = session.get(ProofFile, row_id)
-        if failure:
-            proof.record_failure(session, row, failure, now=now)
-            if failure.permanent:
-                _tell(
-                    session,
-                    row.added_by,
-                    f"file-failed:{row.slack_file_id}",
-                    f":warning: {failure}",
-                    now,
-                )
-        else:
-            proof.record_download(session, row, got.content, got.content_type, store=store)
-        delivery = session.get(Delivery, row.delivery_id)
-        if delivery.state is DeliveryState.DRAFT:
-            card = orders.card(session, session.get(Order, delivery.order_id))
-            delivery_dm.refresh(session, delivery, card, now=now, roles=REFRESHED)
-        session.commit()
-    return str(failure) if failure else None
-
-
-def fetch_pending(
-    *,
-    session_factory: SessionFactory,
-    client: WebClient,
-    settings: Settings,
-    delivery_id: int,
-    now: datetime,
-) -> None:
-    """Files whose download did not finish when they were dropped get another try."""
-    with session_factory() as session:
-        pending = [
-            (row.id, row.slack_file_id)
-            for row in proof.active_files(session, delivery_id)
-            if row.sha256 is None
-        ]
-    store = store_for(settings)
-    for row_id, file_id in pending:
-        info = client.files_info(file=file_id)["file"]
-        fetch_into_store(
-            session_factory=session_factory,
-            settings=settings,
-            store=store,
-            row_id=row_id,
-            info=info,
-            now=now,
-        )
 
 
 def file_on_draft(session: Session, row_id: int | str) -> ProofFile:

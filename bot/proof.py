@@ -12,8 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import audit
-from bot.downloads import DownloadFailed, too_big_message
-from bot.filestore import FileStore
+from bot.downloads import too_big_message
 from storage.models import Delivery, DeliveryState, ProofFile
 
 KIND_LABELS = {
@@ -125,24 +124,31 @@ def attach(
 
 
 def record_download(
-    session: Session, row: ProofFile, content: bytes, content_type: str, *, store: FileStore
+    session: Session, row: ProofFile, sha256: str, size: int, content_type: str
 ) -> None:
-    row.sha256 = store.put(content)
-    row.size = len(content)
+    """The file's content is in the file store under `sha256`."""
+    row.sha256 = sha256
+    row.size = size
     row.mimetype = content_type or row.mimetype
     session.add(row)
 
 
-def record_failure(
-    session: Session, row: ProofFile, error: DownloadFailed, *, now: datetime
-) -> None:
-    """A permanent failure (a sign-in page, too big) takes the file off the draft; a
-    transient one leaves it pending, to fetch again."""
-    if not error.permanent:
-        return
+def record_failure(session: Session, row: ProofFile, reason: str, *, now: datetime) -> None:
+    """The file cannot be fetched: it comes off the draft, and the files message says why."""
     row.removed = True
+    row.fetch_error = reason[:500]
     session.add(row)
-    _audit_file(session, row, "file_refused", actor="system", now=now, why=str(error))
+    _audit_file(session, row, "file_refused", actor="system", now=now, why=reason)
+
+
+def failed_files(session: Session, delivery_id: int) -> list[ProofFile]:
+    """Files that could not be fetched, for the seller to drop again."""
+    query = (
+        select(ProofFile)
+        .where(ProofFile.delivery_id == delivery_id, ProofFile.fetch_error.is_not(None))
+        .order_by(ProofFile.id)
+    )
+    return list(session.exec(query))
 
 
 def set_kind(session: Session, row: ProofFile, kind: str, *, user: str, now: datetime) -> None:

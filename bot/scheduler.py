@@ -39,12 +39,14 @@ MAX_ATTEMPTS = 8
 
 @dataclass(frozen=True)
 class JobRun:
-    """What a job handler gets: the job, an open session (commit is the scheduler's) and time."""
+    """What a job handler gets: the job, an open session (commit is the scheduler's), time,
+    and what its look-up returned (None without one, or when the look-up failed)."""
 
     job: ScheduledJob
     session: Session
     services: Services
     now: datetime
+    looked_up: Any = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Defer:
 
 
 JobHandler = Callable[[JobRun], Defer | None]
-LookUp = Callable[[Services, ScheduledJob], None]
+LookUp = Callable[[Services, ScheduledJob], Any]
 _handlers: dict[str, JobHandler] = {}
 _look_ups: dict[str, LookUp] = {}
 _recurring: list[Callable[[Session, datetime], None]] = []
@@ -71,7 +73,8 @@ def handles(kind: str) -> Callable[[JobHandler], JobHandler]:
 
 def looks_up(*kinds: str) -> Callable[[LookUp], LookUp]:
     """Register what to ask Slack before a job of these kinds runs. It runs with no transaction
-    open (a job's own transaction may hold SQLite's write lock: it reads only the database)."""
+    open (a job's own transaction may hold SQLite's write lock: it reads only the database).
+    What it returns reaches the job's handler as `JobRun.looked_up`."""
 
     def register(look_up: LookUp) -> LookUp:
         for kind in kinds:
@@ -88,7 +91,14 @@ def recurring(seed: Callable[[Session, datetime], None]) -> Callable[[Session, d
 
 
 def _load_handlers() -> None:
-    from bot import appeals, digest, escalation, housekeeping, reminders  # noqa: F401 (they register)
+    from bot import (  # noqa: F401 (they register)
+        appeals,
+        digest,
+        escalation,
+        housekeeping,
+        proof_fetch,
+        reminders,
+    )
 
 
 def schedule(
@@ -195,10 +205,10 @@ class Scheduler:
         due = self._next_due(postgres, now)
         if due is None:
             return False
-        look_up = _look_ups.get(due.kind)
+        look_up, looked_up = _look_ups.get(due.kind), None
         if look_up is not None:
             try:
-                look_up(self.services, due)
+                looked_up = look_up(self.services, due)
             except Exception:  # the job still runs, with what the database already knows
                 log.exception("looking up Slack for job %s (%s) failed", due.id, due.kind)
         with self.services.session_factory() as session:
@@ -217,7 +227,9 @@ class Scheduler:
             try:
                 if handler is None:
                     raise LookupError(f"no handler for job kind {kind!r}")
-                outcome = handler(JobRun(job=job, session=session, services=self.services, now=now))
+                run = JobRun(job=job, session=session, services=self.services, now=now,
+                             looked_up=looked_up)  # fmt: skip
+                outcome = handler(run)
             except Exception as error:
                 session.rollback()
                 log.exception("job %s (%s) failed", job_id, kind)

@@ -14,7 +14,7 @@ from datetime import datetime
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from bot import dates, delivery, delivery_dm, delivery_files, delivery_steps, directory
+from bot import dates, delivery, delivery_dm, delivery_steps, directory
 from bot.directory import Person
 from bot.errors import DeliverybotError
 from bot.ids import ActionId
@@ -133,15 +133,6 @@ def handle_open_template(
 def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
     ack()
     services: Services = context["services"]
-    if read_held(services, body, respond, action["value"]) is None:
-        return  # only the holder's click fetches the draft's pending files
-    delivery_files.fetch_pending(
-        session_factory=services.session_factory,
-        client=services.client,
-        settings=services.settings,
-        delivery_id=int(action["value"]),
-        now=services.clock.now(),
-    )
 
     def step(session, draft, card, person, now):
         delivery.submit_delivery(

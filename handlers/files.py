@@ -9,9 +9,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from bot import delivery_files
+from bot import delivery_files, proof_fetch
 from bot.errors import DeliverybotError
-from bot.filestore import store_for
 from bot.ids import ActionId
 from bot.services import Services
 from handlers.actions import on_draft, tell
@@ -82,20 +81,13 @@ def take_file(
     info: dict[str, Any],
     record: Callable[[Session, datetime], delivery_files.Received],
 ) -> None:
-    """Record a dropped file in one short transaction, then download it with none open."""
+    """Record a dropped file in one short transaction, then try to download it with none open."""
     with services.session_factory() as session:
         received = record(session, services.clock.now())
         session.commit()
-    if received.row_id:
-        delivery_files.fetch_into_store(
-            session_factory=services.session_factory,
-            settings=services.settings,
-            store=store_for(services.settings),
-            row_id=received.row_id,
-            info=info,
-            now=services.clock.now(),
-        )
     services.notify_outbox()
+    if received.row_id:
+        proof_fetch.fetch_now(services, received.row_id, info)
 
 
 def register(app: App) -> None:

@@ -180,6 +180,7 @@ class ProofFile(SQLModel, table=True):
     size: int
     mimetype: str | None = Field(default=None, max_length=200)
     sha256: str | None = Field(default=None, max_length=64)  # None until downloaded
+    fetch_error: str | None = Field(default=None, max_length=500)  # why it could not be fetched
     kind: str = Field(default="other", max_length=32)
     removed: bool = False
     added_by: str = Field(max_length=32)

@@ -3,10 +3,12 @@ and the short replies. Pure functions of what the domain hands them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.dates import format_local, zone
+from bot.delivery_errors import still_fetching
 from bot.durations import describe_duration
 from bot.ids import COMMAND, ActionId, BlockId
 from bot.orders import OrderCard
@@ -118,7 +120,12 @@ def _kind_option(kind: str, row_id: int) -> dict[str, Any]:
 
 
 def build_files_step(
-    delivery: Delivery, files: list[ProofFile], *, required: tuple[str, ...], locked: bool
+    delivery: Delivery,
+    files: list[ProofFile],
+    *,
+    required: tuple[str, ...],
+    locked: bool,
+    failed: Sequence[ProofFile] = (),
 ) -> Rendered:
     needed = ", ".join(KIND_LABELS.get(k, k) for k in required) or "nothing in particular"
     blocks = [
@@ -151,6 +158,14 @@ def build_files_step(
         )
     if len(files) > FILES_SHOWN:
         blocks.append(context(f"…and {len(files) - FILES_SHOWN} more."))
+    attached = {row.name for row in files}
+    lost = [f"• *{row.name}*: {row.fetch_error}" for row in failed if row.name not in attached]
+    if lost and not locked:
+        heading = (
+            ":warning: *Could not fetch from Slack* (drop the file here again to retry, "
+            "or attach another copy):\n"
+        )
+        blocks.append(section((heading + "\n".join(lost))[:2900]))
     return blocks, "Proof files"
 
 
@@ -228,9 +243,14 @@ def build_review_step(
     ]
     if missing:
         blocks.append(section(":hourglass: *Still required:* " + ", ".join(missing)))
+    fetching = [row.name for row in files if row.sha256 is None]
+    if fetching:
+        blocks.append(section(":hourglass_flowing_sand: " + still_fetching(fetching)))
+    if missing or fetching:
+        waiting = missing + [f"the download of {name} from Slack" for name in fetching]
         ask = confirm(
             "Not ready yet",
-            "Still required before you can deliver:\n• " + "\n• ".join(missing),
+            "Still required before you can deliver:\n• " + "\n• ".join(waiting),
             ok="OK",
             deny="Back",
         )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:26:29.435718
+Create Date: 2026-11-26 23:49:28.840512
 """
 from alembic import op
 import sqlalchemy as sa
@@ -212,6 +212,7 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('mimetype', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('fetch_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('removed', sa.Boolean(), nullable=False),
     sa.Column('added_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
