@@ -180,7 +180,14 @@ class Scheduler:
             for seed in _recurring:
                 seed(session, now)
             session.commit()
+        renew_at = now + timedelta(seconds=self.lease_seconds / 2)
         for _ in range(self.batch):
+            if not postgres and self.services.clock.now() >= renew_at:
+                # long jobs (a large proof download) must not let the lease lapse mid-pass
+                result.held_by = self._take_lease()
+                if result.held_by:
+                    break
+                renew_at = self.services.clock.now() + timedelta(seconds=self.lease_seconds / 2)
             if not self._run_one(postgres, result):
                 break
         return result

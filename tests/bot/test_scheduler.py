@@ -24,6 +24,11 @@ def _record(run):
     ran.append(run.job.data["n"])
 
 
+@scheduler.handles("test_slow")
+def _slow(run):
+    run.services.clock.advance(minutes=1)
+
+
 @scheduler.handles("test_boom")
 def _boom(run):
     raise RuntimeError("boom")
@@ -83,6 +88,23 @@ def test_on_sqlite_a_second_worker_says_who_holds_the_work(box, session, clock, 
     assert second.run_due().held_by is None
     clock.advance(minutes=5)  # a holder that died: its lease runs out
     assert first.run_due().held_by is None
+
+
+def test_a_long_pass_keeps_its_sqlite_lease(box, session, clock, database_url):
+    """Jobs that take long (a large proof download) renew the lease as the pass goes on."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL workers need no lease")
+    for n in range(3):
+        scheduler.schedule(session, key=f"slow{n}", kind="test_slow", due_at=NOW)
+    session.commit()
+    first, second = (
+        Scheduler(box.services, holder="first"),
+        Scheduler(box.services, holder="second"),
+    )
+
+    assert first.run_due().kinds.get("test_slow") == 3  # 3 minutes in all: longer than the lease
+
+    assert second.run_due().held_by == "first"
 
 
 def test_a_pass_reads_only_what_is_due(box, session, clock, engine):
