@@ -59,41 +59,80 @@ class Clicker:
     email: str | None = None
     in_customer_channel: bool = False
     tz: str = "UTC"
+    # whether they belong to the bot's own workspace; None when Slack did not say
+    same_workspace: bool | None = None
 
 
 def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
     """Look up what is needed about the person clicking (their e-mail and time zone; channel
-    membership only for an order known by its Slack Connect channel alone), before the caller
-    opens its write transaction: Slack is never asked while SQLite's write lock is held.
-    Fails closed."""
-    person = directory.lookup(services, user_id)
+    membership and home workspace only for an order known by its Slack Connect channel alone),
+    before the caller opens its write transaction: Slack is never asked while SQLite's write
+    lock is held. Fails closed."""
     with services.read_session_factory() as session:
         order = orders.get_order(session, order_no)
-        channel = order.customer_channel if order and not order.customer_user_id else None
-    member = bool(channel) and user_id in _channel_members(services.client, channel)
-    return Clicker(user_id, person.email, member, person.tz)
+        channel_only = bool(order) and not (order.customer_user_id or order.customer_email)
+        channel = order.customer_channel if channel_only else None
+    if not channel:
+        person = directory.lookup(services, user_id)
+        return Clicker(user_id, person.email, tz=person.tz)
+    person = directory.lookup(services, user_id, ask_slack=True)
+    member = _in_channel(services.client, channel, user_id)
+    ours = _own_team(services.client) if person.team else None
+    same = None if person.team is None else (ours is None or person.team == ours)
+    return Clicker(user_id, person.email, member, person.tz, same)
 
 
-def _channel_members(client: WebClient, channel: str) -> set[str]:
+def _in_channel(client: WebClient, channel: str, user_id: str) -> bool:
+    """Whether `user_id` is a member of `channel`, reading every page of members."""
+    cursor = None
     try:
-        return set(client.conversations_members(channel=channel, limit=1000)["members"])
+        while True:
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            if user_id in page["members"]:
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
     except SlackApiError:
-        return set()
+        return False
+
+
+_own_teams: dict[tuple[str, str | None], str] = {}
+
+
+def _own_team(client: WebClient) -> str | None:
+    """The bot's own workspace (auth.test, asked once per token); None if Slack cannot say."""
+    key = (client.base_url, client.token)
+    if key not in _own_teams:
+        try:
+            _own_teams[key] = client.auth_test()["team_id"]
+        except SlackApiError:
+            return None
+    return _own_teams[key]
 
 
 def is_customer(order: Order, clicker: Clicker, sellers: list[str]) -> bool:
-    """Only the order's customer: by user id if the order has one; else the user whose Slack
-    e-mail is the order's, or a member of the order's Slack Connect channel who is not one of
-    its sellers (the channel is where the delivery went when no user could be found)."""
+    """Only the order's customer, failing closed: by user id if the order has one; else the
+    user whose Slack e-mail is the order's; else (the delivery went to the order's Slack Connect
+    channel) a member of that channel who is none of its sellers (by user id or e-mail) and who
+    is known to be from another workspace, or at least known by e-mail when Slack did not say."""
     if order.customer_user_id:
         return clicker.user_id == order.customer_user_id
-    email = order.customer_email
-    if email and clicker.email and clicker.email.lower() == email.lower():
-        return True
-    return (
-        bool(order.customer_channel)
-        and clicker.in_customer_channel
-        and clicker.user_id not in sellers
+    if _is_seller(clicker, sellers):
+        return False
+    if order.customer_email:
+        return bool(clicker.email) and clicker.email.lower() == order.customer_email.lower()
+    if not (order.customer_channel and clicker.in_customer_channel):
+        return False
+    if clicker.same_workspace is None:
+        return clicker.email is not None
+    return not clicker.same_workspace
+
+
+def _is_seller(clicker: Clicker, sellers: list[str]) -> bool:
+    named = {seller.lower() for seller in sellers}
+    return clicker.user_id.lower() in named or bool(
+        clicker.email and clicker.email.lower() in named
     )
 
 

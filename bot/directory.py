@@ -9,7 +9,7 @@ every other writer wait on Slack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ class Person:
     email: str | None = None
     real_name: str | None = None
     tz: str = "UTC"
+    team: str | None = None  # their home workspace; only from a fresh answer (not cached)
 
     @property
     def identities(self) -> set[str]:
@@ -46,15 +47,16 @@ class Person:
         return cls(user_id, cached.email, cached.real_name, cached.tz or "UTC")
 
 
-def lookup(services: Services, user_id: str) -> Person:
-    """The person, refreshed from Slack when the cached copy is older than FRESH_FOR.
+def lookup(services: Services, user_id: str, *, ask_slack: bool = False) -> Person:
+    """The person, refreshed from Slack when the cached copy is older than FRESH_FOR (or
+    always with `ask_slack`: only a fresh answer says which workspace they belong to).
 
     Falls back to the stale copy (or just the user id) when Slack cannot be asked.
     """
     now = services.clock.now()
     with services.read_session_factory() as session:
         cached = session.get(SlackUser, user_id)
-        if cached and _fresh(cached, now):
+        if cached and _fresh(cached, now) and not ask_slack:
             return Person.of(user_id, cached)
         stale = Person.of(user_id, cached)
     try:
@@ -63,9 +65,13 @@ def lookup(services: Services, user_id: str) -> Person:
         return stale
     with services.session_factory() as session:
         stored = store(session, data, now=now)
-        person = Person.of(user_id, stored)
+        person = replace(Person.of(user_id, stored), team=_team(data))
         session.commit()
     return person
+
+
+def _team(data: dict) -> str | None:
+    return data.get("team_id") or (data.get("profile") or {}).get("team") or None
 
 
 def _fresh(cached: SlackUser, now: datetime) -> bool:

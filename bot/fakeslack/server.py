@@ -28,6 +28,7 @@ class FakeUser:
     tz: str = "UTC"
     real_name: str | None = None
     deleted: bool = False
+    team_id: str = "T0001"  # their home workspace (another one: a Slack Connect guest)
 
     def as_slack(self) -> dict[str, Any]:
         from datetime import datetime
@@ -37,13 +38,19 @@ class FakeUser:
         real = self.real_name or self.name
         return {
             "id": self.id,
+            "team_id": self.team_id,
             "name": self.name,
             "real_name": real,
             "deleted": self.deleted,
             "tz": self.tz,
             "tz_offset": int(offset.total_seconds()) if offset else 0,
             "is_bot": False,
-            "profile": {"email": self.email, "real_name": real, "display_name": self.name},
+            "profile": {
+                "email": self.email,
+                "real_name": real,
+                "display_name": self.name,
+                "team": self.team_id,
+            },
         }
 
 
@@ -131,8 +138,9 @@ class FakeSlack:
 
     # -- set-up ------------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, *, email: str | None = None, tz: str = "UTC",
-                 real_name: str | None = None) -> FakeUser:  # fmt: skip
-        user = FakeUser(user_id, name, email=email, tz=tz, real_name=real_name)
+                 real_name: str | None = None, team_id: str | None = None) -> FakeUser:  # fmt: skip
+        user = FakeUser(user_id, name, email=email, tz=tz, real_name=real_name,
+                        team_id=team_id or self.team_id)  # fmt: skip
         self.users[user_id] = user
         return user
 
@@ -267,7 +275,11 @@ class FakeSlack:
         channel = args.get("channel", "")
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        return {"members": sorted(self.channels[channel]), "response_metadata": {"next_cursor": ""}}
+        members = sorted(self.channels[channel])
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        rest = str(start + limit) if start + limit < len(members) else ""
+        page = members[start : start + limit]
+        return {"members": page, "response_metadata": {"next_cursor": rest}}
 
     def _api_usergroups_users_list(self, args):
         group = args.get("usergroup", "")

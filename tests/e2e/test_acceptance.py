@@ -234,9 +234,9 @@ def test_an_unreachable_customer_reaches_the_seller_with_contact_details(
 
 
 def test_a_slack_connect_channel_is_used_when_no_user_can_be_found(box, customer, seller, session):
+    box.slack.users[CUSTOMER].team_id = "TBUYER"  # a guest from the buyer's workspace
     box.slack.add_channel("CBUYER", [CUSTOMER, SELLER])
-    submit(box, session, customer_user_id=None, customer_email="nobody@buyer.example",
-           customer_channel="CBUYER")  # fmt: skip
+    submit(box, session, customer_user_id=None, customer_email=None, customer_channel="CBUYER")
     message = box.slack.messages_in("CBUYER")[0]
 
     seller.clicks("Accept", message=message)
@@ -354,9 +354,9 @@ def test_clicks_never_ask_slack_while_holding_sqlites_write_lock(
 ):
     from tests.e2e.test_reminders import calls_under_write_lock
 
+    box.slack.users[CUSTOMER].team_id = "TBUYER"
     box.slack.add_channel("CBUYER", [CUSTOMER, SELLER])
-    submit(box, session, customer_user_id=None, customer_email="nobody@buyer.example",
-           customer_channel="CBUYER")  # fmt: skip
+    submit(box, session, customer_user_id=None, customer_email=None, customer_channel="CBUYER")
     locked_during = calls_under_write_lock(box, database_url)
     message = box.slack.messages_in("CBUYER")[0]
 
