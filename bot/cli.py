@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import typer
+from pydantic import ValidationError
 
 from bot.cli_orders import orders_cli, products_cli
 from bot.config import Settings
@@ -19,7 +20,15 @@ cli.add_typer(orders_cli, name="orders")
 
 
 def settings() -> Settings:
-    return Settings()
+    """The configuration, or a clear message naming the variable that is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            typer.echo(f"Configuration error in {name}: {message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def configure_logging(level: str = "INFO") -> None:

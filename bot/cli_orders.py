@@ -27,11 +27,11 @@ PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
 
 @contextmanager
 def session_scope(*, readonly: bool = False) -> Iterator:
-    from bot.config import Settings
+    from bot.cli import settings
     from storage.engine import make_engine, make_session_factory
     from storage.migrate import is_migrated
 
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(settings().database_url)
     try:
         if not is_migrated(engine):
             err.print("The database is not up to date: run `deliverybot db upgrade` first.")

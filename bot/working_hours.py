@@ -16,7 +16,9 @@ def is_working_time(
 ) -> bool:
     local = moment.astimezone(zone(tz))
     start, end = hours
-    return local.weekday() in WORKING_DAYS and time(start) <= local.time() < time(end)
+    return (
+        local.weekday() in WORKING_DAYS and start <= local.hour < end
+    )  # whole hours; end may be 24
 
 
 def next_send_time(

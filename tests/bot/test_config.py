@@ -1,6 +1,11 @@
 """Settings from the environment and .env, and tokens kept out of logs."""
 
 import logging
+import os
+import subprocess
+import sys
+
+import pytest
 
 from bot.app import MaskTokens, make_client
 from bot.config import Settings
@@ -38,3 +43,40 @@ def test_tokens_are_masked_in_logs():
     )
     MaskTokens().filter(record)
     assert "xoxb-123" not in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DELIVERYBOT_WORKING_HOURS", "09:00-18:00", (9, 18)),
+        ("DELIVERYBOT_WORKING_HOURS", "8-17", (8, 17)),
+        ("DELIVERYBOT_REMINDER_DAYS", "7,1,3", (1, 3, 7)),
+        ("DELIVERYBOT_AUTO_ACCEPT_DAYS", "off", None),
+    ],
+)
+def test_settings_read_the_usual_notations(monkeypatch, tmp_path, variable, value, expected):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    field = {"DELIVERYBOT_WORKING_HOURS": "working_hours", "DELIVERYBOT_REMINDER_DAYS": "reminder_days",
+             "DELIVERYBOT_AUTO_ACCEPT_DAYS": "auto_accept_days"}[variable]  # fmt: skip
+    assert getattr(Settings(), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("DELIVERYBOT_WORKING_HOURS", "18-9", "must start before they end"),
+        ("DELIVERYBOT_WORKING_HOURS", "9-25", "must start before they end"),
+        ("DELIVERYBOT_WORKING_HOURS", "09:30-18:00", "whole hours"),
+        ("DELIVERYBOT_REQUIRED_PROOF_KINDS", "sow,acceptence", "unknown proof kind(s) acceptence"),
+        ("DELIVERYBOT_AUTO_ACCEPT_DAYS", "-3", "from 1"),
+        ("DELIVERYBOT_REMINDER_DAYS", "0,3", "from 1"),
+    ],
+)
+def test_a_wrong_setting_stops_the_command_with_a_clear_message(tmp_path, variable, value, says):
+    env = {**os.environ, variable: value, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert f"Configuration error in {variable}" in result.stderr and says in result.stderr
+    assert "Traceback" not in result.stderr

@@ -42,6 +42,8 @@ def test_next_send_time(moment, tz, expected):
     [
         (utc(2026, 2, 2, 7, 30), (8, 17), utc(2026, 2, 2, 8, 0)),
         (utc(2026, 2, 2, 17, 0), (8, 17), utc(2026, 2, 3, 8, 0)),
+        (utc(2026, 2, 2, 23, 30), (0, 24), utc(2026, 2, 2, 23, 30)),  # round the clock, weekdays
+        (utc(2026, 2, 7, 12, 0), (0, 24), utc(2026, 2, 9, 0, 0)),  # Saturday -> Monday 00:00
     ],
 )
 def test_custom_working_hours(moment, hours, expected):
