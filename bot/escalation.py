@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
 
 from bot import appeals, audit, home, notifications, outbox, scheduler
 from bot.contacts import (
@@ -13,13 +13,29 @@ from bot.contacts import (
     seller_channels,
 )
 from bot.dates import zone
-from bot.reminders import AUTO_ACCEPT, ESCALATION, WHILE_AWAITING, current_delivery, is_current
-from bot.scheduler import JobRun
+from bot.reminders import (
+    AUTO_ACCEPT,
+    ESCALATION,
+    NOT_SENT_YET_RETRY,
+    REMINDER,
+    WHILE_AWAITING,
+    current_delivery,
+    is_current,
+)
+from bot.scheduler import Defer, JobRun
 from bot.states import Transition
 from bot.validity import compute_validity
 from bot.views.reminders import build_auto_accepted, build_escalation
 from bot.workflow import change_state
-from storage.models import AuditEvent, DeliveryState, Order
+from storage.models import (
+    AuditEvent,
+    DeliveryState,
+    JobStatus,
+    Order,
+    OutboxMessage,
+    OutboxStatus,
+    ScheduledJob,
+)
 
 
 @scheduler.handles(ESCALATION)
@@ -51,12 +67,19 @@ def send_escalation(run: JobRun) -> None:
 
 
 @scheduler.handles(AUTO_ACCEPT)
-def auto_accept(run: JobRun) -> None:
+def auto_accept(run: JobRun) -> Defer | None:
     """N days of silence (DELIVERYBOT_AUTO_ACCEPT_DAYS): a system acceptance."""
     session, services, now = run.session, run.services, run.now
     order = session.get(Order, run.job.order_id)
     if not is_current(order, run.job.data["round"]):
-        return
+        return None
+    told = customer_was_told(session, order)
+    if told is None:
+        return Defer(now + NOT_SENT_YET_RETRY)
+    if not told:
+        audit.record(session, kind="auto_accept_withheld", actor="system", at=now,
+                     order_id=order.id, reason="the customer was not told")  # fmt: skip
+        return None
     validity = compute_validity(duration=order.duration, accepted_at=now,
                                 enabling_time=order.enabling_time,
                                 tz=zone(cached_time_zone(session, order)))  # fmt: skip
@@ -85,3 +108,37 @@ def auto_accept(run: JobRun) -> None:
                        payload={"channel": person, "text": text, "blocks": blocks},
                        now=now, order_id=order.id, meta={"purpose": "auto_accepted"})  # fmt: skip
     home.republish_for_order(session, order=order, now=now)
+    return None
+
+
+def customer_was_told(session: Session, order: Order) -> bool | None:
+    """Whether the customer got the delivery message and the reminder announcing the automatic
+    acceptance (True), never will (False), or not yet (None: a message or reminder is pending)."""
+    delivery = current_delivery(session, order)
+    if delivery is None:
+        return False
+    keys = (f"customer-delivery:{delivery.id}", f"{REMINDER}:{order.id}:{order.round}:")
+    rows = session.exec(
+        select(OutboxMessage).where(
+            or_(OutboxMessage.key == keys[0], OutboxMessage.key.startswith(keys[1]))
+        )
+    ).all()
+    message = [row.status for row in rows if row.key == keys[0]]
+    announced = [row.status for row in rows if row.meta.get("announces_auto_accept")]
+    if message != [OutboxStatus.SENT]:
+        return None if message == [OutboxStatus.PENDING] else False
+    if OutboxStatus.SENT in announced:
+        return True
+    return None if OutboxStatus.PENDING in announced or _announcement_due(session, order) else False
+
+
+def _announcement_due(session: Session, order: Order) -> bool:
+    pending = session.exec(
+        select(ScheduledJob).where(
+            ScheduledJob.order_id == order.id,
+            ScheduledJob.kind == REMINDER,
+            ScheduledJob.status == JobStatus.PENDING,
+        )  # fmt: skip
+    ).all()
+    return any(job.data.get("round") == order.round and job.data.get("auto_accept_at")
+               for job in pending)  # fmt: skip

@@ -169,7 +169,8 @@ def send_reminder(run: JobRun) -> Defer | None:
     outbox.enqueue(session, key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
                    method="chat.postMessage", payload={"channel": channel, "text": text,
                    "blocks": blocks}, now=run.now, order_id=order.id,
-                   meta={"purpose": REMINDER, "order_id": order.id, "links_to": sent})  # fmt: skip
+                   meta={"purpose": REMINDER, "order_id": order.id, "links_to": sent,
+                         "announces_auto_accept": auto_at is not None})  # fmt: skip
     audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
                  step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
     if last:
@@ -212,8 +213,10 @@ def _link_the_delivery(client: WebClient, payload: dict, meta: dict) -> dict:
 
 
 def escalate(session: Session, *, order: Order, now: datetime, reason: str) -> None:
-    """Tell the sellers (once per round) that the customer is silent or unreachable."""
-    scheduler.cancel(session, order_id=order.id, kinds=(PLAN, REMINDER), now=now, reason=reason)
+    """Tell the sellers (once per round) that the customer is silent or unreachable. An
+    unreachable customer never got the delivery: nothing may be accepted on their behalf."""
+    kinds = (PLAN, REMINDER, AUTO_ACCEPT) if reason == "unreachable" else (PLAN, REMINDER)
+    scheduler.cancel(session, order_id=order.id, kinds=kinds, now=now, reason=reason)
     scheduler.schedule(session, key=f"escalation:{order.id}:{order.round}", kind=ESCALATION,
                        due_at=now, order_id=order.id,
                        data={"round": order.round, "reason": reason})  # fmt: skip

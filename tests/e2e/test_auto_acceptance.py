@@ -1,0 +1,88 @@
+"""Automatic acceptance (when a deployment turns it on) only for a customer who got the delivery
+and the reminder announcing it: never for one Slack could not reach."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import reminders
+from bot.audit import events_for
+from bot.sandbox import Sandbox
+from bot.states import SupervisionState
+from storage.models import Order
+from tests.conftest import NOW
+from tests.e2e.test_deliver_command import blocks_text
+from tests.e2e.test_reminders import submitted_order, utc, work
+from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
+
+
+def auto_sandbox(box, clock, database_url, engine, tmp_path, loopback, days: str) -> Sandbox:
+    """A second bot on the same database, accepting automatically after `days`, whose Slack
+    knows `box`'s people."""
+    sandbox = Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine,
+                      server=loopback, DELIVERYBOT_AUTO_ACCEPT_DAYS=days)  # fmt: skip
+    sandbox.slack.users = box.slack.users
+    return sandbox
+
+
+@pytest.fixture
+def auto_box(box, clock, database_url, engine, tmp_path, loopback):
+    """The bot with automatic acceptance after 5 days, and the usual people on Slack."""
+    with auto_sandbox(box, clock, database_url, engine, tmp_path, loopback, "5") as sandbox:
+        yield sandbox
+
+
+def state_of(auto_box, order) -> Order:
+    with auto_box.session_factory() as check:
+        return check.get(Order, order.id)
+
+
+def test_a_customer_whose_account_is_gone_is_never_accepted_automatically(auto_box, session, clock):
+    auto_box.slack.users[CUSTOMER].deleted = True
+    order = make_order(session, "12345", customer_channel=None)
+    make_submitted_delivery(session, order, now=NOW)  # the delivery DM cannot be sent
+    reminders.schedule_for_acceptance(session, order=order, now=NOW)
+    session.commit()
+    work(auto_box)  # the reminders and the automatic acceptance are planned, then the DM fails
+    work(auto_box)  # the sellers hear
+    assert any("can't reach the customer" in blocks_text(m.blocks)
+               for m in auto_box.slack.dms(SELLER))  # fmt: skip
+
+    clock.set(utc(2026, 2, 7, 10, 30))  # day 5
+    work(auto_box)
+
+    assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
+    assert not any("accepted automatically" in m.text for m in auto_box.slack.dms(SELLER))
+
+
+def test_an_announcing_reminder_that_cannot_be_delivered_stops_the_automatic_acceptance(
+    auto_box, session, clock
+):
+    order, _ = submitted_order(auto_box, session)
+    work(auto_box)
+    auto_box.slack.users[CUSTOMER].deleted = True  # left the company after the delivery
+    clock.set(utc(2026, 2, 5, 15, 0))  # day 3: the reminder announcing day 5 fails
+    work(auto_box)
+    work(auto_box)
+
+    clock.set(utc(2026, 2, 7, 10, 30))
+    work(auto_box)
+
+    assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
+
+
+def test_without_a_reminder_announcing_it_nothing_is_accepted_automatically(
+    box, session, clock, database_url, engine, tmp_path, loopback
+):
+    """After 1 day no reminder (days 1, 3, 7 at 9:00 in New York) can have announced it."""
+    with auto_sandbox(box, clock, database_url, engine, tmp_path, loopback, "1") as auto_box:
+        order, _ = submitted_order(auto_box, session)
+        work(auto_box)
+        clock.set(utc(2026, 2, 3, 10, 30))  # day 1, before the customer's working day
+        work(auto_box)
+
+        done = state_of(auto_box, order)
+        assert done.state is SupervisionState.AWAITING_ACCEPTANCE
+        with auto_box.session_factory() as check:
+            kinds = [e.kind for e in events_for(check, order.id)]
+        assert "auto_accept_withheld" in kinds
