@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import appeals, audit, home, notifications, orders, reminders
+from bot.customer_calendar import validity_for
 from bot.customers import Clicker, customer_label, is_customer
-from bot.dates import slack_date, zone
+from bot.dates import slack_date
 from bot.errors import AlreadySettled, InvalidInput, NotTheCustomer, OrderNotFound, StaleState
 from bot.states import SupervisionState, Transition
-from bot.validity import Validity, compute_validity
+from bot.validity import Validity
 from bot.views.customer import period
 from bot.workflow import change_state
 from storage.models import Delivery, DeliveryState, Order
@@ -26,13 +27,12 @@ ACTIONS = {"accept": "accept", "request_changes": "ask for changes to"}
 
 
 def accept(
-    session: Session, *, order_no: str, delivery_id: int, clicker: Clicker, now: datetime,
-    tz: str | None = None,
-) -> Order:  # fmt: skip
-    """Complete the order with the validity fixed: from the stated enabling time, else now."""
+    session: Session, *, order_no: str, delivery_id: int, clicker: Clicker, now: datetime
+) -> Order:
+    """Complete the order with the validity fixed: from the stated enabling time, else now
+    (on the customer's calendar, whoever clicked)."""
     order, delivery = waiting_delivery(session, order_no, delivery_id, clicker, "accept", now=now)
-    validity = compute_validity(duration=order.duration, accepted_at=now,
-                                enabling_time=delivery.enabling_time, tz=zone(tz))  # fmt: skip
+    validity = validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
     values = {"accepted_at": now, "accepted_by": clicker.user_id,
               "validity_start": validity.start, "validity_end": validity.end}  # fmt: skip
     _move(session, order, delivery, Transition.ACCEPT, DeliveryState.ACCEPTED, now=now,

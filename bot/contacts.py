@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot import directory
-from bot.orders import sellers_of
+from bot.orders import get_order, sellers_of
 from storage.models import Order, SlackUser
 
 if TYPE_CHECKING:
@@ -80,6 +80,16 @@ def customer_contact(session: Session, order: Order) -> CustomerContact:
 def cached_time_zone(session: Session, order: Order) -> str:
     """The customer's time zone as far as we already know it (no Slack call), else UTC."""
     return customer_contact(session, order).tz
+
+
+def look_up_customer_of(services: Services, order_no: str) -> None:
+    """`look_up_customer` for an order named by its number: a seller starting a delivery, so
+    that its validity preview is counted on the customer's calendar from the first message."""
+    with services.read_session_factory() as session:
+        order = get_order(session, order_no)
+        order_id = order.id if order else None
+    if order_id is not None:
+        look_up_customer(services, order_id)
 
 
 def look_up_customer(services: Services, order_id: int) -> None:

@@ -14,10 +14,9 @@ from bot import audit, home, notifications, outbox, reminders, scheduler
 from bot.appeal_terms import AppealAlreadyDecided, Decision, NotOpsStaff, ReasonRequired
 from bot.appeals import APPEAL_OVERDUE, update_case
 from bot.config import Settings
-from bot.contacts import cached_time_zone, customer_channel, seller_channels
-from bot.dates import zone
+from bot.contacts import customer_channel, seller_channels
+from bot.customer_calendar import validity_for
 from bot.states import Transition
-from bot.validity import compute_validity
 from bot.views.appeals import build_decided_notice
 from bot.workflow import change_state
 from storage.models import Appeal, AppealState, DeliveryState, Order
@@ -105,9 +104,7 @@ def _apply(session: Session, order: Order, decision: Decision, *, by: str, reaso
     delivery = reminders.current_delivery(session, order)
     waiting = delivery is not None and delivery.state is DeliveryState.SUBMITTED
     if decision is Decision.COMPLETE:
-        validity = compute_validity(duration=order.duration, accepted_at=now,
-                                    enabling_time=order.enabling_time,
-                                    tz=zone(cached_time_zone(session, order)))  # fmt: skip
+        validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
         change_state(session, order, Transition.OPS_COMPLETE, now=now, actor=by, reason=reason,
                      values={"accepted_at": now, "accepted_by": by,
                              "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip

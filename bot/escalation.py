@@ -7,12 +7,11 @@ from sqlmodel import Session, select
 
 from bot import appeals, audit, home, notifications, outbox, scheduler
 from bot.contacts import (
-    cached_time_zone,
     customer_channel,
     customer_contact,
     seller_channels,
 )
-from bot.dates import zone
+from bot.customer_calendar import validity_for
 from bot.reminders import (
     AUTO_ACCEPT,
     ESCALATION,
@@ -24,7 +23,6 @@ from bot.reminders import (
 )
 from bot.scheduler import Defer, JobRun
 from bot.states import Transition
-from bot.validity import compute_validity
 from bot.views.reminders import build_auto_accepted, build_escalation
 from bot.workflow import change_state
 from storage.models import (
@@ -80,9 +78,7 @@ def auto_accept(run: JobRun) -> Defer | None:
         audit.record(session, kind="auto_accept_withheld", actor="system", at=now,
                      order_id=order.id, reason="the customer was not told")  # fmt: skip
         return None
-    validity = compute_validity(duration=order.duration, accepted_at=now,
-                                enabling_time=order.enabling_time,
-                                tz=zone(cached_time_zone(session, order)))  # fmt: skip
+    validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
     change_state(session, order, Transition.ACCEPT, now=now, actor="system", automatic=True,
                  values={"accepted_at": now, "accepted_by": "system",
                          "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip

@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 
 from bot import audit, outbox, reminders
 from bot.contacts import cached_time_zone
+from bot.customer_calendar import validity_for
 from bot.customers import CUSTOMER_DELIVERY, contact_details, customer_label, routes
-from bot.dates import slack_date, zone
+from bot.dates import slack_date
 from bot.ids import ActionId
-from bot.validity import Validity, compute_validity
+from bot.validity import Validity
 from bot.views.blocks import actions, button, context, section
 from bot.views.customer import (
     CustomerDelivery,
@@ -85,8 +86,7 @@ def customer_delivery(
     validity = (
         Validity(order.validity_start, order.validity_end)
         if order.validity_start and order.validity_end
-        else compute_validity(duration=order.duration, accepted_at=now,
-                              enabling_time=delivery.enabling_time, tz=zone(tz))
+        else validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
     )  # fmt: skip
     files = session.exec(
         select(ProofFile)

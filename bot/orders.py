@@ -24,6 +24,7 @@ class OrderCard:
     order: Order
     product: Product
     sellers: list[str]
+    calendar: str = "UTC"  # the customer's time zone, that the validity is counted in
 
 
 def get_order(session: Session, order_no: str) -> Order | None:
@@ -38,7 +39,10 @@ def sellers_of(session: Session, order_id: int) -> list[str]:
 
 
 def card(session: Session, order: Order) -> OrderCard:
-    return OrderCard(order, session.get(Product, order.product_id), sellers_of(session, order.id))
+    from bot.customer_calendar import customer_calendar  # it needs this module (sellers_of)
+
+    return OrderCard(order, session.get(Product, order.product_id), sellers_of(session, order.id),
+                     customer_calendar(session, order))  # fmt: skip
 
 
 def is_seller(session: Session, order: Order, identities: set[str]) -> bool:

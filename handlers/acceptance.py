@@ -30,7 +30,7 @@ def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context:
     with services.session_factory() as session:
         try:
             acceptance.accept(session, order_no=order_no, delivery_id=delivery_id,
-                              clicker=clicker, now=services.clock.now(), tz=clicker.tz)  # fmt: skip
+                              clicker=clicker, now=services.clock.now())  # fmt: skip
         except DeliverybotError as error:
             _refuse(respond, error)
             return

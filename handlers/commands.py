@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
-from bot import delivery, directory, orders
+from bot import contacts, delivery, directory, orders
 from bot.delivery_errors import HeldByTeammate, NotDeliverable
 from bot.errors import DeliverybotError
 from bot.ids import COMMAND
@@ -40,6 +40,7 @@ def writing(services: Services) -> Iterator[Session]:
 def start_delivery(services: Services, user: str, order_no: str) -> Reply:
     """Start or resume the delivery of `order_no` for `user`: the reply to show them."""
     person = directory.lookup(services, user)
+    contacts.look_up_customer_of(services, order_no)  # the customer's calendar, for the preview
     try:
         with writing(services) as session:
             started = delivery.start_or_resume(session, order_no=order_no, user=user,

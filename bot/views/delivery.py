@@ -13,7 +13,7 @@ from bot.durations import describe_duration
 from bot.ids import COMMAND, ActionId, BlockId
 from bot.orders import OrderCard
 from bot.proof import KIND_LABELS
-from bot.validity import add_duration
+from bot.validity import compute_validity
 from bot.views.blocks import (
     actions,
     button,
@@ -31,10 +31,14 @@ Rendered = tuple[list[dict[str, Any]], str]
 FILES_SHOWN = 20  # two blocks each; a message holds at most 50
 
 
-def validity_preview(duration: str, enabling: datetime | None, tz: str) -> str:
+def validity_preview(card: OrderCard, enabling: datetime | None, tz: str) -> str:
+    """The validity an enabling time gives, counted on the customer's calendar (as Accept
+    counts it) and shown in the reader's zone `tz`."""
+    duration = card.order.duration
     if enabling is None:
         return f"the {describe_duration(duration)} licence starts when the customer accepts"
-    end = add_duration(enabling, duration, zone(tz))
+    end = compute_validity(duration=duration, accepted_at=enabling, enabling_time=enabling,
+                           tz=zone(card.calendar)).end  # fmt: skip
     start_text = format_local(enabling, tz, with_time=False)
     return f"valid {start_text} – {format_local(end, tz, with_time=False)}"
 
@@ -45,11 +49,11 @@ def enabling_summary(card: OrderCard, delivery: Delivery, tz: str) -> str:
     if delivery.enabling_time is None:
         return (
             "*Not stated* — the validity starts when the customer accepts: "
-            f"{validity_preview(card.order.duration, None, tz)}."
+            f"{validity_preview(card, None, tz)}."
         )
     return (
         f"*{format_local(delivery.enabling_time, tz)}* → "
-        f"{validity_preview(card.order.duration, delivery.enabling_time, tz)}."
+        f"{validity_preview(card, delivery.enabling_time, tz)}."
     )
 
 

@@ -83,7 +83,7 @@ def build_date_echo(
     ambiguous date, which reading that is and the other one (a button when it is possible)."""
     no = card.order.order_no
     shown = format_local(kept, tz)
-    validity = validity_preview(card.order.duration, kept, tz)
+    validity = validity_preview(card, kept, tz)
     note = PLACEMENT_NOTE if kept != reading.value else ""
     if reading.order is None:
         message = f"Order {no} · got it: “{typed}” → *{shown}* ({validity}).{note}"
