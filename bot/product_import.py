@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from bot import audit
 from bot.order_files import ImportFileError
+from bot.template import MAX_FIELDS, MAX_OPTION_LENGTH, MAX_OPTIONS
 from storage.models import Product
 
 FIELD_KINDS = ("text", "checklist", "date", "number")
@@ -100,6 +101,8 @@ def _template(raw: Any, fail) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not raw:
         fail("delivery_template", "expected a non-empty list of fields")
         return []
+    if len(raw) > MAX_FIELDS:
+        fail("delivery_template", f"{len(raw)} fields; at most {MAX_FIELDS} fit in one Slack form")
     fields, ids = [], set()
     for index, item in enumerate(raw):
         path = f"delivery_template[{index + 1}]"
@@ -125,7 +128,9 @@ def _template(raw: Any, fail) -> list[dict[str, Any]]:
             or not all(isinstance(o, str) for o in options)
         ):
             fail(f"{path}.options", "a checklist needs a list of option labels")
-        elif kind != "checklist" and options is not None:
+        elif kind == "checklist":
+            _options(options, f"{path}.options", fail)
+        elif options is not None:
             fail(f"{path}.options", "only a checklist has options")
         ids.add(field_id)
         spec = {"id": field_id, "label": label, "kind": kind, "required": required}
@@ -133,6 +138,18 @@ def _template(raw: Any, fail) -> list[dict[str, Any]]:
             spec["options"] = options
         fields.append(spec)
     return fields
+
+
+def _options(options: list[str], path: str, fail) -> None:
+    """What Slack can show: up to 100 options of up to 75 characters, each once."""
+    if len(options) > MAX_OPTIONS:
+        fail(path, f"{len(options)} options; Slack shows at most {MAX_OPTIONS}")
+    for number, label in enumerate(options, start=1):
+        if len(label) > MAX_OPTION_LENGTH:
+            fail(f"{path}[{number}]", f"{len(label)} characters; Slack shows at most "
+                 f"{MAX_OPTION_LENGTH}: shorten it")  # fmt: skip
+        if label in options[: number - 1]:
+            fail(f"{path}[{number}]", f"{label!r} appears twice")
 
 
 def import_products(session: Session, rows: list[ProductRow], *, now: datetime) -> ProductReport:

@@ -6,6 +6,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.ids import BlockId
+from bot.views.blocks import OPTION_VALUE_LIMIT
+
+MAX_FIELDS = 90  # one input block each; a modal holds at most 100 blocks
+MAX_OPTIONS = 100  # a multi-select's limit (checkboxes hold 10)
+MAX_OPTION_LENGTH = 75  # an option's text
 
 
 def read_answers(
@@ -30,7 +35,8 @@ def read_answers(
 def _value(item: dict[str, Any], element: dict[str, Any]) -> tuple[Any, str | None]:
     kind = item.get("kind", "text")
     if kind == "checklist":
-        return [o["value"] for o in element.get("selected_options") or []], None
+        chosen = [o["value"] for o in element.get("selected_options") or []]
+        return [_full_label(item.get("options") or [], value) for value in chosen], None
     if kind == "date":
         return element.get("selected_date"), None
     raw = (element.get("value") or "").strip()
@@ -41,3 +47,8 @@ def _value(item: dict[str, Any], element: dict[str, Any]) -> tuple[Any, str | No
             return None, f"{item['label']} must be a number, like 25."
         return (int(number) if number == number.to_integral_value() else float(number)), None
     return raw, None
+
+
+def _full_label(options: list[str], value: str) -> str:
+    """The option a selected value stands for (values are cut to Slack's 150 characters)."""
+    return next((label for label in options if label[:OPTION_VALUE_LIMIT] == value), value)

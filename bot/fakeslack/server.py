@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from bot.fakeslack.limits import message_problems, view_problems
+
 BOT_USER = "UBOT"
 BOT_TOKEN = "xoxb-fake-token"
 
@@ -96,6 +98,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: list[Message] = []
         self.responses: list[dict[str, Any]] = []  # what response_url received
+        self.rejected: list[dict[str, Any]] = []  # calls refused for breaking Block Kit limits
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}  # user -> published Home view
         self.files: dict[str, dict[str, Any]] = {}
@@ -211,10 +214,28 @@ class FakeSlack:
             handler = getattr(self, "_api_" + method.replace(".", "_"), None)
             if handler is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
+            refused = self.check_limits(method, args)
+            if refused:
+                return 200, refused, {}
             result = handler(args)
             if "ok" not in result:
                 result = {"ok": True, **result}
             return 200, result, {}
+
+    def check_limits(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Real Slack's answer to blocks or a view breaking a Block Kit limit, else None."""
+        if method.startswith("views."):
+            error, problems = "invalid_arguments", view_problems(_as_dict(args.get("view")))
+        elif method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"):
+            error, problems = "invalid_blocks", message_problems(_as_list(args.get("blocks")))
+        else:
+            return None
+        if not problems:
+            return None
+        with self._lock:
+            self.rejected.append({"method": method, "error": error, "problems": problems})
+        messages = [f"[ERROR] {problem}" for problem in problems]
+        return {"ok": False, "error": error, "response_metadata": {"messages": messages}}
 
     def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
         for failure in self.failures.get(method, []):
@@ -453,9 +474,10 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 ok = slack.receive_upload(parts.path.split("/")[2], body)
                 return self._send(200 if ok else 404, b"OK" if ok else b"", "text/plain")
             if parts.path.startswith("/respond/"):
-                slack.responses.append(
-                    {"url_id": parts.path.split("/")[2], **json.loads(body or b"{}")}
-                )
+                reply = json.loads(body or b"{}")
+                if slack.check_limits("response_url", reply):  # Slack answers 400 invalid_blocks
+                    return self._send(400, b"invalid_blocks", "text/plain")
+                slack.responses.append({"url_id": parts.path.split("/")[2], **reply})
                 return self._send(200, b"ok", "text/plain")
             content_type = self.headers.get("Content-Type", "")
             if "json" in content_type:

@@ -18,12 +18,14 @@ from bot.ids import ActionId, BlockId, CallbackId
 from bot.views.blocks import (
     actions,
     button,
+    choices,
     confirm,
     context,
     divider,
     fields,
     header,
     mention,
+    option,
     section,
     text,
 )
@@ -40,7 +42,7 @@ STATE_WORDS = {
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": text(label, plain=True), "value": value}
+    return option(label, value)
 
 
 def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
@@ -83,11 +85,11 @@ def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[
         _details_input("The customer has not answered since …"),
     ]  # fmt: skip
     if files:
-        options = [_option(str(f.id), f"{f.name} ({KIND_WORDS.get(f.kind, f.kind)})"[:75])
+        options = [_option(str(f.id), f"{f.name} ({KIND_WORDS.get(f.kind, f.kind)})")
                    for f in files]  # fmt: skip
-        blocks.append(_input(BlockId.APPEAL_PROOF, "Proof from the delivery",
-                             {"type": "checkboxes", "action_id": "value", "options": options,
-                              "initial_options": options}, optional=True))  # fmt: skip
+        element = {**choices(options, chosen=options), "action_id": "value"}
+        blocks.append(_input(BlockId.APPEAL_PROOF, "Proof from the delivery", element,
+                             optional=True))  # fmt: skip
     blocks.append(_files_input())
     letter = {"type": "plain_text_input", "action_id": "value", "multiline": True}
     blocks.append(_input(BlockId.APPEAL_LETTER, "Letter of commitment", letter, optional=True,

@@ -5,6 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 SECTION_LIMIT = 3000
+# Slack refuses the whole message beyond these (bot/fakeslack/limits.py has the full list).
+BUTTON_TEXT_LIMIT = 75
+CONFIRM_TITLE_LIMIT = 100
+CONFIRM_TEXT_LIMIT = 300
+CONFIRM_BUTTON_LIMIT = 30
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+CHECKBOXES_LIMIT = 10
+SELECT_OPTIONS_LIMIT = 100
+
+
+def shorten(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def listing(items: list[str], *, limit: int, separator: str = ", ") -> str:
+    """`items` joined, as many as fit in `limit` characters, then "… and N more"."""
+    shown: list[str] = []
+    for index, item in enumerate(items):
+        rest = len(items) - index - 1
+        tail = f"{separator}… and {rest} more" if rest else ""
+        candidate = separator.join([*shown, item]) + tail
+        if len(candidate) > limit:
+            break
+        shown.append(item)
+    else:
+        return separator.join(shown)
+    more = f"… and {len(items) - len(shown)} more"
+    return separator.join([*shown, more]) if shown else shorten(more, limit)
 
 
 def text(value: str, *, plain: bool = False) -> dict[str, Any]:
@@ -48,7 +77,7 @@ def button(
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
-        "text": text(label, plain=True),
+        "text": text(shorten(label, BUTTON_TEXT_LIMIT), plain=True),
         "action_id": action_id,
         "value": value[:2000],
     }
@@ -60,12 +89,31 @@ def button(
 
 
 def confirm(title: str, body: str, *, ok: str = "OK", deny: str = "Cancel") -> dict[str, Any]:
+    """A confirmation dialog; callers fit `body` (e.g. with `listing`), this only guards."""
     return {
-        "title": text(title, plain=True),
-        "text": text(body),
-        "confirm": text(ok, plain=True),
-        "deny": text(deny, plain=True),
+        "title": text(shorten(title, CONFIRM_TITLE_LIMIT), plain=True),
+        "text": text(shorten(body, CONFIRM_TEXT_LIMIT)),
+        "confirm": text(shorten(ok, CONFIRM_BUTTON_LIMIT), plain=True),
+        "deny": text(shorten(deny, CONFIRM_BUTTON_LIMIT), plain=True),
     }
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    return {
+        "text": text(shorten(label, OPTION_TEXT_LIMIT), plain=True),
+        "value": value[:OPTION_VALUE_LIMIT],
+    }
+
+
+def choices(options: list[dict[str, Any]], *, chosen: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pick several: checkboxes while Slack allows them (10), else a multi-select (100)."""
+    shown = options[:SELECT_OPTIONS_LIMIT]
+    kind = "checkboxes" if len(shown) <= CHECKBOXES_LIMIT else "multi_static_select"
+    element: dict[str, Any] = {"type": kind, "options": shown}
+    initial = [item for item in chosen if item in shown]
+    if initial:
+        element["initial_options"] = initial
+    return element
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str, Any]:

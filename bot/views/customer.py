@@ -11,6 +11,7 @@ from bot.durations import describe_duration
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.validity import Validity
 from bot.views.blocks import (
+    CONFIRM_TEXT_LIMIT,
     actions,
     button,
     confirm,
@@ -80,6 +81,13 @@ def answers_text(product: Product, answers: dict[str, Any]) -> str:
     return "\n".join(lines) if len(lines) > 1 else "*What was delivered*\nNo details were given."
 
 
+def accept_question(item: CustomerDelivery) -> str:
+    """The Accept confirmation: the validity always, the order number when it fits."""
+    validity = validity_line(item).replace("*", "")
+    named = f"Order {item.order.order_no} will be completed. {validity}"
+    return named if len(named) <= CONFIRM_TEXT_LIMIT else f"The order will be completed. {validity}"
+
+
 def files_text(files: list[ProofFile]) -> str:
     if not files:
         return "*Proof*\nNo files were attached."
@@ -120,11 +128,7 @@ def build_customer_delivery(item: CustomerDelivery, *, outcome: list[dict] | Non
                 ActionId.ACCEPT,
                 button_value(order.order_no, delivery.id),
                 style="primary",
-                confirm=confirm(
-                    "Accept this delivery?",
-                    f"Order {order.order_no} will be completed. "
-                    + validity_line(item).replace("*", ""),
-                ),
+                confirm=confirm("Accept this delivery?", accept_question(item)),
             ),
             button(
                 "Request changes",

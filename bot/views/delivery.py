@@ -15,12 +15,14 @@ from bot.orders import OrderCard
 from bot.proof import KIND_LABELS
 from bot.validity import compute_validity
 from bot.views.blocks import (
+    CONFIRM_TEXT_LIMIT,
     actions,
     button,
     confirm,
     context,
     divider,
     header,
+    listing,
     section,
     text,
 )
@@ -28,6 +30,7 @@ from bot.views.orders import customer_line, order_fields, template_text
 from storage.models import Delivery, ProofFile
 
 Rendered = tuple[list[dict[str, Any]], str]
+DELIVER_WARNING = "will be asked to accept it. You can't change the delivery after this."
 FILES_SHOWN = 20  # two blocks each; a message holds at most 50
 
 
@@ -203,6 +206,12 @@ def build_template_step(card: OrderCard, delivery: Delivery, *, locked: bool) ->
     return blocks, "Delivery template"
 
 
+def deliver_question(card: OrderCard) -> str:
+    """The Deliver confirmation names the customer when that fits in the dialog."""
+    named = f"The customer ({customer_line(card)}) {DELIVER_WARNING}"
+    return named if len(named) <= CONFIRM_TEXT_LIMIT else f"The customer {DELIVER_WARNING}"
+
+
 def build_review_step(
     card: OrderCard,
     delivery: Delivery,
@@ -252,19 +261,15 @@ def build_review_step(
         blocks.append(section(":hourglass_flowing_sand: " + still_fetching(fetching)))
     if missing or fetching:
         waiting = missing + [f"the download of {name} from Slack" for name in fetching]
+        intro = "Still required before you can deliver:\n• "
         ask = confirm(
             "Not ready yet",
-            "Still required before you can deliver:\n• " + "\n• ".join(waiting),
+            intro + listing(waiting, limit=CONFIRM_TEXT_LIMIT - len(intro), separator="\n• "),
             ok="OK",
             deny="Back",
         )
     else:
-        ask = confirm(
-            f"Deliver order {order_no}?",
-            f"The customer ({customer_line(card)}) will be asked to accept it. "
-            "You can't change the delivery after this.",
-            ok="OK",
-        )
+        ask = confirm(f"Deliver order {order_no}?", deliver_question(card), ok="OK")
     blocks.append(
         actions(
             button("Deliver", ActionId.SUBMIT, str(delivery.id), style="primary", confirm=ask),

@@ -6,16 +6,18 @@ from typing import Any
 
 from bot.ids import BlockId, CallbackId
 from bot.orders import OrderCard
-from bot.views.blocks import section, text
+from bot.template import MAX_FIELDS
+from bot.views.blocks import choices, context, option, section, text
 from storage.models import Delivery
 
 
 def build_template_modal(card: OrderCard, delivery: Delivery) -> dict[str, Any]:
     answers = delivery.template_answers or {}
-    blocks = [
-        _template_input(item, answers.get(item["id"]))
-        for item in card.product.delivery_template or []
-    ]
+    template = card.product.delivery_template or []
+    blocks = [_template_input(item, answers.get(item["id"])) for item in template[:MAX_FIELDS]]
+    if len(template) > MAX_FIELDS:  # imports refuse this; a modal holds at most 100 blocks
+        blocks.append(context(f"{len(template) - MAX_FIELDS} more fields do not fit in one "
+                              "Slack form: ask for this product's template to be shortened."))  # fmt: skip
     return {
         "type": "modal",
         "callback_id": CallbackId.TEMPLATE,
@@ -31,11 +33,10 @@ def _template_input(item: dict[str, Any], value: Any) -> dict[str, Any]:
     kind = item.get("kind", "text")
     element: dict[str, Any]
     if kind == "checklist":
-        options = [{"text": text(o, plain=True), "value": o} for o in item.get("options", [])]
-        element = {"type": "checkboxes", "options": options}
-        chosen = [o for o in options if o["value"] in (value or [])]
-        if chosen:
-            element["initial_options"] = chosen
+        labels = item.get("options", [])
+        options = [option(label, label) for label in labels]
+        chosen = [options[i] for i, label in enumerate(labels) if label in (value or [])]
+        element = choices(options, chosen=chosen)
     elif kind == "date":
         element = {"type": "datepicker"}
         if value:
