@@ -16,7 +16,7 @@ from bot.appeals import APPEAL_OVERDUE, update_case
 from bot.config import Settings
 from bot.contacts import customer_channel, seller_channels
 from bot.customer_calendar import validity_for
-from bot.states import Transition
+from bot.states import SupervisionState, Transition
 from bot.views.appeals import build_decided_notice
 from bot.workflow import change_state
 from storage.models import Appeal, AppealState, DeliveryState, Order
@@ -91,6 +91,9 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
     scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now,
                      reason=f"appeal {decision.value}")  # fmt: skip
     reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
+    if decision is Decision.REJECT and order.state is SupervisionState.AWAITING_ACCEPTANCE:
+        reminders.resume_after_appeal(session, order=order, appeal_id=appeal.id, now=now,
+                                      settings=settings)  # fmt: skip
     update_case(session, appeal, order, now=now)
     _tell_both_sides(session, appeal, order, now=now)
     home.republish_for_order(session, order=order, now=now)

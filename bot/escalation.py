@@ -55,7 +55,7 @@ def send_escalation(run: JobRun) -> None:
                                     unreachable=reason == "unreachable")  # fmt: skip
     sellers = seller_channels(session, order)
     for seller in sellers:
-        outbox.enqueue(session, key=f"escalation:{order.id}:{order.round}:{seller}",
+        outbox.enqueue(session, key=f"{run.job.key}:{seller}",
                        method="chat.postMessage",
                        payload={"channel": seller, "text": text, "blocks": blocks},
                        now=run.now, order_id=order.id,

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot import audit, outbox, scheduler
+from bot.config import Settings
 from bot.contacts import cached_time_zone, customer_channel, look_up_customer
 from bot.errors import DeliverybotError
 from bot.scheduler import Defer, JobRun
@@ -144,13 +145,14 @@ def send_reminder(run: JobRun) -> Defer | None:
     if not is_current(order, data["round"]):
         return None
     delivery = current_delivery(session, order)
+    again = data.get("escalation")  # a later round of escalation (after a rejected appeal)
     if customer_unreachable(session, order, delivery):
-        escalate(session, order=order, now=run.now, reason="unreachable")
+        escalate(session, order=order, now=run.now, reason="unreachable", again=again)
         return None
     last = data["step"] == data.get("of")
     if _superseded(session, run):
         if last:
-            escalate(session, order=order, now=run.now, reason="silent")
+            escalate(session, order=order, now=run.now, reason="silent", again=again)
         return None
     tz = cached_time_zone(session, order)
     if not is_working_time(run.now, tz, settings.working_hours):
@@ -174,7 +176,7 @@ def send_reminder(run: JobRun) -> Defer | None:
     audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
                  step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
     if last:
-        escalate(session, order=order, now=run.now, reason="silent")
+        escalate(session, order=order, now=run.now, reason="silent", again=again)
     return None
 
 
@@ -212,14 +214,33 @@ def _link_the_delivery(client: WebClient, payload: dict, meta: dict) -> dict:
     return {**payload, "blocks": json.loads(encoded)}
 
 
-def escalate(session: Session, *, order: Order, now: datetime, reason: str) -> None:
-    """Tell the sellers (once per round) that the customer is silent or unreachable. An
-    unreachable customer never got the delivery: nothing may be accepted on their behalf."""
+def escalate(
+    session: Session, *, order: Order, now: datetime, reason: str, again: str | None = None
+) -> None:
+    """Tell the sellers (once per round, and once per `again`) that the customer is silent or
+    unreachable. An unreachable customer never got the delivery: nothing may be accepted on
+    their behalf."""
     kinds = (PLAN, REMINDER, AUTO_ACCEPT) if reason == "unreachable" else (PLAN, REMINDER)
     scheduler.cancel(session, order_id=order.id, kinds=kinds, now=now, reason=reason)
-    scheduler.schedule(session, key=f"escalation:{order.id}:{order.round}", kind=ESCALATION,
-                       due_at=now, order_id=order.id,
+    key = f"escalation:{order.id}:{order.round}" + (f":{again}" if again else "")
+    scheduler.schedule(session, key=key, kind=ESCALATION, due_at=now, order_id=order.id,
                        data={"round": order.round, "reason": reason})  # fmt: skip
+
+
+def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: datetime,
+                        settings: Settings) -> datetime:  # fmt: skip
+    """Operations rejected an appeal on an order still waiting for the customer: supervision
+    goes on. The customer was reminded already, so one more reminder goes after the first step
+    of the cadence, at their working time; the sellers hear again if it stays unanswered.
+    Returns when it goes."""
+    tz = cached_time_zone(session, order)
+    wait = timedelta(days=min(settings.reminder_days, default=1))
+    due = next_send_time(now + wait, tz, settings.working_hours)
+    step = f"after-appeal-{appeal_id}"
+    scheduler.schedule(session, key=f"{REMINDER}:{order.id}:{order.round}:{step}", kind=REMINDER,
+                       due_at=due, order_id=order.id,
+                       data={"round": order.round, "step": step, "of": step, "escalation": step})  # fmt: skip
+    return due
 
 
 @outbox.on_failure(REMINDER)

@@ -144,6 +144,28 @@ def test_reject_keeps_the_order_where_it_was(box, appealed):
     assert "Try reaching them by phone." in blocks_text(box.slack.dms(CUSTOMER)[-1].blocks)
 
 
+def escalations(box) -> list:
+    return [m for m in box.slack.dms(SELLER) if "not responding" in m.text]
+
+
+def test_a_rejected_appeal_resumes_the_reminders_and_the_escalation(box, appealed, clock):
+    """The order still waits for the customer: one more reminder at their working time, and
+    the sellers hear again if it stays unanswered."""
+    reminded = len(reminders_seen(box))
+    assert len(escalations(box)) == 1
+    ops_decide(box, "Reject appeal", "Try reaching them by phone.")
+
+    clock.set(utc(2026, 2, 10, 13, 0))  # a day later, 8:00 in New York: not yet
+    work(box)
+    assert len(reminders_seen(box)) == reminded
+    clock.set(utc(2026, 2, 10, 14, 40))  # their working day has started
+    work(box)  # the reminder goes and, being the last, tells the sellers again
+    work(box)
+
+    assert len(reminders_seen(box)) == reminded + 1
+    assert len(escalations(box)) == 2
+
+
 def test_an_undecided_appeal_is_flagged_after_3_working_days(box, appealed, clock):
     clock.set(utc(2026, 2, 12, 14, 0))  # opened Monday 14:30: Thursday 14:30 is the limit
     work(box)
