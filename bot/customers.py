@@ -58,13 +58,12 @@ class Clicker:
     user_id: str
     email: str | None = None
     in_customer_channel: bool = False
-    tz: str = "UTC"
     # whether they belong to the bot's own workspace; None when Slack did not say
     same_workspace: bool | None = None
 
 
 def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
-    """Look up what is needed about the person clicking (their e-mail and time zone; channel
+    """Look up what is needed about the person clicking (their e-mail; channel
     membership and home workspace only for an order known by its Slack Connect channel alone),
     before the caller opens its write transaction: Slack is never asked while SQLite's write
     lock is held. Fails closed."""
@@ -74,12 +73,12 @@ def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
         channel = order.customer_channel if channel_only else None
     if not channel:
         person = directory.lookup(services, user_id)
-        return Clicker(user_id, person.email, tz=person.tz)
+        return Clicker(user_id, person.email)
     person = directory.lookup(services, user_id, ask_slack=True)
     member = _in_channel(services.client, channel, user_id)
     ours = _own_team(services.client) if person.team else None
     same = None if person.team is None else (ours is None or person.team == ours)
-    return Clicker(user_id, person.email, member, person.tz, same)
+    return Clicker(user_id, person.email, member, same)
 
 
 def _in_channel(client: WebClient, channel: str, user_id: str) -> bool:
