@@ -17,6 +17,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from bot import rewrites
 from bot.clock import Clock
 from bot.filestore import FileStore
 from bot.outbox import PERMANENT_ERRORS, PermanentFailure, failure_handler, preparer, sent_message
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 CLAIM_SECONDS = 60
+# Re-sharing proof uploads every file (up to 50 MB each, several per delivery): a lease that
+# ran out mid-upload would let another dispatcher upload them all again.
+CLAIM_SECONDS_BY_METHOD = {"files.share": 30 * 60}
 PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s per channel
 
 # Modules that register preparers and failure handlers: imported by every dispatcher, so a
@@ -41,6 +45,10 @@ def _load_registrations() -> None:
 
 class _Deferred(Exception):
     """The message was put back for later; nothing to record now."""
+
+
+class _Superseded(Exception):
+    """A newer rewrite of the same message was sent or queued: this one was marked done."""
 
 
 class NotYetSent(Exception):
@@ -114,13 +122,17 @@ class OutboxDispatcher:
             )
             return list(session.exec(query))
 
-    def _claim(self, message_id: int) -> bool:
-        """Take the row for one send; whoever's UPDATE matches owns it until the lease ends.
-
-        Claiming one row at a time keeps the lease short whatever the batch size or pacing.
+    def _claim(self, message_id: int) -> datetime | None:
+        """Take the row for one send; whoever's UPDATE matches owns it until the lease ends
+        (returned). Claiming one row at a time keeps the lease short whatever the batch size
+        or pacing; a method that takes long (files.share) gets a longer one.
         """
         now = self.clock.now()
         with self.session_factory() as session:
+            method = session.exec(
+                select(OutboxMessage.method).where(OutboxMessage.id == message_id)
+            ).first()
+            lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
             result = session.execute(
                 update(OutboxMessage)
                 .where(
@@ -129,20 +141,23 @@ class OutboxDispatcher:
                     OutboxMessage.due_at <= now,
                     or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
                 )
-                .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+                .values(claimed_until=lease)
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            return result.rowcount == 1
+            return lease if result.rowcount == 1 else None
 
     # -- sending -----------------------------------------------------------------------------
     def _send_one(self, message_id: int) -> int:
-        if not self._claim(message_id):
+        lease = self._claim(message_id)
+        if lease is None:
             return 0
         try:
             method, payload, meta = self._load(message_id)
         except _Deferred:
             return 0
+        except _Superseded:
+            return 1
         except PermanentFailure as failure:
             return self._fail(message_id, failure.code)
         scope = method
@@ -165,10 +180,22 @@ class OutboxDispatcher:
         except Exception as error:  # connection errors, timeouts, a missing file: transient
             log.warning("outbox %s: %s", message_id, error)
             return self._transient(message_id, str(error))
+        self._record_sent(message_id, lease, channel=channel, ts=ts)
+        log.debug("outbox %s sent (%s)", message_id, meta.get("purpose"))
+        return 1
+
+    def _record_sent(self, message_id: int, lease: datetime, *, channel: Any, ts: Any) -> None:
+        """Sent, if the lease is still ours (else another dispatcher took the row over and
+        records its own send); then, if a newer rewrite of the same message went out while
+        this one was on its way, that one is sent again so the newest stays on screen."""
         with self.session_factory() as session:
-            session.execute(
+            recorded = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.claimed_until == lease,
+                )
                 .values(
                     status=OutboxStatus.SENT,
                     sent_at=self.clock.now(),
@@ -178,14 +205,22 @@ class OutboxDispatcher:
                     last_error=None,
                 )
             )
+            if recorded.rowcount != 1:
+                log.warning("outbox %s: sent after its lease passed to another dispatcher",
+                            message_id)  # fmt: skip
+            message = session.get(OutboxMessage, message_id)
+            rewrites.resend_if_overtaken(session, message, now=self.clock.now())
             session.commit()
-        log.debug("outbox %s sent (%s)", message_id, meta.get("purpose"))
-        return 1
 
     def _load(self, message_id: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """The message's method, payload with references resolved, and meta."""
         with self.session_factory() as session:
             message = session.get(OutboxMessage, message_id)
+            newer = rewrites.supersede_if_outdated(session, message)
+            if newer is not None:
+                session.commit()
+                log.debug("outbox %s superseded by %s", message_id, newer)
+                raise _Superseded
             try:
                 payload = self._resolve(session, message.payload)
             except NotYetSent as waiting:
@@ -207,6 +242,8 @@ class OutboxDispatcher:
             response = WebhookClient(payload["url"]).send_dict(payload["body"])
             if response.status_code >= 500:
                 raise ConnectionError(f"response_url answered {response.status_code}")
+            if response.status_code >= 400:  # e.g. 400 invalid_blocks, 404 expired_url
+                raise PermanentFailure(response.body or f"http_{response.status_code}")
             return None, None
         if method == "files.share":
             return self._share_files(payload)

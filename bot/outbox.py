@@ -8,6 +8,9 @@ later (429 honours Retry-After and holds back everything else bound by the same 
 connection and 5xx errors back off), or failed for good (a permanent Slack error, or too many
 attempts), in which case the failure handler registered for the message's purpose runs.
 
+A call that rewrites a message in place (chat.update, views.publish) records what it rewrites;
+only the newest rewrite of a message is sent (bot.rewrites).
+
 Delivery is at least once: a crash after Slack accepted a message but before its `ts` was
 recorded sends it again when the lease expires. That window is one HTTP round trip.
 """
@@ -23,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from bot.rewrites import rewrite_target
 from storage.models import OutboxMessage, OutboxStatus
 
 PERMANENT_ERRORS = frozenset(
@@ -97,6 +101,7 @@ def enqueue(
         payload=payload,
         meta=meta or {},
         channel_key=channel if isinstance(channel, str) else None,
+        target=rewrite_target(method, payload),
         status=OutboxStatus.PENDING.value,
         attempts=0,
         due_at=due_at or now,

@@ -43,6 +43,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # a newer rewrite of the same message was sent or queued
 
 
 class JobStatus(StrEnum):
@@ -199,7 +200,10 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     # why it was sent ({"purpose": "customer_delivery", "delivery_id": 7}): failure handlers use it
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    channel_key: str | None = Field(default=None, max_length=64)  # for per-channel pacing
+    # for per-channel pacing: a channel or user id, or an e-mail (up to 320 characters)
+    channel_key: str | None = Field(default=None, max_length=320)
+    # what the call rewrites in place (an outbox key, channel:ts, home:user): the newest wins
+    target: str | None = Field(default=None, max_length=255, index=True)
     status: OutboxStatus = Field(
         default=OutboxStatus.PENDING, sa_type=_enum(OutboxStatus, "outbox_status")
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:49:28.840512
+Create Date: 2026-11-27 00:08:15.155020
 """
 from alembic import op
 import sqlalchemy as sa
@@ -166,8 +166,9 @@ def upgrade() -> None:
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=True),
     sa.Column('meta', sa.JSON(), nullable=True),
-    sa.Column('channel_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='outbox_status', native_enum=False, length=32), nullable=False),
+    sa.Column('channel_key', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('status', sa.Enum('pending', 'sent', 'failed', 'superseded', name='outbox_status', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('due_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('claimed_until', storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -184,6 +185,7 @@ def upgrade() -> None:
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboxmessage_target'), ['target'], unique=False)
 
     op.create_table('scheduledjob',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +242,7 @@ def downgrade() -> None:
 
     op.drop_table('scheduledjob')
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_target'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_order_id'))
         batch_op.drop_index('ix_outbox_due')
 
