@@ -3,7 +3,8 @@
 Every message goes through the outbox. The draft remembers the outbox key of each step's
 message in `Delivery.messages` ({"order": key, …, "generation": n}); updates refer to
 the posted message with `outbox.ref(key)`. A take-over starts a new generation of messages
-in the new holder's DM.
+in the new holder's DM. A step message that never reached Slack (or was deleted there) is
+posted afresh at its next change, under a new key, instead of every update failing after it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import outbox, proof
+from bot import outbox, proof, rewrites
 from bot.orders import OrderCard
 from bot.views import delivery as views
 from bot.views.delivery_replies import build_cancelled_notice, build_taken_over_notice
@@ -132,6 +133,9 @@ def refresh(
         if not key:
             continue
         blocks, text = rendered[role]
+        if rewrites.lost(session, key):
+            _repost(session, delivery, card, role, rendered[role], now=now)
+            continue
         outbox.enqueue(
             session,
             key=f"{key}:update:{uuid.uuid4().hex}",
@@ -146,6 +150,22 @@ def refresh(
             order_id=card.order.id,
             meta=_meta(delivery, role),
         )
+
+
+def _repost(
+    session: Session,
+    delivery: Delivery,
+    card: OrderCard,
+    role: str,
+    rendered: tuple[list, str],
+    *,
+    now: datetime,
+) -> None:
+    generation = delivery.messages.get("generation", 0)
+    key = f"delivery:{delivery.id}:g{generation}:{role}:{uuid.uuid4().hex}"
+    delivery.messages = {**delivery.messages, role: key}
+    session.add(delivery)
+    _post_to_holder(session, delivery, card, role, rendered, key=key, now=now)
 
 
 def close(
