@@ -6,6 +6,7 @@ from typing import Any
 
 SECTION_LIMIT = 3000
 # Slack refuses the whole message beyond these (bot/fakeslack/limits.py has the full list).
+FIELD_LIMIT = 2000  # each of a section's (at most 10) fields
 BUTTON_TEXT_LIMIT = 75
 CONFIRM_TITLE_LIMIT = 100
 CONFIRM_TEXT_LIMIT = 300
@@ -56,7 +57,8 @@ def section(value: str, *, accessory: dict | None = None, block_id: str | None =
 
 
 def fields(*pairs: tuple[str, str]) -> dict[str, Any]:
-    return {"type": "section", "fields": [text(f"*{k}*\n{v}") for k, v in pairs[:10]]}
+    shown = [text(shorten(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in pairs[:10]]
+    return {"type": "section", "fields": shown}
 
 
 def context(value: str) -> dict[str, Any]:

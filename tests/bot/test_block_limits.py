@@ -19,7 +19,7 @@ from bot.states import OrderStatus, SupervisionState
 from bot.template import read_answers
 from bot.validity import Validity
 from bot.views.appeals import build_seller_appeal_modal
-from bot.views.blocks import actions, button, confirm, listing, section
+from bot.views.blocks import actions, button, confirm, fields, listing, section
 from bot.views.customer import CustomerDelivery, build_customer_delivery
 from bot.views.delivery import build_review_step
 from bot.views.template import build_template_modal
@@ -185,6 +185,7 @@ def test_long_labels_and_dialogs_are_cut_to_what_slack_accepts():
                                                              ok="o" * 40, deny="d" * 40))
         ),
         section(listing(["z" * 50] * 100, limit=300)),
+        fields(*[("Customer", "c" * 2500)] * 12),
     ]  # fmt: skip
     assert message_problems(blocks) == []
 
