@@ -75,25 +75,10 @@ def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
         person = directory.lookup(services, user_id)
         return Clicker(user_id, person.email)
     person = directory.lookup(services, user_id, ask_slack=True)
-    member = _in_channel(services.client, channel, user_id)
+    member = directory.in_channel(services.client, channel, user_id)
     ours = _own_team(services.client) if person.team else None
     same = None if person.team is None else (ours is None or person.team == ours)
     return Clicker(user_id, person.email, member, same)
-
-
-def _in_channel(client: WebClient, channel: str, user_id: str) -> bool:
-    """Whether `user_id` is a member of `channel`, reading every page of members."""
-    cursor = None
-    try:
-        while True:
-            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
-            if user_id in page["members"]:
-                return True
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
-    except SlackApiError:
-        return False
 
 
 _own_teams: dict[tuple[str, str | None], str] = {}

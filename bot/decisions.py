@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot import audit, home, notifications, outbox, reminders, scheduler
+from bot import audit, directory, home, notifications, outbox, reminders, scheduler
 from bot.appeal_terms import AppealAlreadyDecided, Decision, NotOpsStaff, ReasonRequired
 from bot.appeals import APPEAL_OVERDUE, update_case
 from bot.config import Settings
@@ -31,19 +31,12 @@ DECIDED_STATE = {
 def is_ops_staff(client: WebClient, settings: Settings, user: str) -> bool:
     """Members of DELIVERYBOT_OPS_USERGROUP when set, else of the operations channel.
     Fails closed: if Slack cannot say, nobody decides."""
-    try:
-        if settings.ops_usergroup:
+    if settings.ops_usergroup:
+        try:
             return user in client.usergroups_users_list(usergroup=settings.ops_usergroup)["users"]
-        cursor = None
-        while True:
-            page = client.conversations_members(channel=settings.ops_channel, cursor=cursor)
-            if user in page["members"]:
-                return True
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
-    except SlackApiError:
-        return False
+        except SlackApiError:
+            return False
+    return directory.in_channel(client, settings.ops_channel, user)
 
 
 def get_open_appeal(session: Session, appeal_id: int) -> Appeal:

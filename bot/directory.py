@@ -20,6 +20,8 @@ from sqlmodel import Session
 from storage.models import SlackUser
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from bot.services import Services
 
 FRESH_FOR = timedelta(hours=12)
@@ -98,3 +100,19 @@ def remember(session: Session, data: dict, *, now: datetime) -> SlackUser:
     user.fetched_at = now
     session.add(user)
     return user
+
+
+def in_channel(client: WebClient, channel: str, user_id: str) -> bool:
+    """Whether `user_id` is a member of `channel`, reading every page of members.
+    Fails closed: False when Slack cannot say."""
+    cursor = None
+    try:
+        while True:
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            if user_id in page["members"]:
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except SlackApiError:
+        return False
