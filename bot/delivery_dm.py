@@ -136,16 +136,12 @@ def refresh(
         if rewrites.lost(session, key):
             _repost(session, delivery, card, role, rendered[role], now=now)
             continue
-        outbox.enqueue(
+        outbox.enqueue_update(
             session,
             key=f"{key}:update:{uuid.uuid4().hex}",
-            method="chat.update",
-            payload={
-                "channel": outbox.ref(key),
-                "ts": outbox.ref(key),
-                "text": text,
-                "blocks": blocks,
-            },
+            of=key,
+            text=text,
+            blocks=blocks,
             now=now,
             order_id=card.order.id,
             meta=_meta(delivery, role),
