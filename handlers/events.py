@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from slack_bolt import App, BoltResponse
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import delivery_files, delivery_typing, directory, proof
@@ -13,22 +14,42 @@ from bot.services import Services
 from handlers.files import take_file
 from storage.models import ProcessedEvent
 
+# Slack retries after about 1 and 5 minutes: a claim this old and unhandled was lost with its process
+STALE_CLAIM = timedelta(minutes=2)
+
 
 def dedupe_events(body: dict, context: dict, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
     """Slack retries an event it thinks we missed (X-Slack-Retry-Num) and may replay it:
     the first delivery of an event_id claims it in the database, the rest are acknowledged
-    and dropped."""
+    and dropped — unless the claim was never handled and is older than STALE_CLAIM (the
+    process died in the middle), in which case Slack's later retry takes it over."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     if not event_id:
         return next()
     services: Services = context["services"]
+    now = services.clock.now()
     with services.session_factory() as session:
         try:
-            session.add(ProcessedEvent(event_id=event_id, received_at=services.clock.now()))
+            session.add(ProcessedEvent(event_id=event_id, received_at=now))
             session.commit()
         except IntegrityError:
-            return BoltResponse(status=200, body="")
-    return next()
+            session.rollback()
+            taken_over = session.execute(
+                update(ProcessedEvent)
+                .where(ProcessedEvent.event_id == event_id, ProcessedEvent.handled_at.is_(None))
+                .where(ProcessedEvent.received_at < now - STALE_CLAIM)
+                .values(received_at=now)
+            ).rowcount
+            session.commit()
+            if taken_over != 1:
+                return BoltResponse(status=200, body="")
+    response = next()  # listeners run before the response: the event has been handled now
+    with services.session_factory() as session:
+        session.execute(
+            update(ProcessedEvent).where(ProcessedEvent.event_id == event_id).values(handled_at=now)
+        )
+        session.commit()
+    return response
 
 
 def released_on_failure(listener: Callable[[dict, dict], None]) -> Callable[..., None]:

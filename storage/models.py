@@ -219,10 +219,11 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """Events API deliveries already handled (Slack retries and replays are dropped)."""
+    """Events API deliveries claimed (Slack retries and replays are dropped) and handled."""
 
     event_id: str = Field(primary_key=True, max_length=64)
-    received_at: datetime = _ts()
+    received_at: datetime = _ts()  # when the current claim was taken
+    handled_at: datetime | None = _ts(default=None)  # None: in hand, or the process died
 
 
 class ScheduledJob(SQLModel, table=True):

@@ -18,6 +18,7 @@ from bot.sandbox import SIGNING_SECRET, LoopbackServer
 from bot.states import SupervisionState
 from bot.web import create_web_app
 from storage.engine import make_engine, make_session_factory
+from storage.models import ProcessedEvent
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
 
@@ -149,3 +150,26 @@ def test_slack_event_retries_are_processed_once(box, seller):
     assert len(box.slack.calls_to("views.publish")) == 1
     box.driver.event(event, event_id="Ev0002")
     assert len(box.slack.calls_to("views.publish")) == 2
+
+
+def test_an_event_whose_process_died_mid_handling_is_taken_over_by_slacks_later_retry(
+    box, seller, session, clock
+):
+    """The claim of an event is written before it is handled; if the process dies in between,
+    the retries Slack sends within a minute are still dropped (the first may be in hand), and
+    a later retry handles it."""
+    event = {"type": "app_home_opened", "user": SELLER, "channel": f"D{SELLER}", "tab": "home"}
+    session.add(ProcessedEvent(event_id="EvLOST", received_at=clock.now()))  # claimed, then died
+    session.commit()
+
+    clock.advance(seconds=30)
+    box.driver.event(event, event_id="EvLOST", retry_num=1)
+    assert box.slack.calls_to("views.publish") == []
+
+    clock.advance(minutes=5)
+    box.driver.event(event, event_id="EvLOST", retry_num=2)
+    assert len(box.slack.calls_to("views.publish")) == 1
+
+    clock.advance(minutes=30)
+    box.driver.event(event, event_id="EvLOST", retry_num=3)  # handled now: never again
+    assert len(box.slack.calls_to("views.publish")) == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 00:08:15.155020
+Create Date: 2026-11-27 00:36:13.404646
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table('processedevent',
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('received_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('handled_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('event_id')
     )
     op.create_table('product',
