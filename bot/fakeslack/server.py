@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from bot.fakeslack.limits import message_problems, view_problems
+from bot.fakeslack.socket_mode import PATH as SOCKET_PATH
+from bot.fakeslack.socket_mode import SocketModeEndpoint, WebSocket, accept_key
 
 BOT_USER = "UBOT"
 BOT_TOKEN = "xoxb-fake-token"
@@ -107,6 +109,7 @@ class FakeSlack:
         self.files_read_granted = True  # without files:read Slack serves a sign-in page
         self.download_delay = 0.0  # seconds before a file download answers (a slow Slack)
         self.failures: dict[str, list[Failure]] = {}
+        self.socket_mode = SocketModeEndpoint()  # the app's WebSocket when SLACK_APP_TOKEN is set
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
@@ -120,6 +123,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.socket_mode.close()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -205,6 +209,8 @@ class FakeSlack:
     ) -> tuple[int, dict, dict]:
         with self._lock:
             self.calls.append(Call(method, args, token))
+            if method == "apps.connections.open":  # the one method called with the app token
+                return 200, self.socket_mode.open_connection(token, self.base_url), {}
             if token != self.token:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             failure = self._take_failure(method, args)
@@ -464,6 +470,8 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             if parts.path.startswith("/files/"):
                 return self._download(parts.path)
+            if parts.path == SOCKET_PATH:
+                return self._websocket()
             args = {k: v[0] for k, v in parse_qs(parts.query).items()}
             self._api(parts.path, args)
 
@@ -493,6 +501,18 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             token = self._token(args)
             status, data, headers = slack.handle(path[len("/api/") :], args, token)
             self._json(status, data, headers)
+
+        def _websocket(self):
+            key = self.headers.get("Sec-WebSocket-Key")
+            if self.headers.get("Upgrade", "").lower() != "websocket" or not key:
+                return self._send(400, b"expected a WebSocket upgrade", "text/plain")
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept_key(key))
+            self.end_headers()
+            self.close_connection = True  # after the WebSocket, this socket is done
+            slack.socket_mode.serve(WebSocket(self.rfile, self.connection))
 
         def _download(self, path: str):
             file_id = path.split("/")[2]
