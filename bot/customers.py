@@ -76,9 +76,19 @@ def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
         return Clicker(user_id, person.email)
     person = directory.lookup(services, user_id, ask_slack=True)
     member = directory.in_channel(services.client, channel, user_id)
-    ours = _own_team(services.client) if person.team else None
-    same = None if person.team is None else (ours is None or person.team == ours)
-    return Clicker(user_id, person.email, member, same)
+    return Clicker(user_id, person.email, member, _same_workspace(services.client, person))
+
+
+def _same_workspace(client: WebClient, person: directory.Person) -> bool | None:
+    """True when they are (or may be) from the bot's own workspace; None when Slack answered
+    without saying. Slack not answering counts as ours: a colleague must never pass as the
+    customer because users.info was rate-limited."""
+    if not person.answered:
+        return True
+    if person.team is None:
+        return None
+    ours = _own_team(client)
+    return ours is None or person.team == ours
 
 
 _own_teams: dict[tuple[str, str | None], str] = {}

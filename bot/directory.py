@@ -36,6 +36,7 @@ class Person:
     real_name: str | None = None
     tz: str = "UTC"
     team: str | None = None  # their home workspace; only from a fresh answer (not cached)
+    answered: bool = False  # Slack answered just now (False: the cached copy, or nothing)
 
     @property
     def identities(self) -> set[str]:
@@ -63,11 +64,11 @@ def lookup(services: Services, user_id: str, *, ask_slack: bool = False) -> Pers
         stale = Person.of(user_id, cached)
     try:
         data = services.client.users_info(user=user_id)["user"]
-    except SlackApiError:
+    except (SlackApiError, OSError):  # an error answer, or no answer (connection errors)
         return stale
     with services.session_factory() as session:
         stored = store(session, data, now=now)
-        person = replace(Person.of(user_id, stored), team=_team(data))
+        person = replace(Person.of(user_id, stored), team=_team(data), answered=True)
         session.commit()
     return person
 

@@ -51,6 +51,20 @@ def test_a_member_of_the_bots_own_workspace_cannot_accept(box, session, connect,
     assert reload(session).state is SupervisionState.AWAITING_ACCEPTANCE
 
 
+def test_a_colleague_cannot_accept_while_slack_cannot_say_who_they_are(box, session, connect):
+    """Their e-mail is cached from an earlier click; users.info is then rate-limited, so Slack
+    cannot say which workspace they are from: they are refused, not taken for the customer."""
+    message = submit_to_channel(box, session, connect)
+    colleague = box.person(STRANGER)
+    colleague.clicks("Request changes", message=message)
+    box.slack.fail("users.info", "ratelimited", status=429, retry_after=30, times=5)
+
+    colleague.clicks("Accept", message=message)
+
+    assert "Only Alex Buyer can accept" in colleague.responses()[-1]["text"]
+    assert reload(session).state is SupervisionState.AWAITING_ACCEPTANCE
+
+
 def test_the_guest_from_the_buyers_workspace_accepts(box, session, connect, customer):
     message = submit_to_channel(box, session, connect, sellers=("sam@isv.example",))
 
