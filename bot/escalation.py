@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
@@ -78,6 +80,9 @@ def auto_accept(run: JobRun) -> Defer | None:
         audit.record(session, kind="auto_accept_withheld", actor="system", at=now,
                      order_id=order.id, reason="the customer was not told")  # fmt: skip
         return None
+    promised = announced_date(session, order)
+    if promised and now < promised:
+        return Defer(promised)  # the reminder went out late and announced a later date
     validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
     change_state(session, order, Transition.ACCEPT, now=now, actor="system", automatic=True,
                  values={"accepted_at": now, "accepted_by": "system",
@@ -126,6 +131,18 @@ def customer_was_told(session: Session, order: Order) -> bool | None:
     if OutboxStatus.SENT in announced:
         return True
     return None if OutboxStatus.PENDING in announced or _announcement_due(session, order) else False
+
+
+def announced_date(session: Session, order: Order) -> datetime | None:
+    """The automatic acceptance date the customer was told, from the reminders sent."""
+    rows = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.key.startswith(f"{REMINDER}:{order.id}:{order.round}:"),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+    ).all()
+    dates = [row.meta.get("announces_auto_accept") for row in rows]
+    return max((datetime.fromisoformat(d) for d in dates if isinstance(d, str)), default=None)
 
 
 def _announcement_due(session: Session, order: Order) -> bool:

@@ -37,6 +37,7 @@ from storage.models import (
 PLAN = "plan_reminders"
 REMINDER = "reminder"
 AUTO_ACCEPT = "auto_accept"
+AUTO_ACCEPT_NOTICE = timedelta(days=1)  # the least notice an announced auto-acceptance gives
 ESCALATION = "escalation"
 APPEAL_OFFER = "customer_appeal_offer"
 WHILE_AWAITING = (PLAN, REMINDER, AUTO_ACCEPT, ESCALATION)
@@ -163,6 +164,8 @@ def send_reminder(run: JobRun) -> Defer | None:
     sent = outbox.sent_message(session, row.key) if row else None
     channel = sent[0] if sent else customer_channel(session, order)
     auto_at = datetime.fromisoformat(data["auto_accept_at"]) if data.get("auto_accept_at") else None
+    if auto_at:  # a late reminder (worker down, weekend) still gives the customer notice
+        auto_at = max(auto_at, run.now + AUTO_ACCEPT_NOTICE)
     text, blocks = build_reminder(
         order_no=order.order_no, delivery_id=delivery.id if delivery else None,
         since=order.state_changed_at, now=run.now, permalink=PERMALINK if sent else None,
@@ -172,7 +175,7 @@ def send_reminder(run: JobRun) -> Defer | None:
                    method="chat.postMessage", payload={"channel": channel, "text": text,
                    "blocks": blocks}, now=run.now, order_id=order.id,
                    meta={"purpose": REMINDER, "order_id": order.id, "links_to": sent,
-                         "announces_auto_accept": auto_at is not None})  # fmt: skip
+                         "announces_auto_accept": auto_at.isoformat() if auto_at else None})  # fmt: skip
     audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
                  step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
     if last:

@@ -86,3 +86,30 @@ def test_without_a_reminder_announcing_it_nothing_is_accepted_automatically(
         with auto_box.session_factory() as check:
             kinds = [e.kind for e in events_for(check, order.id)]
         assert "auto_accept_withheld" in kinds
+
+
+def test_a_late_announcing_reminder_gives_the_customer_a_day_before_automatic_acceptance(
+    box, session, clock, database_url, engine, tmp_path, loopback
+):
+    """Auto-accept after 5 days, announced by the day-3 reminder (reminders on days 1, 3, 10);
+    the worker is down from day 2 until Monday 9 Feb, past the 5 days: the reminder announces
+    a date a day ahead, and the order is accepted then, not minutes after the reminder."""
+    with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
+                 DELIVERYBOT_AUTO_ACCEPT_DAYS="5", DELIVERYBOT_REMINDER_DAYS="1,3,10") as auto_box:  # fmt: skip
+        auto_box.slack.users = box.slack.users
+        order, _ = submitted_order(auto_box, session)  # Mon 2 Feb 10:00 UTC
+        work(auto_box)
+        clock.set(utc(2026, 2, 9, 14, 0))  # 9:00 in New York, the worker is back
+        work(auto_box)
+        dms = auto_box.person(CUSTOMER).dms()
+        announcing = [m for m in dms if "automatically" in blocks_text(m.blocks)]
+        assert announcing and "10 Feb 2026" in blocks_text(announcing[-1].blocks)
+
+        clock.set(utc(2026, 2, 9, 14, 10))
+        work(auto_box)
+        assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
+
+        clock.set(utc(2026, 2, 10, 14, 1))
+        work(auto_box)
+        done = state_of(auto_box, order)
+        assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
