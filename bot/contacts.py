@@ -112,7 +112,7 @@ def look_up_customer(services: Services, order_id: int) -> None:
             data = services.client.users_lookupByEmail(email=email)["user"]
         else:
             return
-    except SlackApiError:
+    except (SlackApiError, OSError):  # an error answer, or no answer: keep the cache
         return
     with services.session_factory() as session:
         directory.store(session, data, now=now)

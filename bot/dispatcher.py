@@ -240,7 +240,7 @@ class OutboxDispatcher:
     def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
         if method == "response_url":
             response = WebhookClient(payload["url"]).send_dict(payload["body"])
-            if response.status_code >= 500:
+            if response.status_code >= 500 or response.status_code == 429:  # try again later
                 raise ConnectionError(f"response_url answered {response.status_code}")
             if response.status_code >= 400:  # e.g. 400 invalid_blocks, 404 expired_url
                 raise PermanentFailure(response.body or f"http_{response.status_code}")

@@ -483,6 +483,10 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return self._send(200 if ok else 404, b"OK" if ok else b"", "text/plain")
             if parts.path.startswith("/respond/"):
                 reply = json.loads(body or b"{}")
+                with slack._lock:
+                    failure = slack._take_failure("response_url", reply)  # slack.fail("response_url", …)
+                if failure:
+                    return self._send(failure.status, failure.error.encode(), "text/plain")
                 if slack.check_limits("response_url", reply):  # Slack answers 400 invalid_blocks
                     return self._send(400, b"invalid_blocks", "text/plain")
                 slack.responses.append({"url_id": parts.path.split("/")[2], **reply})

@@ -172,6 +172,23 @@ def test_a_reply_slack_refuses_through_response_url_is_a_failure(
     assert (row.status, row.last_error) == (OutboxStatus.FAILED, "invalid_blocks")
 
 
+def test_a_rate_limited_reply_through_response_url_is_sent_later_once(
+    slack, session, session_factory, clock
+):
+    slack.fail("response_url", "ratelimited", status=429)
+    enqueue(session, key="reply", method="response_url", now=clock.now(),
+            payload={"url": f"{slack.base_url}/respond/x", "body": {"text": "Done."}})  # fmt: skip
+    session.commit()
+
+    dispatcher(slack, session_factory, clock).drain()
+    assert rows(session_factory)["reply"].status is OutboxStatus.PENDING
+    clock.advance(minutes=5)
+    dispatcher(slack, session_factory, clock).drain()
+
+    assert [r["text"] for r in slack.responses] == ["Done."]
+    assert rows(session_factory)["reply"].status is OutboxStatus.SENT
+
+
 def test_a_message_to_a_person_known_by_a_long_email_is_queued_and_sent(
     slack, session, session_factory, clock
 ):
