@@ -22,10 +22,10 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from bot.app import create_app
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.demo.sandbox import SIGNING_SECRET, LoopbackServer, Sandbox
 from bot.fakeslack.driver import SlackDriver
-from bot.sandbox import SIGNING_SECRET, LoopbackServer, Sandbox
-from bot.states import OrderStatus, SupervisionState
+from bot.orders.states import OrderStatus, SupervisionState
 from storage.migrate import upgrade
 from storage.models import Order, OrderSeller, Product
 

@@ -25,10 +25,10 @@ from sqlalchemy import text
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.importing import validate_orders
-from bot.order_files import read_records
-from bot.order_import import decide_state
+from bot.cli.main import cli
+from bot.orders.imports.files import read_records
+from bot.orders.imports.orders import decide_state
+from bot.orders.imports.validation import validate_orders
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEvent, Order, OrderSeller, Product

@@ -8,10 +8,11 @@ import threading
 
 import typer
 
-from bot.config import Settings
-from bot.runtime import system_services
-from bot.scheduler import Scheduler
-from bot.services import Services
+from bot.bootstrap import build_scheduler
+from bot.core.settings import Settings
+from bot.jobs.scheduler import Scheduler
+from bot.server import system_services
+from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def run_once(services: Services, scheduler: Scheduler) -> int:
 
 def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
     _, services = system_services(settings)
-    scheduler = Scheduler(services)
+    scheduler = build_scheduler(services)
     if once:
         try:
             return run_once(services, scheduler)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import acceptance, customers
-from bot.errors import DeliverybotError
-from bot.ids import ActionId, BlockId, CallbackId
-from bot.services import Services
-from bot.views.customer import build_changes_modal, parse_button_value, parse_changes_modal
+from bot.acceptance import decision as acceptance
+from bot.core.errors import DeliverybotError
+from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.orders import customers
+from bot.slack.services import Services
+from bot.supervision.views.customer import (
+    build_changes_modal,
+    parse_button_value,
+    parse_changes_modal,
+)
 
 
 def _refuse(respond: Respond, error: DeliverybotError) -> None:

@@ -14,14 +14,18 @@ from datetime import datetime
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from bot import dates, delivery, delivery_dm, delivery_steps, directory
-from bot.directory import Person
-from bot.errors import DeliverybotError
-from bot.ids import ActionId
-from bot.orders import OrderCard
-from bot.services import Services
-from bot.views.orders import build_error
-from bot.views.template import build_template_modal
+from bot.core import dates
+from bot.core.errors import DeliverybotError
+from bot.core.ids import ActionId
+from bot.delivery import dm as delivery_dm
+from bot.delivery import drafts as delivery
+from bot.delivery import steps as delivery_steps
+from bot.delivery.views.template import build_template_modal
+from bot.orders.queries import OrderCard
+from bot.orders.views import build_error
+from bot.slack import directory
+from bot.slack.directory import Person
+from bot.slack.services import Services
 from handlers.commands import Reply, cancel_draft, pointer, start_delivery, writing
 from storage.models import Delivery
 

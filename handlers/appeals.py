@@ -6,14 +6,18 @@ import json
 
 from slack_bolt import Ack, App, Respond
 
-from bot import appeals, audit, customers, decisions, directory, orders, reminders
-from bot.appeal_terms import Decision, NotOpsStaff
-from bot.contacts import cached_time_zone
-from bot.dates import format_local
-from bot.errors import DeliverybotError, NotTheCustomer, OrderNotFound
-from bot.ids import ActionId, BlockId, CallbackId
-from bot.services import Services
-from bot.views.appeals import (
+from bot.core import audit
+from bot.core.dates import format_local
+from bot.core.errors import DeliverybotError, NotTheCustomer, OrderNotFound
+from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.orders import customers
+from bot.orders import queries as orders
+from bot.orders.contacts import cached_time_zone
+from bot.slack import directory
+from bot.slack.services import Services
+from bot.supervision import appeals, decisions, reminders
+from bot.supervision.appeal_terms import Decision, NotOpsStaff
+from bot.supervision.views.appeals import (
     build_customer_appeal_modal,
     build_decision_modal,
     build_seller_appeal_modal,

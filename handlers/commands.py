@@ -9,20 +9,23 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
-from bot import contacts, delivery, directory, orders
-from bot.delivery_errors import HeldByTeammate, NotDeliverable
-from bot.errors import DeliverybotError
-from bot.ids import COMMAND
-from bot.services import Services
-from bot.states import SupervisionState
-from bot.views.delivery_replies import build_cancelled, build_held_by, build_pointer
-from bot.views.orders import (
+from bot.core.errors import DeliverybotError
+from bot.core.ids import COMMAND
+from bot.delivery import drafts as delivery
+from bot.delivery.errors import HeldByTeammate, NotDeliverable
+from bot.delivery.views.replies import build_cancelled, build_held_by, build_pointer
+from bot.orders import contacts
+from bot.orders import queries as orders
+from bot.orders.states import SupervisionState
+from bot.orders.views import (
     LIST_LIMIT,
     build_error,
     build_help,
     build_order_details,
     build_order_list,
 )
+from bot.slack import directory
+from bot.slack.services import Services
 
 Reply = tuple[list[dict[str, Any]], str]
 

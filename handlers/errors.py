@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from bot.errors import DeliverybotError
+from bot.core.errors import DeliverybotError
 
 log = logging.getLogger("deliverybot")
 

@@ -9,8 +9,11 @@ from slack_bolt import App, BoltResponse
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import delivery_files, delivery_typing, directory, proof
-from bot.services import Services
+from bot.delivery import files as delivery_files
+from bot.delivery import proof
+from bot.delivery import typed_replies as delivery_typing
+from bot.slack import directory
+from bot.slack.services import Services
 from handlers.files import take_file
 from storage.models import ProcessedEvent
 

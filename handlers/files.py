@@ -9,10 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from bot import delivery_files, proof_fetch
-from bot.errors import DeliverybotError
-from bot.ids import ActionId
-from bot.services import Services
+from bot.core.errors import DeliverybotError
+from bot.core.ids import ActionId
+from bot.delivery import files as delivery_files
+from bot.delivery import proof_fetch
+from bot.slack.services import Services
 from handlers.actions import on_draft, tell
 from handlers.commands import start_delivery
 from storage.models import ProofFile

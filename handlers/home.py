@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot import directory, home
-from bot.ids import ActionId
-from bot.services import Services
-from bot.views.home import build_find_order_modal
+from bot.core.ids import ActionId
+from bot.home import page as home
+from bot.home.views import build_find_order_modal
+from bot.slack import directory
+from bot.slack.services import Services
 
 
 def handle_home_opened(event: dict, context: dict) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot import delivery, delivery_steps, directory, orders
-from bot.errors import DeliverybotError
-from bot.ids import BlockId, CallbackId
-from bot.services import Services
-from bot.template import read_answers
-from bot.views.home import build_order_modal
-from bot.views.orders import build_order_details
+from bot.core.errors import DeliverybotError
+from bot.core.ids import BlockId, CallbackId
+from bot.delivery import drafts as delivery
+from bot.delivery import steps as delivery_steps
+from bot.home.views import build_order_modal
+from bot.orders import queries as orders
+from bot.orders.template import read_answers
+from bot.orders.views import build_order_details
+from bot.slack import directory
+from bot.slack.services import Services
 
 
 def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:

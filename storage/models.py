@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from bot.states import OrderStatus, SupervisionState
+from bot.orders.states import OrderStatus, SupervisionState
 from storage.types import UTCDateTime
 
 
@@ -103,7 +103,7 @@ class Order(SQLModel, table=True):
 
     @property
     def status(self) -> OrderStatus:
-        from bot.states import status_for
+        from bot.orders.states import status_for
 
         return status_for(self.state, self.imported_status)
 

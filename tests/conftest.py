@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.clock import ManualClock
-from bot.sandbox import LoopbackServer, Sandbox
+from bot.core.clock import ManualClock
+from bot.demo.sandbox import LoopbackServer, Sandbox
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 from tests.factories import CUSTOMER, OPS, SELLER, STRANGER, TEAMMATE

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.states import OrderStatus, SupervisionState
+from bot.orders.states import OrderStatus, SupervisionState
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product, ProofFile
 
 SELLER = "USELLER"
@@ -95,10 +95,10 @@ def make_submitted_delivery(
     """A delivery submitted the way bot.delivery.submit_delivery does it: the Delivery row
     (files kept in the file store under `files_dir`), the SUBMIT transition, and the
     customer's notification queued in the same transaction. The caller commits."""
-    from bot import notifications
-    from bot.filestore import LocalFileStore
-    from bot.states import Transition
-    from bot.workflow import change_state
+    from bot.core.filestore import LocalFileStore
+    from bot.orders.states import Transition
+    from bot.orders.workflow import change_state
+    from bot.supervision import notices as notifications
 
     delivery = Delivery(order_id=order.id, round=order.round + 1, state=DeliveryState.SUBMITTED,
                         holder=holder, step="submitted", enabling_time=enabling_time,
@@ -132,9 +132,9 @@ def make_awaiting_acceptance(
     submitted Delivery (with proof file rows), the SUBMIT transition, the customer's delivery
     message as an already-sent outbox row at `delivery_message` (channel, ts) (None: no
     message), and the reminders scheduled. The caller commits."""
-    from bot import reminders
-    from bot.states import Transition
-    from bot.workflow import change_state
+    from bot.orders.states import Transition
+    from bot.orders.workflow import change_state
+    from bot.supervision import reminders
     from storage.models import OutboxMessage, OutboxStatus
 
     delivery = Delivery(order_id=order.id, round=order.round + 1, state=DeliveryState.SUBMITTED,

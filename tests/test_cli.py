@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"

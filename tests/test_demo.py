@@ -6,7 +6,7 @@ import sys
 
 def test_the_demo_runs_the_seed_scenario_to_completed():
     lines: list[str] = []
-    from bot.demo import run_demo
+    from bot.demo.story import run_demo
 
     shown = run_demo(out=lines.append)
     transcript = "\n".join(lines)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.ids import COMMAND
+from bot.core.ids import COMMAND
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
 

@@ -11,18 +11,18 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.ids import BlockId
+from bot.delivery.views.steps import build_review_step
+from bot.delivery.views.template import build_template_modal
 from bot.fakeslack.limits import message_problems, view_problems
 from bot.fakeslack.server import FakeSlack
-from bot.ids import BlockId
-from bot.orders import OrderCard
-from bot.states import OrderStatus, SupervisionState
-from bot.template import read_answers
-from bot.validity import Validity
-from bot.views.appeals import build_seller_appeal_modal
-from bot.views.blocks import actions, button, confirm, fields, listing, section
-from bot.views.customer import CustomerDelivery, build_customer_delivery
-from bot.views.delivery import build_review_step
-from bot.views.template import build_template_modal
+from bot.orders.queries import OrderCard
+from bot.orders.states import OrderStatus, SupervisionState
+from bot.orders.template import read_answers
+from bot.orders.validity import Validity
+from bot.slack.blocks import actions, button, confirm, fields, listing, section
+from bot.supervision.views.appeals import build_seller_appeal_modal
+from bot.supervision.views.customer import CustomerDelivery, build_customer_delivery
 from storage.models import Delivery, DeliveryState, Order, Product, ProofFile
 from tests.factories import SELLER
 

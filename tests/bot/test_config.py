@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from bot.app import MaskTokens, make_client
-from bot.config import Settings
+from bot.app import MaskTokens
+from bot.bootstrap import make_client
+from bot.core.settings import Settings
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):

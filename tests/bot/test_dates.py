@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.dates import format_local, from_picker, parse_enabling_time
-from bot.delivery_steps import check_enabling_time
-from bot.errors import InvalidInput
+from bot.core.dates import format_local, from_picker, parse_enabling_time
+from bot.core.errors import InvalidInput
+from bot.delivery.steps import check_enabling_time
 from storage.models import Order
 
 NOW = datetime(2026, 2, 2, 10, 0, tzinfo=UTC)

@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.downloads import DownloadFailed, download
-from bot.filestore import LocalFileStore
-from bot.proof import guess_kind
-from bot.template import read_answers
+from bot.core.filestore import LocalFileStore
+from bot.delivery.proof import guess_kind
+from bot.orders.template import read_answers
+from bot.slack.downloads import DownloadFailed, download
 from tests.factories import DEFAULT_TEMPLATE
 
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from bot.importing import validate_orders
-from bot.order_files import read_records
-from bot.order_import import import_orders
-from bot.orders import get_order, sellers_of
-from bot.product_import import import_products, read_products, validate_products
-from bot.states import OrderStatus, SupervisionState
+from bot.orders.imports.files import read_records
+from bot.orders.imports.orders import import_orders
+from bot.orders.imports.products import import_products, read_products, validate_products
+from bot.orders.imports.validation import validate_orders
+from bot.orders.queries import get_order, sellers_of
+from bot.orders.states import OrderStatus, SupervisionState
 from storage.models import AuditEvent, Product
 from tests.conftest import NOW
 from tests.factories import make_order, make_product

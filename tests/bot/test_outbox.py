@@ -9,10 +9,9 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot import outbox
-from bot.dispatcher import CLAIM_SECONDS, MAX_ATTEMPTS, OutboxDispatcher
 from bot.fakeslack.server import FakeSlack
-from bot.outbox import enqueue, ref
+from bot.slack.dispatcher import CLAIM_SECONDS, MAX_ATTEMPTS, OutboxDispatcher
+from bot.slack.outbox import MessageKind, enqueue, ref
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import CUSTOMER, SELLER
 
@@ -114,7 +113,6 @@ def test_a_permanent_error_is_recorded_and_its_failure_handler_runs(
 ):
     told = []
 
-    @outbox.on_failure("test_notice")
     def tell(session, message, error, now):
         told.append((message.key, error))
         post(session, clock, f"could not reach {message.payload['channel']}")
@@ -122,7 +120,8 @@ def test_a_permanent_error_is_recorded_and_its_failure_handler_runs(
     post(session, clock, "to nobody", channel="UNOBODY", purpose="test_notice")
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
+    kinds = {"test_notice": MessageKind(on_failure=tell)}
+    dispatcher(slack, session_factory, clock, kinds=kinds).drain()
 
     failed = rows(session_factory)["to nobody"]
     assert (failed.status, failed.last_error) == (OutboxStatus.FAILED, "channel_not_found")

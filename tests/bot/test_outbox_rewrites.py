@@ -7,9 +7,9 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.dispatcher import CLAIM_SECONDS, OutboxDispatcher
 from bot.fakeslack.server import FakeSlack
-from bot.outbox import enqueue, enqueue_update
+from bot.slack.dispatcher import CLAIM_SECONDS, OutboxDispatcher
+from bot.slack.outbox import enqueue, enqueue_update
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import SELLER
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.product_import import validate_products
+from bot.orders.imports.products import validate_products
 
 
 def product(*fields: dict) -> dict:

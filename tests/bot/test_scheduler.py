@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import select
 
-from bot import scheduler
-from bot.scheduler import Scheduler
-from bot.states import SupervisionState
+from bot.bootstrap import JOB_KINDS, RECURRING_JOBS
+from bot.jobs import scheduler
+from bot.jobs.scheduler import JobKind
+from bot.orders.states import SupervisionState
 from storage.models import JobStatus, Order, ScheduledJob
 from tests.conftest import NOW
 from tests.factories import CUSTOMER, make_awaiting_acceptance, make_order, make_product
@@ -19,19 +20,30 @@ from tests.factories import CUSTOMER, make_awaiting_acceptance, make_order, make
 ran: list[int] = []
 
 
-@scheduler.handles("test_record")
 def _record(run):
     ran.append(run.job.data["n"])
 
 
-@scheduler.handles("test_slow")
 def _slow(run):
     run.services.clock.advance(minutes=1)
 
 
-@scheduler.handles("test_boom")
 def _boom(run):
     raise RuntimeError("boom")
+
+
+TEST_KINDS = {
+    **JOB_KINDS,
+    "test_record": JobKind(_record),
+    "test_slow": JobKind(_slow),
+    "test_boom": JobKind(_boom),
+}
+
+
+def worker_for(services, holder):
+    return scheduler.Scheduler(
+        services, kinds=TEST_KINDS, recurring=RECURRING_JOBS, holder=holder
+    )
 
 
 def test_a_job_runs_once_when_due_and_a_key_is_scheduled_once(box, session, clock):
@@ -40,7 +52,7 @@ def test_a_job_runs_once_when_due_and_a_key_is_scheduled_once(box, session, cloc
         scheduler.schedule(session, key="k1", kind="test_record", due_at=NOW + timedelta(hours=1),
                            data={"n": 1})  # fmt: skip
     session.commit()
-    worker = Scheduler(box.services, holder="a")
+    worker = worker_for(box.services, holder="a")
     assert worker.run_due().ran == 0
     clock.advance(hours=1)
     assert worker.run_due().kinds.get("test_record") == 1  # (the hourly digest runs too)
@@ -53,7 +65,7 @@ def test_a_failing_job_backs_off_and_does_not_block_the_others(box, session, clo
     scheduler.schedule(session, key="boom", kind="test_boom", due_at=NOW)
     scheduler.schedule(session, key="fine", kind="test_record", due_at=NOW, data={"n": 2})
     session.commit()
-    result = Scheduler(box.services, holder="a").run_due()
+    result = worker_for(box.services, holder="a").run_due()
     assert (result.failed, result.ran, ran) == (1, 1, [2])
     with box.session_factory() as check:
         job = check.exec(select(ScheduledJob).where(ScheduledJob.key == "boom")).one()
@@ -65,12 +77,12 @@ def test_a_stale_reminder_sends_nothing(box, session, clock):
     order = make_order(session)
     make_awaiting_acceptance(session, order, now=NOW)
     session.commit()
-    Scheduler(box.services, holder="a").run_due()
+    worker_for(box.services, holder="a").run_due()
     with box.session_factory() as other:  # accepted by someone who forgot to cancel the jobs
         other.get(Order, order.id).state = SupervisionState.COMPLETED
         other.commit()
     clock.advance(days=8)
-    Scheduler(box.services, holder="a").run_due()
+    worker_for(box.services, holder="a").run_due()
     box.settle()
     assert box.slack.dms(CUSTOMER) == []
 
@@ -79,8 +91,8 @@ def test_on_sqlite_a_second_worker_says_who_holds_the_work(box, session, clock, 
     if engine.dialect.name != "sqlite":
         pytest.skip("the lease is SQLite's; PostgreSQL workers share the work")
     first, second = (
-        Scheduler(box.services, holder="first"),
-        Scheduler(box.services, holder="second"),
+        worker_for(box.services, holder="first"),
+        worker_for(box.services, holder="second"),
     )
     assert first.run_due().held_by is None
     assert second.run_due().held_by == "first"
@@ -98,8 +110,8 @@ def test_a_long_pass_keeps_its_sqlite_lease(box, session, clock, database_url):
         scheduler.schedule(session, key=f"slow{n}", kind="test_slow", due_at=NOW)
     session.commit()
     first, second = (
-        Scheduler(box.services, holder="first"),
-        Scheduler(box.services, holder="second"),
+        worker_for(box.services, holder="first"),
+        worker_for(box.services, holder="second"),
     )
 
     assert first.run_due().kinds.get("test_slow") == 3  # 3 minutes in all: longer than the lease
@@ -116,7 +128,7 @@ def test_a_pass_reads_only_what_is_due(box, session, clock, engine):
     session.commit()
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    Scheduler(box.services, holder="a").run_due()
+    worker_for(box.services, holder="a").run_due()
     assert ran == [-1]
     assert len(statements) < 20  # a handful per due job, nothing per stored one
     if engine.dialect.name == "sqlite":
@@ -140,7 +152,7 @@ def test_two_postgresql_workers_send_each_reminder_once(box, session, clock, eng
     results = []
 
     def work(name):
-        worker = Scheduler(box.services, holder=name)
+        worker = worker_for(box.services, holder=name)
         barrier.wait()
         results.append(worker.run_due())
         barrier.wait()
@@ -161,12 +173,12 @@ def test_two_postgresql_workers_send_each_reminder_once(box, session, clock, eng
 def test_serve_runs_the_scheduled_work_in_process(box, session):
     import time
 
-    from bot.runtime import Background
+    from bot.server import Background
 
     ran.clear()
     scheduler.schedule(session, key="serve", kind="test_record", due_at=NOW, data={"n": 7})
     session.commit()
-    background = Background(box.services)
+    background = Background(box.services, worker_for(box.services, holder="serve"))
     background.start()
     try:
         deadline = time.monotonic() + 10
@@ -186,13 +198,13 @@ def test_event_ids_are_forgotten_after_a_week_and_recent_retries_are_still_dropp
 
     event = {"type": "app_home_opened", "user": "USELLER", "channel": "DUSELLER", "tab": "home"}
     box.driver.event(event, event_id="EvOLD")  # Monday 2 Feb
-    Scheduler(box.services, holder="a").run_due()
+    worker_for(box.services, holder="a").run_due()
     clock.advance(days=6)
     box.driver.event(event, event_id="EvRECENT")
     published = len(box.slack.calls_to("views.publish"))
 
     clock.set(datetime(2026, 2, 10, 3, 0, tzinfo=UTC))  # the daily clean-up, over a week later
-    Scheduler(box.services, holder="a").run_due()
+    worker_for(box.services, holder="a").run_due()
 
     with box.session_factory() as check:
         assert [e.event_id for e in check.exec(select(ProcessedEvent))] == ["EvRECENT"]

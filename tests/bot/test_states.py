@@ -2,17 +2,17 @@
 
 import pytest
 
-from bot.errors import InvalidTransition
-from bot.states import (
+from bot.core.errors import InvalidTransition
+from bot.orders.states import (
     OrderStatus,
     parse_status,
     status_for,
     target_state,
 )
-from bot.states import (
+from bot.orders.states import (
     SupervisionState as S,
 )
-from bot.states import (
+from bot.orders.states import (
     Transition as T,
 )
 

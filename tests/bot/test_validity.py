@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.durations import normalize_duration
-from bot.validity import add_duration, compute_validity, renewal_validity
+from bot.core.durations import normalize_duration
+from bot.orders.validity import add_duration, compute_validity, renewal_validity
 
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 FEB_1 = datetime(2026, 2, 1, tzinfo=UTC)

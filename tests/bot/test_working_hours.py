@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.working_hours import add_working_days, is_working_time, next_send_time
+from bot.core.working_hours import add_working_days, is_working_time, next_send_time
 
 
 def utc(*args: int) -> datetime:

@@ -10,14 +10,14 @@ from pathlib import Path
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.audit import events_for
-from bot.cli import cli as main_cli
+from bot.cli.main import cli as main_cli
+from bot.core.audit import events_for
+from bot.core.ids import ActionId, BlockId
 from bot.fakeslack.driver import buttons, label
 from bot.fakeslack.render import render_blocks
-from bot.ids import ActionId, BlockId
-from bot.orders import get_order, order_json
-from bot.states import OrderStatus, SupervisionState
-from bot.views.customer import REASON_INPUT
+from bot.orders.queries import get_order, order_json
+from bot.orders.states import OrderStatus, SupervisionState
+from bot.supervision.views.customer import REASON_INPUT
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.ids import BlockId, CallbackId
-from bot.states import SupervisionState
+from bot.core.ids import BlockId, CallbackId
+from bot.orders.states import SupervisionState
 from storage.models import Appeal, AppealState, AuditEvent, Delivery, DeliveryState, Order
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
@@ -178,7 +178,7 @@ def test_an_undecided_appeal_is_flagged_after_3_working_days(box, appealed, cloc
 
 
 def test_a_customer_may_appeal_after_three_rejected_rounds(box, session, clock, customer):
-    from bot import reminders
+    from bot.supervision import reminders
 
     order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
                        rejected_rounds=3, round=3)  # fmt: skip
@@ -195,7 +195,7 @@ def test_a_customer_may_appeal_after_three_rejected_rounds(box, session, clock, 
 
 
 def test_a_customer_may_appeal_when_the_seller_is_silent_for_5_days(box, session, clock, customer):
-    from bot import reminders
+    from bot.supervision import reminders
 
     order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
                        rejected_rounds=1, round=1, now=NOW)  # fmt: skip
@@ -232,9 +232,9 @@ def test_two_staff_clicking_complete_at_once_decide_once(box, appealed):
 
 
 def test_appeals_without_an_operations_channel_say_what_to_do(box, session, clock, seller):
-    from bot import appeals
-    from bot.appeal_terms import AppealForm, AppealsNotSetUp
-    from bot.config import Settings
+    from bot.core.settings import Settings
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm, AppealsNotSetUp
 
     order, _ = submitted_order(box, session)
     with pytest.raises(AppealsNotSetUp, match="DELIVERYBOT_OPS_CHANNEL"):
@@ -244,7 +244,7 @@ def test_appeals_without_an_operations_channel_say_what_to_do(box, session, cloc
 
 
 def test_only_the_customer_may_use_the_customers_appeal_button(box, session, stranger):
-    from bot import reminders
+    from bot.supervision import reminders
 
     order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
                        rejected_rounds=3, round=3)  # fmt: skip
@@ -361,7 +361,7 @@ def test_deciding_never_asks_slack_while_holding_sqlites_write_lock(box, appeale
 def test_with_an_ops_usergroup_only_its_members_decide(
     box, session, clock, database_url, engine, tmp_path, loopback, seller
 ):
-    from bot.sandbox import Sandbox
+    from bot.demo.sandbox import Sandbox
 
     with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
                  DELIVERYBOT_OPS_USERGROUP="SOPS") as group_box:  # fmt: skip

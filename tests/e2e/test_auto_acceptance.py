@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import reminders
-from bot.audit import events_for
-from bot.sandbox import Sandbox
-from bot.states import SupervisionState
+from bot.core.audit import events_for
+from bot.demo.sandbox import Sandbox
+from bot.orders.states import SupervisionState
+from bot.supervision import reminders
 from storage.models import Order
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text

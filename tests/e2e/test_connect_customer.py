@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.audit import events_for
-from bot.states import SupervisionState
+from bot.core.audit import events_for
+from bot.orders.states import SupervisionState
 from tests.e2e.test_acceptance import reload, submit
 from tests.e2e.test_deliver_command import blocks_text
 from tests.e2e.test_reminders import work
@@ -104,7 +104,7 @@ def test_the_customer_is_found_past_the_first_thousand_members(box, session, cus
 
 
 def test_only_the_guest_may_use_the_customers_appeal_button(box, session, connect, customer):
-    from bot import reminders
+    from bot.supervision import reminders
 
     order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
                        rejected_rounds=3, round=3, customer_user_id=None, customer_email=None,

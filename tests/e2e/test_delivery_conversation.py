@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import downloads
+from bot.core.ids import ActionId
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
-from bot.ids import ActionId
-from bot.states import OrderStatus, SupervisionState
+from bot.orders.states import OrderStatus, SupervisionState
+from bot.slack import downloads
 from storage.models import AuditEvent, Delivery, DeliveryState, Order, ProofFile
 from tests.conftest import NOW
 from tests.factories import make_order
@@ -412,7 +412,8 @@ def test_a_double_click_on_deliver_submits_once(box, seller, session):
 
 def restart(box):
     """A new bot process: fresh app, services and dispatcher; same database, same Slack."""
-    from bot.app import build_services, create_app
+    from bot.app import create_app
+    from bot.bootstrap import build_services
     from bot.web import create_web_app
 
     box.services = build_services(

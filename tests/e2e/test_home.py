@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import home
+from bot.core.ids import BlockId
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
-from bot.ids import BlockId
-from bot.states import OrderStatus, SupervisionState
+from bot.home import page as home
+from bot.orders.states import OrderStatus, SupervisionState
 from storage.models import Delivery, DeliveryState, Order
 from tests.conftest import NOW
 from tests.e2e.test_delivery_conversation import deliver_everything

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from bot import downloads
+from bot.bootstrap import build_scheduler
 from bot.fakeslack.render import render_blocks
-from bot.scheduler import Scheduler
+from bot.slack import downloads
 from storage.models import DeliveryState
 from tests.e2e.test_delivery_conversation import (
     TEMPLATE_VALUES,
@@ -37,7 +37,7 @@ def worker_pass(box, **settings) -> dict[str, int]:
     services = box.services
     if settings:
         services = dataclasses.replace(services, settings=box.settings.model_copy(update=settings))
-    result = Scheduler(services, holder="t").run_due()
+    result = build_scheduler(services, holder="t").run_due()
     box.settle()
     return result.kinds
 

@@ -8,14 +8,15 @@ import threading
 
 import pytest
 
-from bot.app import build_services, create_app
-from bot.audit import events_for
-from bot.dispatcher import OutboxDispatcher
+from bot.app import create_app
+from bot.bootstrap import MESSAGE_KINDS, build_services
+from bot.core.audit import events_for
+from bot.core.filestore import store_for
+from bot.demo.sandbox import SIGNING_SECRET, LoopbackServer
 from bot.fakeslack.driver import Person, SlackDriver
-from bot.filestore import store_for
-from bot.orders import get_order
-from bot.sandbox import SIGNING_SECRET, LoopbackServer
-from bot.states import SupervisionState
+from bot.orders.queries import get_order
+from bot.orders.states import SupervisionState
+from bot.slack.dispatcher import OutboxDispatcher
 from bot.web import create_web_app
 from storage.engine import make_engine, make_session_factory
 from storage.models import ProcessedEvent
@@ -128,7 +129,7 @@ def test_a_crash_between_commit_and_send_loses_nothing(box, customer, session):
 
     restarted = OutboxDispatcher(session_factory=box.session_factory, client=box.services.client,
                                  clock=box.clock, channel_interval=0,
-                                 files=store_for(box.settings))  # fmt: skip
+                                 files=store_for(box.settings), kinds=MESSAGE_KINDS)  # fmt: skip
     restarted.drain()
     assert len(customer.dms()) == 2
 

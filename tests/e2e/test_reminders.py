@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.scheduler import Scheduler
-from bot.states import SupervisionState
+from bot.bootstrap import build_scheduler
+from bot.orders.states import SupervisionState
 from storage.models import Order
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
@@ -16,7 +16,7 @@ from tests.factories import CUSTOMER, SELLER, TEAMMATE, make_awaiting_acceptance
 
 def work(box):
     """One worker pass, then the outbox is sent (what `deliverybot worker --once` does)."""
-    result = Scheduler(box.services, holder="test-worker").run_due()
+    result = build_scheduler(box.services, holder="test-worker").run_due()
     box.settle()
     return result
 
@@ -190,7 +190,7 @@ def test_a_reminder_that_cannot_be_delivered_escalates(box, session, clock):
 def test_auto_acceptance_is_announced_in_the_last_reminder_before_it(
     box, session, clock, database_url, engine, tmp_path, loopback
 ):
-    from bot.sandbox import Sandbox
+    from bot.demo.sandbox import Sandbox
 
     with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
                  DELIVERYBOT_AUTO_ACCEPT_DAYS="5") as auto_box:  # fmt: skip
@@ -257,7 +257,7 @@ def test_sellers_get_a_daily_digest_at_8am_in_their_own_zone_on_working_days(box
 
 
 def test_with_the_real_delivery_message_the_reminder_links_to_it(box, session, clock, tmp_path):
-    from bot import reminders
+    from bot.supervision import reminders
     from tests.factories import make_submitted_delivery
 
     order = make_order(session, "12345")
@@ -332,8 +332,8 @@ def test_the_worker_never_asks_slack_while_holding_sqlites_write_lock(
 
 
 def test_asking_for_changes_stops_the_reminders_at_once(box, session, clock, customer):
-    from bot.ids import BlockId
-    from bot.views.customer import REASON_INPUT
+    from bot.core.ids import BlockId
+    from bot.supervision.views.customer import REASON_INPUT
 
     submitted_order(box, session)
     work(box)

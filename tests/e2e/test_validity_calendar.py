@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.dates import format_local
-from bot.ids import ActionId
+from bot.core.dates import format_local
+from bot.core.ids import ActionId
 from tests.e2e.test_acceptance import reload, shown
 from tests.e2e.test_delivery_conversation import TEMPLATE_VALUES, step
 from tests.factories import SELLER, make_order

@@ -28,7 +28,7 @@ def worker_once_at(box, moment: str, tmp_path) -> subprocess.CompletedProcess:
         env["DONT_FAKE_MONOTONIC"] = "1"
         command = ["faketime", "-f", f"@{moment}", DELIVERYBOT, "worker", "--once"]
     else:
-        wrapper = ("import sys, time_machine; from bot.cli import main; "
+        wrapper = ("import sys, time_machine; from bot.cli.main import main; "
                    f"time_machine.travel('{moment}Z', tick=True).start(); "
                    "sys.argv = ['deliverybot', 'worker', '--once']; main()")  # fmt: skip
         command = [sys.executable, "-c", wrapper]

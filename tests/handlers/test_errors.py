@@ -1,6 +1,6 @@
 """When something breaks on our side, the person is told what happened and nothing changes."""
 
-from bot import orders
+from bot.orders import queries as orders
 from handlers.errors import SORRY
 from tests.factories import make_order
 

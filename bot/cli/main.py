@@ -1,0 +1,90 @@
+"""The `deliverybot` command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from pydantic import ValidationError
+
+from bot.cli.orders import orders_cli, products_cli
+from bot.core.settings import Settings
+
+cli = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Supervise licence deliveries over Slack."
+)
+db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(products_cli, name="products")
+cli.add_typer(orders_cli, name="orders")
+
+
+def settings() -> Settings:
+    """The configuration, or a clear message naming the variable that is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            typer.echo(f"Configuration error in {name}: {message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def configure_logging(level: str = "INFO") -> None:
+    from bot.app import MaskTokens
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskTokens())
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from storage.engine import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = make_engine(settings().database_url)
+    upgrade(engine)
+    typer.echo(f"Database is at revision {current_revision(engine)}.")
+
+
+@cli.command()
+def serve(
+    port: int = typer.Option(3000, help="HTTP port (ignored in Socket Mode)."),
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+    migrate: bool = typer.Option(True, help="Apply migrations on start."),
+    worker: bool = typer.Option(True, help="Run the outbox and scheduled work in this process."),
+) -> None:
+    """Run the bot: HTTP on PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
+    from bot.server import run
+
+    configure_logging()
+    run(settings(), host=host, port=port, migrate=migrate, with_worker=worker)
+
+
+@cli.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Do everything due now, then exit."),
+    interval: float = typer.Option(10.0, help="Seconds between passes when running on."),
+) -> None:
+    """Run the scheduled work (reminders, escalations, appeals, digests) and the outbox."""
+    from bot.worker import run_worker
+
+    configure_logging()
+    raise typer.Exit(run_worker(settings(), once=once, interval=interval))
+
+
+@cli.command()
+def demo() -> None:
+    """Run the bot offline against a fake Slack and show what each person sees."""
+    from bot.demo.story import run_demo
+
+    logging.basicConfig(level=logging.ERROR)  # the transcript is the output; failures still show
+    run_demo()
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,241 @@
+"""`deliverybot products import` and `deliverybot orders import/list/show`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from bot.orders.states import SupervisionState
+
+products_cli = typer.Typer(no_args_is_help=True, help="Products and their delivery templates.")
+orders_cli = typer.Typer(no_args_is_help=True, help="Orders: import from files, list, show.")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+MAX_ERRORS_SHOWN = 100  # lines of errors or state changes printed
+PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
+
+
+@contextmanager
+def session_scope(*, readonly: bool = False) -> Iterator:
+    from bot.cli.main import settings
+    from storage.engine import make_engine, make_session_factory
+    from storage.migrate import is_migrated
+
+    engine = make_engine(settings().database_url)
+    try:
+        if not is_migrated(engine):
+            err.print("The database is not up to date: run `deliverybot db upgrade` first.")
+            raise typer.Exit(2)
+        with make_session_factory(engine, readonly=readonly)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _file_error(error: Exception) -> typer.Exit:
+    err.print(f"[red]Cannot import:[/] {error}", highlight=False)
+    return typer.Exit(2)
+
+
+@products_cli.command("import")
+def products_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A JSON or YAML file."),
+) -> None:
+    """Create or update products (by code) with their delivery templates."""
+    from bot.core.clock import SystemClock
+    from bot.orders.imports.files import ImportFileError
+    from bot.orders.imports.products import import_products, read_products, validate_products
+
+    try:
+        rows, errors = validate_products(read_products(file))
+    except (ImportFileError, UnicodeDecodeError) as error:
+        raise _file_error(error) from None
+    if errors:
+        for line in errors:
+            err.print(line, highlight=False, markup=False)
+        err.print(f"Nothing imported: {len(errors)} problem(s) in {file.name}.")
+        raise typer.Exit(1)
+    with session_scope() as session:
+        report = import_products(session, rows, now=SystemClock().now())
+        session.commit()
+    out.print(f"Products: {len(report.created)} created, {len(report.updated)} updated, "
+              f"{len(report.unchanged)} unchanged.")  # fmt: skip
+
+
+@orders_cli.command("import")
+def orders_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A CSV or JSON file."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Import the valid rows and list the invalid ones."
+    ),
+) -> None:
+    """Create or update orders (by order_no). Every row is checked before anything is written."""
+    from sqlmodel import select
+
+    from bot.core.clock import SystemClock
+    from bot.orders.imports.files import ImportFileError, read_records
+    from bot.orders.imports.orders import import_orders
+    from bot.orders.imports.validation import validate_orders
+    from storage.models import Product
+
+    try:
+        with _status(f"Reading {file.name}…"):
+            records, ignored = read_records(file)
+    except ImportFileError as error:
+        raise _file_error(error) from None
+    if ignored:
+        err.print(f"Ignoring unknown column(s): {', '.join(ignored)}", highlight=False)
+    with session_scope() as session:
+        product_ids = dict(session.exec(select(Product.code, Product.id)).all())
+        with _status(f"Checking {len(records):,} rows…"):
+            checked = validate_orders(records, product_ids=product_ids)
+        if checked.errors:
+            _print_errors(checked.errors)
+            if not skip_invalid:
+                bad = len({e.row for e in checked.errors})
+                err.print(f"[red]Nothing imported:[/] {bad} of {len(records)} rows are invalid. "
+                          "Fix them, or use --skip-invalid to import the others.")  # fmt: skip
+                raise typer.Exit(1)
+        with _progress(len(checked.rows)) as advance:
+            report = import_orders(session, checked.rows, now=SystemClock().now(), progress=advance)
+            session.commit()
+    skipped = len({e.row for e in checked.errors})
+    out.print(f"Orders: {len(report.created)} created, {len(report.updated)} updated, "
+              f"{len(report.unchanged)} unchanged" + (f", {skipped} invalid skipped." if skipped else "."))  # fmt: skip
+    for order_no, before, after in report.state_changes[:MAX_ERRORS_SHOWN]:
+        out.print(f"  order {order_no}: {before} -> {after}", highlight=False)
+    if len(report.state_changes) > MAX_ERRORS_SHOWN:
+        out.print(f"  … and {len(report.state_changes) - MAX_ERRORS_SHOWN} more state changes.")
+
+
+def _print_errors(errors) -> None:
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        err.print(str(error), highlight=False, markup=False)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        err.print(f"… and {len(errors) - MAX_ERRORS_SHOWN} more problem(s).")
+
+
+def _status(message: str):
+    """A spinner while a large file is read or checked (nothing when not on a terminal)."""
+    return err.status(message) if err.is_terminal else nullcontext()
+
+
+@contextmanager
+def _progress(total: int):
+    if total < PROGRESS_FROM or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("Importing", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("import", total=total)
+        yield lambda done: progress.advance(task, done)
+
+
+@orders_cli.command("list")
+def orders_list(
+    state: list[SupervisionState] = typer.Option(
+        None, "--state", help="Only in this state (repeatable)."
+    ),
+    seller: str = typer.Option(None, "--seller", help="Only sold by this Slack user id or e-mail."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON list (see `orders show --json`)."),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV, one line per order."),
+) -> None:
+    """The orders, newest placement first."""
+    from bot.orders.listing import CSV_COLUMNS, csv_row, find_orders
+
+    if as_json and as_csv:
+        err.print("Choose one of --json and --csv.")
+        raise typer.Exit(2)
+    with session_scope(readonly=True) as session:
+        orders = find_orders(session, states=state, seller=seller)
+    if as_json:
+        typer.echo(json.dumps(orders, indent=2, ensure_ascii=False))
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(csv_row(order) for order in orders)
+    else:
+        out.print(_table(orders))
+
+
+def _table(orders: list[dict]) -> Table | str:
+    if not orders:
+        return "No orders match."
+    table = Table(title=f"{len(orders)} order(s)", box=box.SIMPLE_HEAD)
+    for column in ("Order", "Product", "Amount", "Status", "State", "Placed (UTC)", "Sellers"):
+        table.add_column(column, justify="right" if column == "Amount" else "left", overflow="fold")
+    for order in orders:
+        table.add_row(order["order_no"], order["product_code"],
+                      f"{order['amount']} {order['currency']}", order["status"], order["state"],
+                      order["placed_at"][:16].replace("T", " "), ", ".join(order["sellers"]))  # fmt: skip
+    return table
+
+
+@orders_cli.command("show")
+def orders_show(
+    order_no: str = typer.Argument(..., help="The order number."),
+    as_json: bool = typer.Option(False, "--json", help="The order as JSON, with its audit trail."),
+) -> None:
+    """One order: what was sold, to whom, its supervision state, validity and audit trail."""
+    from bot.orders.listing import close_match
+    from bot.orders.queries import get_order, order_json
+
+    with session_scope(readonly=True) as session:
+        order = get_order(session, order_no)
+        if order is None:
+            suggestion = close_match(session, order_no)
+            hint = f" Did you mean {suggestion}?" if suggestion else ""
+            err.print(f"No order {order_no.strip()}.{hint} "
+                      "`deliverybot orders list` shows them all.", highlight=False)  # fmt: skip
+            raise typer.Exit(1)
+        data = order_json(session, order)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    out.print(_details(data))
+    out.print(_events(data["events"]))
+
+
+def _details(order: dict) -> Table:
+    customer = order["customer"]
+    who = " · ".join(v for v in (customer["name"], customer["user_id"], customer["email"],
+                                 customer["channel"]) if v)  # fmt: skip
+    table = Table.grid(padding=(0, 2))
+    table.title = f"Order {order['order_no']}"
+    lines = [
+        ("Product", f"{order['product_name']} ({order['product_code']})"),
+        ("Amount", f"{order['amount']} {order['currency']}"),
+        ("Status", order["status"]), ("State", order["state"]),
+        ("Placed", order["placed_at"]), ("Duration", order["duration"]),
+        ("Sellers", ", ".join(order["sellers"])), ("Customer", who or "-"),
+        ("Renewal of", order["renewal_of"]), ("Enabling time", order["enabling_time"]),
+        ("Accepted", order["accepted_at"]),
+        ("Valid", f"{order['validity_start']} – {order['validity_end']}"
+         if order["validity_start"] else None),
+    ]  # fmt: skip
+    for label, value in lines:
+        if value:
+            table.add_row(f"[bold]{label}[/]", str(value))
+    return table
+
+
+def _events(events: list[dict]) -> Table:
+    table = Table(title="Audit trail")
+    for column in ("At (UTC)", "Who", "What", "Detail"):
+        table.add_column(column)
+    for event in events:
+        table.add_row(event["at"][:19].replace("T", " "), event["actor"], event["kind"],
+                      json.dumps(event["detail"], ensure_ascii=False))  # fmt: skip
+    return table

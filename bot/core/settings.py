@@ -1,0 +1,111 @@
+"""Settings, read once from the environment (and `.env`) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///deliverybot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str = Field("", alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str = Field("", alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    ops_channel: str = Field("", alias="DELIVERYBOT_OPS_CHANNEL")
+    ops_usergroup: str = Field("", alias="DELIVERYBOT_OPS_USERGROUP")
+    files_dir: Path = Field(Path("files"), alias="DELIVERYBOT_FILES_DIR")
+    max_file_bytes: int = Field(50 * 1024 * 1024, alias="DELIVERYBOT_MAX_FILE_BYTES")
+    # the worker's download of a proof file that the quick try at drop time did not finish
+    download_timeout_seconds: float = Field(120.0, alias="DELIVERYBOT_DOWNLOAD_TIMEOUT_SECONDS")
+    reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
+        (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
+    )
+    working_hours: Annotated[tuple[int, int], NoDecode] = Field(
+        (9, 18), alias="DELIVERYBOT_WORKING_HOURS"
+    )
+    auto_accept_days: int | None = Field(None, alias="DELIVERYBOT_AUTO_ACCEPT_DAYS")
+    required_proof_kinds: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("sow", "acceptance"), alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
+    )
+
+    @field_validator("reminder_days", "required_proof_kinds", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminder_days(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 1 for day in days):
+            raise ValueError(
+                "reminder days count from the delivery: use whole days from 1, e.g. 1,3,7"
+            )
+        return tuple(sorted(set(days)))
+
+    @field_validator("working_hours", mode="before")
+    @classmethod
+    def _hours(cls, value: object) -> object:
+        """'9-18' or '09:00-18:00' (whole hours), in each customer's own time zone."""
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.replace(",", "-").split("-") if part.strip()]
+        hours = []
+        for part in parts:
+            hour, _, minutes = part.partition(":")
+            if not hour.isdigit() or minutes.strip("0"):
+                raise ValueError(
+                    f"working hours are whole hours like 9-18 or 09:00-18:00, not {value!r}"
+                )
+            hours.append(int(hour))
+        return tuple(hours)
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours_in_order(cls, hours: tuple[int, int]) -> tuple[int, int]:
+        start, end = hours
+        if not 0 <= start < end <= 24:
+            raise ValueError(
+                f"working hours must start before they end within a day (got {start}-{end})"
+            )
+        return hours
+
+    @field_validator("required_proof_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        from bot.delivery.proof import KIND_LABELS
+
+        unknown = [kind for kind in kinds if kind not in KIND_LABELS]
+        if unknown:
+            raise ValueError(
+                f"unknown proof kind(s) {', '.join(unknown)}: use {', '.join(KIND_LABELS)}"
+            )
+        return kinds
+
+    @field_validator("auto_accept_days", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if value in ("", "0", 0, "off") else value
+
+    @field_validator("auto_accept_days")
+    @classmethod
+    def _positive(cls, days: int | None) -> int | None:
+        if days is not None and days < 1:
+            raise ValueError("automatic acceptance needs a number of days from 1 (or 'off')")
+        return days
+
+    @property
+    def slack_file_hosts(self) -> frozenset[str]:
+        """The only hosts proof files are downloaded from (the bot token goes nowhere else)."""
+        host = urlsplit(self.slack_api_url).hostname or "slack.com"
+        return frozenset({host, f"files.{host}"})

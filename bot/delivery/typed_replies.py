@@ -1,0 +1,87 @@
+"""The seller typing in the DM: read as the enabling time of the draft they hold, echoed back.
+
+An ambiguous numeric date (01/02/2026) is read month first, as dateparser does; when only the
+day-first reading is a possible enabling time (the other would be in the future or before the
+order), that one is taken. The echo always says which reading was taken and offers the other
+when it is possible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.core.dates import ParsedDate, parse_enabling_time
+from bot.core.errors import InvalidInput
+from bot.delivery import dm as delivery_dm
+from bot.delivery import drafts as delivery
+from bot.delivery import files as delivery_files
+from bot.delivery.steps import check_enabling_time, set_enabling_time
+from bot.delivery.views.replies import build_date_echo, build_note
+from bot.slack.directory import Person
+from storage.models import Order
+
+NOTHING_OPEN = (
+    "I'm not waiting for anything from you right now. Type `/deliver` to see "
+    "your orders waiting for delivery, or `/deliver help`."
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a typed date was understood."""
+
+    value: datetime  # the reading taken (before the placement-day rule)
+    order: str | None = None  # "month first" / "day first" for an ambiguous date
+    other: datetime | None = None  # the other reading
+    other_refused: str | None = None  # why the other reading can't be the enabling time
+
+
+def why_not(value: datetime, *, order: Order, now: datetime, tz: str) -> str | None:
+    try:
+        check_enabling_time(value, order=order, now=now, tz=tz)
+    except InvalidInput:
+        return "in the future" if value > now else "before the order was placed"
+    return None
+
+
+def choose_reading(parsed: ParsedDate, *, order: Order, now: datetime, tz: str) -> Reading:
+    if parsed.alternative is None:
+        return Reading(parsed.value)
+    month_first = why_not(parsed.value, order=order, now=now, tz=tz)
+    day_first = why_not(parsed.alternative, order=order, now=now, tz=tz)
+    if month_first and not day_first:
+        return Reading(parsed.alternative, "day first", parsed.value, month_first)
+    return Reading(parsed.value, "month first", parsed.alternative, day_first)
+
+
+def answer_typed(session: Session, *, person: Person, typed: str, key: str, now: datetime) -> None:
+    """Record what `person` typed as the enabling time of their draft, and say how it was read
+    (or why it can't be the enabling time)."""
+    drafts = delivery_files.held_drafts(session, person.user_id)
+    if not drafts:
+        blocks, text = build_note(NOTHING_OPEN)
+        delivery_dm.say(session, user=person.user_id, key=key, blocks=blocks, text=text, now=now)
+        return
+    draft, card = delivery.held_draft(
+        session, drafts[0].id, user=person.user_id, identities=person.identities
+    )
+    order = card.order
+    parsed = parse_enabling_time(typed, now=now, tz=person.tz)
+    try:
+        if parsed is None:
+            raise InvalidInput(
+                f"I couldn't read “{typed}” as a date. Try “jan 1”, "
+                "“yesterday” or “2026-01-01”, or pick it with the date picker."
+            )
+        reading = choose_reading(parsed, order=order, now=now, tz=person.tz)
+        kept = set_enabling_time(session, draft, card, value=reading.value, user=person.user_id,
+                                 tz=person.tz, now=now, typed=typed)  # fmt: skip
+    except InvalidInput as error:
+        blocks, text = build_note(f":warning: Order {order.order_no}: {error}")
+    else:
+        blocks, text = build_date_echo(card, draft, typed, reading, kept=kept, tz=person.tz)
+    delivery_dm.say(session, user=person.user_id, key=key, blocks=blocks, text=text, now=now,
+                    order_id=order.id)  # fmt: skip

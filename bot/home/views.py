@@ -1,0 +1,137 @@
+"""The seller's Home tab ("Service Supervision") as Block Kit. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.core.dates import format_local, slack_date, utc
+from bot.core.ids import COMMAND, ActionId
+from bot.orders.states import SupervisionState
+from bot.orders.views import deliver_line, money
+from bot.slack.blocks import button, context, divider, header, section
+
+if TYPE_CHECKING:
+    from bot.home.page import HomePage
+    from storage.models import Order
+
+MAX_BLOCKS = 100  # a Home view holds at most 100 blocks
+
+
+def waiting_for_delivery_since(order: Order) -> datetime:
+    """Since it was placed; after the customer asked for changes, since it came back."""
+    return order.state_changed_at if order.round else order.placed_at
+
+
+def waited(moment: datetime, now: datetime) -> str:
+    """'for 3 days', 'for 1 day' or 'since today'."""
+    days = (now - utc(moment)).days
+    return "since today" if days <= 0 else f"for {days} day{'s' if days != 1 else ''}"
+
+
+def build_home(page: HomePage) -> dict[str, Any]:
+    counts = page.counts
+    blocks: list[dict[str, Any]] = [
+        header("Service Supervision"),
+        section(
+            f"*{counts[SupervisionState.AWAITING_DELIVERY]}* awaiting delivery · "
+            f"*{page.draft_count}* draft{'' if page.draft_count == 1 else 's'} in progress · "
+            f"*{counts[SupervisionState.AWAITING_ACCEPTANCE]}* awaiting acceptance · "
+            f"*{counts[SupervisionState.COMPLETED]}* completed",
+            accessory=button("Find order", ActionId.FIND_ORDER),
+        ),
+        divider(),
+        section("*Awaiting your delivery*"),
+    ]
+    for card in page.awaiting_delivery:
+        since = waiting_for_delivery_since(card.order)
+        blocks.append(deliver_line(card, f" · {money(card)}\nwaiting {waited(since, page.now)}"))
+    if not page.awaiting_delivery:
+        blocks.append(context("Nothing waiting for you. :tada:"))
+    blocks += _more(len(page.awaiting_delivery), counts[SupervisionState.AWAITING_DELIVERY])
+    blocks += [divider(), section("*Drafts in progress*")]
+    for line in page.drafts:
+        order, draft = line.card.order, line.delivery
+        who = "you" if draft.holder == page.user else f"<@{draft.holder}>"
+        blocks.append(
+            section(
+                f"*{order.order_no}* · {line.card.product.name} · round {draft.round}\n"
+                f"held by {who} · last change {slack_date(draft.updated_at, fallback_tz=page.tz)}",
+                accessory=button("Continue", ActionId.DELIVER, order.order_no),
+            )
+        )
+    if not page.drafts:
+        blocks.append(context("No drafts."))
+    blocks += _more(len(page.drafts), page.draft_count)
+    blocks += [divider(), section("*Awaiting the customer's acceptance*")]
+    for card in page.awaiting_acceptance:
+        order = card.order
+        blocks.append(
+            section(
+                f"*{order.order_no}* · {card.product.name} · round {order.round}\n"
+                f"with the customer {waited(order.state_changed_at, page.now)}"
+            )
+        )
+    if not page.awaiting_acceptance:
+        blocks.append(context("None."))
+    blocks += _more(len(page.awaiting_acceptance), counts[SupervisionState.AWAITING_ACCEPTANCE])
+    blocks += [divider(), section("*Recently completed*")]
+    for card in page.completed:
+        order = card.order
+        valid = (
+            f"valid {format_local(order.validity_start, page.tz, with_time=False)} – "
+            f"{format_local(order.validity_end, page.tz, with_time=False)}"
+            if order.validity_start and order.validity_end
+            else "validity not recorded"
+        )
+        blocks.append(section(f"*{order.order_no}* · {card.product.name} · {valid}"))
+    if not page.completed:
+        blocks.append(context("None yet."))
+    blocks.append(
+        context(f"Type `{COMMAND}` in any channel to list your orders, `{COMMAND} help` for more.")
+    )
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [context("(more not shown)")]
+    return {"type": "home", "blocks": blocks}
+
+
+def _more(shown: int, total: int) -> list[dict[str, Any]]:
+    if total <= shown:
+        return []
+    return [context(f"…and {total - shown} more. Use *Find order* or `{COMMAND} ORDER_NO`.")]
+
+
+def build_find_order_modal() -> dict[str, Any]:
+    from bot.core.ids import BlockId, CallbackId
+    from bot.slack.blocks import text
+
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.FIND_ORDER,
+        "title": text("Find order", plain=True),
+        "submit": text("Find", plain=True),
+        "close": text("Cancel", plain=True),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.FIND_ORDER_INPUT,
+                "label": text("Order No.", plain=True),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "placeholder": text("12345", plain=True),
+                },
+            }
+        ],
+    }
+
+
+def build_order_modal(details: list[dict[str, Any]], order_no: str) -> dict[str, Any]:
+    from bot.slack.blocks import text
+
+    return {
+        "type": "modal",
+        "title": text(f"Order {order_no}"[:24], plain=True),
+        "close": text("Close", plain=True),
+        "blocks": details,
+    }

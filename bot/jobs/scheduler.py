@@ -1,0 +1,300 @@
+"""Scheduled work (reminders, escalations, appeal deadlines, digests) as rows in ScheduledJob.
+
+Each job has a unique `key` (one job per cause) and an indexed `due_at`, so a pass reads only
+what is due. On PostgreSQL any number of workers run at once: each job is claimed with
+`FOR UPDATE SKIP LOCKED` in the transaction that runs it, so it runs once and a dead worker's
+lock dies with its connection. On SQLite one worker holds a lease (WorkerLease) and a second
+one is told who holds it. Job handlers only read and write the database (outbox rows
+included): what a job needs from Slack is asked before its transaction opens (`looks_up`),
+because on SQLite that transaction holds the database's one write lock; the outbox dispatcher
+sends afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from bot.slack.services import Services
+from storage.models import JobStatus, ScheduledJob, WorkerLease
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What a job handler gets: the job, an open session (commit is the scheduler's), time,
+    and what its look-up returned (None without one, or when the look-up failed)."""
+
+    job: ScheduledJob
+    session: Session
+    services: Services
+    now: datetime
+    looked_up: Any = None
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Returned by a handler that cannot act yet (outside working hours, message not sent)."""
+
+    until: datetime
+
+
+JobHandler = Callable[[JobRun], Defer | None]
+LookUp = Callable[[Services, ScheduledJob], Any]
+Seed = Callable[[Session, datetime], None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How to run jobs of one kind: the handler, and what to ask Slack before its transaction
+    opens (it runs with no transaction open, since a job's own transaction may hold SQLite's
+    write lock; what it returns reaches the handler as `JobRun.looked_up`)."""
+
+    handler: JobHandler
+    look_up: LookUp | None = None
+
+
+def schedule(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    order_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Add a job in the caller's transaction. A key already scheduled is left as it is."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ScheduledJob.__table__)
+        .values(
+            key=key,
+            kind=kind,
+            order_id=order_id,
+            data=data or {},
+            due_at=due_at,
+            status=JobStatus.PENDING.value,
+            attempts=0,
+        )  # fmt: skip
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def cancel(
+    session: Session, *, order_id: int, kinds: tuple[str, ...], now: datetime, reason: str
+) -> int:
+    """Cancel an order's pending jobs of these kinds. Returns how many were cancelled."""
+    result = session.execute(
+        update(ScheduledJob)
+        .where(
+            ScheduledJob.order_id == order_id,
+            ScheduledJob.kind.in_(kinds),
+            ScheduledJob.status == JobStatus.PENDING,
+        )
+        .values(status=JobStatus.CANCELLED, done_at=now, last_error=f"cancelled: {reason}")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+@dataclass
+class PassResult:
+    ran: int = 0
+    deferred: int = 0
+    failed: int = 0
+    held_by: str | None = None  # SQLite: the worker holding the lease, when it is not us
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        kinds: Mapping[str, JobKind],
+        recurring: Sequence[Seed] = (),
+        holder: str | None = None,
+        lease_seconds: float = 120,
+        batch: int = 500,
+    ):
+        """`kinds` and `recurring` (functions that make sure the next occurrence of a recurring
+        job exists) are the registry built in bot.bootstrap."""
+        self.services = services
+        self.kinds = kinds
+        self.recurring = recurring
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+
+    @functools.cached_property
+    def _postgres(self) -> bool:
+        with self.services.session_factory() as session:
+            return session.get_bind().dialect.name == "postgresql"
+
+    def run_due(self) -> PassResult:
+        """Run every job due now (and those that become due while running). One pass."""
+        result = PassResult()
+        postgres = self._postgres
+        if not postgres:
+            result.held_by = self._take_lease()
+            if result.held_by:
+                return result
+        now = self.services.clock.now()
+        with self.services.session_factory() as session:
+            for seed in self.recurring:
+                seed(session, now)
+            session.commit()
+        renew_at = now + timedelta(seconds=self.lease_seconds / 2)
+        for _ in range(self.batch):
+            if not postgres and self.services.clock.now() >= renew_at:
+                # long jobs (a large proof download) must not let the lease lapse mid-pass
+                result.held_by = self._take_lease()
+                if result.held_by:
+                    break
+                renew_at = self.services.clock.now() + timedelta(seconds=self.lease_seconds / 2)
+            if not self._run_one(postgres, result):
+                break
+        return result
+
+    def _next_due(self, postgres: bool, now: datetime) -> ScheduledJob | None:
+        """The next due job nobody is running, read without taking any write lock."""
+        with self.services.read_session_factory() as session:
+            query = (
+                select(ScheduledJob)
+                .where(ScheduledJob.status == JobStatus.PENDING, ScheduledJob.due_at <= now)
+                .order_by(ScheduledJob.due_at, ScheduledJob.id)
+                .limit(1)
+            )
+            if postgres:  # a job another worker is running stays locked: skip it
+                query = query.with_for_update(skip_locked=True)
+            return session.exec(query).first()
+
+    def _run_one(self, postgres: bool, result: PassResult) -> bool:
+        """Find a due job, ask Slack what it needs (no transaction open), then claim and run it
+        in one transaction. Returns False when nothing is due."""
+        now = self.services.clock.now()
+        due = self._next_due(postgres, now)
+        if due is None:
+            return False
+        kind_of_due, looked_up = self.kinds.get(due.kind), None
+        look_up = kind_of_due.look_up if kind_of_due else None
+        if look_up is not None:
+            try:
+                looked_up = look_up(self.services, due)
+            except Exception:  # the job still runs, with what the database already knows
+                log.exception("looking up Slack for job %s (%s) failed", due.id, due.kind)
+        with self.services.session_factory() as session:
+            query = select(ScheduledJob).where(
+                ScheduledJob.id == due.id,
+                ScheduledJob.status == JobStatus.PENDING,
+                ScheduledJob.due_at <= now,
+            )
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            job = session.exec(query).first()
+            if job is None:  # another worker ran it meanwhile
+                return True
+            job_id, kind = job.id, job.kind
+            job_kind = self.kinds.get(kind)
+            try:
+                if job_kind is None:
+                    raise LookupError(f"no handler for job kind {kind!r}")
+                run = JobRun(job=job, session=session, services=self.services, now=now,
+                             looked_up=looked_up)  # fmt: skip
+                outcome = job_kind.handler(run)
+            except Exception as error:
+                session.rollback()
+                log.exception("job %s (%s) failed", job_id, kind)
+                self._record_failure(job_id, error, now)
+                result.failed += 1
+                return True
+            values: dict[str, Any] = (
+                {"due_at": outcome.until}
+                if isinstance(outcome, Defer)
+                else {"status": JobStatus.DONE, "done_at": now}
+            )
+            session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.id == job_id, ScheduledJob.status == JobStatus.PENDING)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+        if isinstance(outcome, Defer):
+            result.deferred += 1
+        else:
+            result.ran += 1
+            result.kinds[kind] = result.kinds.get(kind, 0) + 1
+        self.services.notify_outbox()
+        return True
+
+    def _record_failure(self, job_id: int, error: Exception, now: datetime) -> None:
+        with self.services.session_factory() as session:
+            job = session.get(ScheduledJob, job_id)
+            if job is None or job.status is not JobStatus.PENDING:
+                return
+            job.attempts += 1
+            job.last_error = f"{type(error).__name__}: {error}"[:500]
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status = JobStatus.CANCELLED
+                job.done_at = now
+            else:
+                job.due_at = now + timedelta(minutes=2**job.attempts)
+            session.add(job)
+            session.commit()
+
+    # -- SQLite: one worker at a time ------------------------------------------------------------
+    def _take_lease(self) -> str | None:
+        """Take or renew the lease. Returns the other holder when someone else has it."""
+        now = self.services.clock.now()
+        with self.services.session_factory() as session:
+            lease = session.get(WorkerLease, LEASE_NAME)
+            if lease and lease.holder != self.holder and lease.expires_at > now:
+                return lease.holder
+            lease = lease or WorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=now)
+            lease.holder = self.holder
+            lease.expires_at = now + timedelta(seconds=self.lease_seconds)
+            session.add(lease)
+            session.commit()
+        return None
+
+    def release(self) -> None:
+        if self._postgres:
+            return
+        with self.services.session_factory() as session:
+            lease = session.get(WorkerLease, LEASE_NAME)
+            if lease and lease.holder == self.holder:
+                session.delete(lease)
+                session.commit()
+
+    def run_forever(self, stop: threading.Event, interval: float = 10.0) -> None:
+        warned = False
+        try:
+            while not stop.is_set():
+                try:
+                    result = self.run_due()
+                    if result.held_by and not warned:
+                        log.warning("scheduled work is held by %s; waiting", result.held_by)
+                    warned = bool(result.held_by)
+                except Exception:
+                    log.exception("scheduler pass failed; retrying shortly")
+                stop.wait(interval)
+        finally:
+            self.release()

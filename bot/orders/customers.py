@@ -1,0 +1,144 @@
+"""Finding an order's customer on Slack, and deciding who counts as them.
+
+The customer is reached by the first route that works: their Slack user id, else the user
+whose Slack e-mail is the order's (`users.lookupByEmail`), else the order's Slack Connect
+channel. Routes are tried when the message is sent (by the outbox), so a submission never
+waits on Slack; when every route fails the seller is told (bot.notifications).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.orders import queries as orders
+from bot.slack import directory
+from bot.slack.outbox import PermanentFailure
+from bot.slack.services import Services
+from storage.models import Order
+
+CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
+
+
+def routes(order: Order) -> list[dict[str, str]]:
+    """The ways to reach the customer, best first."""
+    found = []
+    if order.customer_user_id:
+        found.append({"user": order.customer_user_id})
+    if order.customer_email:
+        found.append({"email": order.customer_email})
+    if order.customer_channel:
+        found.append({"channel": order.customer_channel})
+    return found
+
+
+def describe_route(route: dict[str, str]) -> str:
+    kind, value = next(iter(route.items()))
+    return {"user": f"<@{value}>", "email": value, "channel": f"<#{value}>"}[kind]
+
+
+def choose_customer_route(client: WebClient, payload: dict[str, Any], meta: dict[str, Any]) -> dict:
+    """Fill in the channel from the route being tried (meta["route"] indexes meta["routes"])."""
+    tried = meta.get("route", 0)
+    options = meta.get("routes", [])
+    if tried >= len(options):
+        raise PermanentFailure("no_contact_details")
+    route = options[tried]
+    # an e-mail is looked up by the dispatcher when it sends (users.lookupByEmail)
+    return {**payload, "channel": route.get("user") or route.get("email") or route["channel"]}
+
+
+@dataclass(frozen=True)
+class Clicker:
+    """Who clicked, as far as deciding whether they are the customer needs."""
+
+    user_id: str
+    email: str | None = None
+    in_customer_channel: bool = False
+    # whether they belong to the bot's own workspace; None when Slack did not say
+    same_workspace: bool | None = None
+
+
+def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
+    """Look up what is needed about the person clicking (their e-mail; channel
+    membership and home workspace only for an order known by its Slack Connect channel alone),
+    before the caller opens its write transaction: Slack is never asked while SQLite's write
+    lock is held. Fails closed."""
+    with services.read_session_factory() as session:
+        order = orders.get_order(session, order_no)
+        channel_only = bool(order) and not (order.customer_user_id or order.customer_email)
+        channel = order.customer_channel if channel_only else None
+    if not channel:
+        person = directory.lookup(services, user_id)
+        return Clicker(user_id, person.email)
+    person = directory.lookup(services, user_id, ask_slack=True)
+    member = directory.in_channel(services.client, channel, user_id)
+    return Clicker(user_id, person.email, member, _same_workspace(services.client, person))
+
+
+def _same_workspace(client: WebClient, person: directory.Person) -> bool | None:
+    """True when they are (or may be) from the bot's own workspace; None when Slack answered
+    without saying. Slack not answering counts as ours: a colleague must never pass as the
+    customer because users.info was rate-limited."""
+    if not person.answered:
+        return True
+    if person.team is None:
+        return None
+    ours = _own_team(client)
+    return ours is None or person.team == ours
+
+
+_own_teams: dict[tuple[str, str | None], str] = {}
+
+
+def _own_team(client: WebClient) -> str | None:
+    """The bot's own workspace (auth.test, asked once per token); None if Slack cannot say."""
+    key = (client.base_url, client.token)
+    if key not in _own_teams:
+        try:
+            _own_teams[key] = client.auth_test()["team_id"]
+        except SlackApiError:
+            return None
+    return _own_teams[key]
+
+
+def is_customer(order: Order, clicker: Clicker, sellers: list[str]) -> bool:
+    """Only the order's customer, failing closed: by user id if the order has one; else the
+    user whose Slack e-mail is the order's; else (the delivery went to the order's Slack Connect
+    channel) a member of that channel who is none of its sellers (by user id or e-mail) and who
+    is known to be from another workspace, or at least known by e-mail when Slack did not say."""
+    if order.customer_user_id:
+        return clicker.user_id == order.customer_user_id
+    if _is_seller(clicker, sellers):
+        return False
+    if order.customer_email:
+        return bool(clicker.email) and clicker.email.lower() == order.customer_email.lower()
+    if not (order.customer_channel and clicker.in_customer_channel):
+        return False
+    if clicker.same_workspace is None:
+        return clicker.email is not None
+    return not clicker.same_workspace
+
+
+def _is_seller(clicker: Clicker, sellers: list[str]) -> bool:
+    named = {seller.lower() for seller in sellers}
+    return clicker.user_id.lower() in named or bool(
+        clicker.email and clicker.email.lower() in named
+    )
+
+
+def customer_label(order: Order) -> str:
+    """How the customer is named to others: their name, else their Slack mention or e-mail."""
+    if order.customer_name:
+        return order.customer_name
+    if order.customer_user_id:
+        return f"<@{order.customer_user_id}>"
+    return order.customer_email or "the order's customer"
+
+
+def contact_details(order: Order) -> str:
+    parts = [order.customer_name] + [describe_route(route) for route in routes(order)]
+    return " · ".join(part for part in parts if part) or "none on record"

@@ -1,0 +1,167 @@
+"""Finding orders and deciding who may see them. Plain functions taking a Session."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.core.audit import events_for
+from bot.core.errors import NotSupervised, NotYourOrder, OrderNotFound
+from bot.orders.states import SupervisionState
+from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product
+
+_drafted = select(Delivery.order_id).where(Delivery.state == DeliveryState.DRAFT)
+
+
+@dataclass(frozen=True)
+class OrderCard:
+    """An order with what views need beside it."""
+
+    order: Order
+    product: Product
+    sellers: list[str]
+    calendar: str = "UTC"  # the customer's time zone, that the validity is counted in
+
+
+def get_order(session: Session, order_no: str) -> Order | None:
+    return session.exec(select(Order).where(Order.order_no == order_no.strip())).first()
+
+
+def sellers_of(session: Session, order_id: int) -> list[str]:
+    query = (
+        select(OrderSeller.seller).where(OrderSeller.order_id == order_id).order_by(OrderSeller.id)
+    )
+    return list(session.exec(query))
+
+
+def card(session: Session, order: Order) -> OrderCard:
+    from bot.orders.calendar import customer_calendar  # it needs this module (sellers_of)
+
+    return OrderCard(order, session.get(Product, order.product_id), sellers_of(session, order.id),
+                     customer_calendar(session, order))  # fmt: skip
+
+
+def is_seller(session: Session, order: Order, identities: set[str]) -> bool:
+    query = select(func.count()).where(
+        OrderSeller.order_id == order.id, OrderSeller.seller.in_(identities)
+    )
+    return session.exec(query).one() > 0
+
+
+def order_for_seller(
+    session: Session, order_no: str, identities: set[str], *, for_delivery: bool = False
+) -> OrderCard:
+    """The order if one of `identities` sells it; the errors say nothing else about it."""
+    order = get_order(session, order_no)
+    if order is None:
+        raise OrderNotFound(
+            order_no.strip(), suggestion=_close_match(session, order_no, identities)
+        )
+    if not is_seller(session, order, identities):
+        raise NotYourOrder(order.order_no)
+    if for_delivery and order.state is SupervisionState.NOT_SUPERVISED:
+        raise NotSupervised(order.order_no, order.renewal_of)
+    return card(session, order)
+
+
+def _close_match(session: Session, order_no: str, identities: set[str]) -> str | None:
+    """The caller's own order whose number looks most like the one typed (never another's)."""
+    query = (
+        select(Order.order_no)
+        .join(OrderSeller, OrderSeller.order_id == Order.id)
+        .where(OrderSeller.seller.in_(identities))
+    )
+    numbers = list(session.exec(query))
+    matches = difflib.get_close_matches(order_no.strip(), numbers, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def orders_for_seller(
+    session: Session,
+    identities: set[str],
+    *,
+    states: tuple[SupervisionState, ...] = (SupervisionState.AWAITING_DELIVERY,),
+    limit: int | None = None,
+    without_draft: bool = False,
+) -> list[OrderCard]:
+    """The seller's orders in `states`, newest placement first; `without_draft`: only those
+    nobody has started delivering."""
+    query = (
+        select(Order, Product)
+        .join(Product, Product.id == Order.product_id)
+        .where(Order.state.in_(states))
+        .where(Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller.in_(identities))))
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+    )
+    if without_draft:
+        query = query.where(Order.id.not_in(_drafted))
+    if limit:
+        query = query.limit(limit)
+    rows = list(session.exec(query))
+    return [OrderCard(order, product, []) for order, product in rows]
+
+
+def count_for_seller(
+    session: Session, identities: set[str], state: SupervisionState, *, without_draft: bool = False
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(Order)
+        .where(Order.state == state)
+        .where(Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller.in_(identities))))
+    )
+    if without_draft:
+        query = query.where(Order.id.not_in(_drafted))
+    return session.exec(query).one()
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def order_json(
+    session: Session,
+    order: Order,
+    *,
+    product: Product | None = None,
+    sellers: list[str] | None = None,
+    events: list | None = None,
+) -> dict[str, Any]:
+    """The stable JSON interface of `deliverybot orders show --json` and `list --json`.
+
+    `product`, `sellers` and `events` may be passed in when loaded in bulk for many orders.
+    """
+    product = product or session.get(Product, order.product_id)
+    return {
+        "order_no": order.order_no,
+        "product_code": product.code,
+        "product_name": product.name,
+        "amount": f"{order.amount:.2f}",
+        "currency": order.currency,
+        "placed_at": _iso(order.placed_at),
+        "duration": order.duration,
+        "status": order.status.value,
+        "state": order.state.value,
+        "sellers": sellers if sellers is not None else sellers_of(session, order.id),
+        "customer": {
+            "user_id": order.customer_user_id,
+            "email": order.customer_email,
+            "name": order.customer_name,
+            "channel": order.customer_channel,
+        },
+        "renewal_of": order.renewal_of,
+        "round": order.round,
+        "enabling_time": _iso(order.enabling_time),
+        "accepted_at": _iso(order.accepted_at),
+        "accepted_by": order.accepted_by,
+        "validity_start": _iso(order.validity_start),
+        "validity_end": _iso(order.validity_end),
+        "events": [
+            {"at": _iso(e.at), "actor": e.actor, "kind": e.kind, "detail": e.detail}
+            for e in (events if events is not None else events_for(session, order.id))
+        ],
+    }

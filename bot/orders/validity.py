@@ -1,0 +1,45 @@
+"""The licence validity period (DOMAIN.md): the seed's rule as one pure function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.durations import to_relativedelta
+
+
+@dataclass(frozen=True)
+class Validity:
+    start: datetime
+    end: datetime  # the instant the licence stops: start + duration
+
+
+def compute_validity(
+    *,
+    duration: str,
+    accepted_at: datetime,
+    enabling_time: datetime | None,
+    tz: ZoneInfo = ZoneInfo("UTC"),
+) -> Validity:
+    """Start = the stated enabling time, else the acceptance; end = start + duration.
+
+    The duration is added in calendar units on the wall clock of `tz` (1 month from Jan 31
+    ends on the last day of February; 1 year from Feb 29 ends on Feb 28), so the period reads
+    the same to the reader whose calendar it is. Both ends come back in UTC.
+    """
+    start = enabling_time or accepted_at
+    return Validity(start=start.astimezone(UTC), end=add_duration(start, duration, tz))
+
+
+def add_duration(start: datetime, duration: str, tz: ZoneInfo = ZoneInfo("UTC")) -> datetime:
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    local = start.astimezone(tz).replace(tzinfo=None)
+    end_local = (local + to_relativedelta(duration)).replace(tzinfo=tz)
+    return end_local.astimezone(UTC)
+
+
+def renewal_validity(*, renewed_end: datetime, duration: str) -> Validity:
+    """A renewal continues from the end of the order it renews."""
+    return Validity(start=renewed_end.astimezone(UTC), end=add_duration(renewed_end, duration))

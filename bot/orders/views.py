@@ -1,0 +1,123 @@
+"""Order lists, order details and help, as Block Kit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.dates import slack_date
+from bot.core.durations import describe_duration
+from bot.core.ids import COMMAND, ActionId
+from bot.orders.queries import OrderCard
+from bot.orders.states import SupervisionState
+from bot.slack.blocks import actions, button, context, divider, fields, header, mention, section
+
+LIST_LIMIT = 20  # each order is two blocks; a message holds at most 50
+
+STATE_WORDS = {
+    SupervisionState.AWAITING_DELIVERY: "waiting for your delivery",
+    SupervisionState.AWAITING_ACCEPTANCE: "with the customer for acceptance",
+    SupervisionState.COMPLETED: "completed",
+    SupervisionState.NOT_SUPERVISED: "a renewal: supervision does not apply",
+    SupervisionState.NOT_DELIVERABLE: "not deliverable (payment pending or cancelled)",
+}
+
+
+def money(card: OrderCard) -> str:
+    return f"{card.order.amount:,.2f} {card.order.currency}"
+
+
+def customer_line(card: OrderCard) -> str:
+    order = card.order
+    who = [f"<@{order.customer_user_id}>" if order.customer_user_id else None, order.customer_name,
+           order.customer_email, f"<#{order.customer_channel}>" if order.customer_channel else None]  # fmt: skip
+    return " · ".join(part for part in who if part) or "unknown"
+
+
+def order_fields(card: OrderCard, *extra: tuple[str, str]) -> dict[str, Any]:
+    """What every view of an order shows: product, amount, status, placement, customer,
+    duration (and `extra`)."""
+    order = card.order
+    return fields(
+        ("Product", card.product.name),
+        ("Amount", money(card)),
+        ("Status", order.status.value),
+        ("Placed", slack_date(order.placed_at)),
+        ("Customer", customer_line(card)),
+        ("Duration", describe_duration(order.duration)),
+        *extra,
+    )
+
+
+def deliver_line(card: OrderCard, detail: str) -> dict[str, Any]:
+    """One order waiting for delivery, with its Deliver button."""
+    no = card.order.order_no
+    return section(
+        f"*{no}* · {card.product.name}{detail}",
+        accessory=button("Deliver", ActionId.DELIVER, no, style="primary"),
+    )
+
+
+def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, Any]]:
+    if not cards:
+        return [section("No orders are waiting for your delivery. :tada:\n"
+                        f"Type `{COMMAND} ORDER_NO` to look at a particular order.")]  # fmt: skip
+    blocks = [header(f"Orders waiting for delivery ({total})")]
+    for item in cards[:LIST_LIMIT]:
+        order = item.order
+        blocks.append(deliver_line(item, f"\n{money(item)} · {order.status.value} · "
+                                         f"placed {slack_date(order.placed_at)}"))  # fmt: skip
+    if total > LIST_LIMIT:
+        blocks.append(context(f"Showing the newest {LIST_LIMIT} of {total}. "
+                              f"Type `{COMMAND} ORDER_NO` for any other."))  # fmt: skip
+    return blocks
+
+
+def build_order_details(card: OrderCard) -> list[dict[str, Any]]:
+    order = card.order
+    blocks = [
+        header(f"Order {order.order_no}"),
+        order_fields(
+            card,
+            ("Sellers", ", ".join(mention(s) for s in card.sellers) or "—"),
+            ("Supervision", STATE_WORDS[order.state]),
+        ),
+    ]
+    if order.renewal_of:
+        blocks.append(context(f"Renews order {order.renewal_of}."))
+    if order.validity_start and order.validity_end:
+        blocks.append(section(f"*Licence valid* {slack_date(order.validity_start)} – "
+                              f"{slack_date(order.validity_end)}"))  # fmt: skip
+    blocks += [divider(), section(template_text(card))]
+    if order.state is SupervisionState.AWAITING_DELIVERY:
+        blocks.append(actions(button("Deliver", ActionId.DELIVER, order.order_no, style="primary")))
+    return blocks
+
+
+def template_text(card: OrderCard) -> str:
+    template = card.product.delivery_template or []
+    if not template:
+        return "*Delivery template*\nThis product has no delivery template."
+    lines = ["*Delivery template* (what you fill in when you deliver)"]
+    for item in template:
+        required = "" if item.get("required", True) is False else " _(required)_"
+        options = item.get("options")
+        extra = f": {', '.join(options)}" if options else ""
+        lines.append(f"• {item['label']}{extra}{required}")
+    return "\n".join(lines)
+
+
+def build_help() -> list[dict[str, Any]]:
+    return [
+        section(
+            "*How to deliver with me*\n"
+            f"• `{COMMAND}` lists the orders waiting for your delivery.\n"
+            f"• `{COMMAND} 12345` shows order 12345 and starts its delivery.\n"
+            f"• `{COMMAND} cancel 12345` discards a delivery draft.\n"
+            f"• `{COMMAND} help` shows this.\n"
+            "Your orders by state are on my *Home* tab."
+        )
+    ]
+
+
+def build_error(message: str) -> list[dict[str, Any]]:
+    return [section(f":warning: {message}")]

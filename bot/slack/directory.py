@@ -1,0 +1,119 @@
+"""What Slack knows about people (e-mail, name, time zone), cached in the database.
+
+Handlers use `lookup(services, user)` before they open their own transaction: it reads the
+cache with a read-only session, asks Slack (`users.info`) with no transaction open, and
+stores the answer in a short write transaction of its own. On SQLite a write session holds
+the database's one write lock from its first query, so asking Slack inside one would make
+every other writer wait on Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import SlackUser
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.slack.services import Services
+
+FRESH_FOR = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Slack user as far as the bot needs them; safe to keep after the session closed."""
+
+    user_id: str
+    email: str | None = None
+    real_name: str | None = None
+    tz: str = "UTC"
+    team: str | None = None  # their home workspace; only from a fresh answer (not cached)
+    answered: bool = False  # Slack answered just now (False: the cached copy, or nothing)
+
+    @property
+    def identities(self) -> set[str]:
+        """How they may be named as a seller: their user id, and their e-mail if Slack has it."""
+        return {self.user_id} | ({self.email} if self.email else set())
+
+    @classmethod
+    def of(cls, user_id: str, cached: SlackUser | None) -> Person:
+        if cached is None:
+            return cls(user_id)
+        return cls(user_id, cached.email, cached.real_name, cached.tz or "UTC")
+
+
+def lookup(services: Services, user_id: str, *, ask_slack: bool = False) -> Person:
+    """The person, refreshed from Slack when the cached copy is older than FRESH_FOR (or
+    always with `ask_slack`: only a fresh answer says which workspace they belong to).
+
+    Falls back to the stale copy (or just the user id) when Slack cannot be asked.
+    """
+    now = services.clock.now()
+    with services.read_session_factory() as session:
+        cached = session.get(SlackUser, user_id)
+        if cached and _fresh(cached, now) and not ask_slack:
+            return Person.of(user_id, cached)
+        stale = Person.of(user_id, cached)
+    try:
+        data = services.client.users_info(user=user_id)["user"]
+    except (SlackApiError, OSError):  # an error answer, or no answer (connection errors)
+        return stale
+    with services.session_factory() as session:
+        stored = store(session, data, now=now)
+        person = replace(Person.of(user_id, stored), team=_team(data), answered=True)
+        session.commit()
+    return person
+
+
+def _team(data: dict) -> str | None:
+    return data.get("team_id") or (data.get("profile") or {}).get("team") or None
+
+
+def _fresh(cached: SlackUser, now: datetime) -> bool:
+    return now - cached.fetched_at < FRESH_FOR
+
+
+def store(session: Session, data: dict, *, now: datetime) -> SlackUser:
+    """Cache what `users.info` (or `users.lookupByEmail`) said; a concurrent first caching of
+    the same person (a unique violation on PostgreSQL) keeps theirs."""
+    try:
+        with session.begin_nested():  # two first requests by one person race to cache them
+            return remember(session, data, now=now)
+    except IntegrityError:
+        return session.get(SlackUser, data["id"], populate_existing=True)
+
+
+def remember(session: Session, data: dict, *, now: datetime) -> SlackUser:
+    user = session.get(SlackUser, data["id"]) or SlackUser(user_id=data["id"], fetched_at=now)
+    profile_data = data.get("profile") or {}
+    user.email = (profile_data.get("email") or "").lower() or None
+    user.name = data.get("name")
+    user.real_name = data.get("real_name") or profile_data.get("real_name")
+    user.tz = data.get("tz")
+    user.fetched_at = now
+    session.add(user)
+    return user
+
+
+def in_channel(client: WebClient, channel: str, user_id: str) -> bool:
+    """Whether `user_id` is a member of `channel`, reading every page of members.
+    Fails closed: False when Slack cannot say."""
+    cursor = None
+    try:
+        while True:
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            if user_id in page["members"]:
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except SlackApiError:
+        return False

@@ -1,0 +1,398 @@
+"""Sending what the outbox holds: claim a due row, call Slack outside any transaction,
+record the outcome (see bot.outbox for the contract)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from bot.core.clock import Clock
+from bot.core.filestore import FileStore
+from bot.slack import rewrites
+from bot.slack.outbox import (
+    PERMANENT_ERRORS,
+    MessageKind,
+    PermanentFailure,
+    sent_message,
+)
+from storage.engine import SessionFactory
+from storage.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 60
+# Re-sharing proof uploads every file (up to 50 MB each, several per delivery): a lease that
+# ran out mid-upload would let another dispatcher upload them all again.
+CLAIM_SECONDS_BY_METHOD = {"files.share": 30 * 60}
+PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s per channel
+
+class _Deferred(Exception):
+    """The message was put back for later; nothing to record now."""
+
+
+class _Superseded(Exception):
+    """A newer rewrite of the same message was sent or queued: this one was marked done."""
+
+
+class NotYetSent(Exception):
+    """A message refers to an earlier one that has not gone out yet."""
+
+    def __init__(self, key: str, due_at: datetime | None):
+        self.key = key
+        self.due_at = due_at
+        super().__init__(key)
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        *,
+        session_factory: SessionFactory,
+        client: WebClient,
+        clock: Clock,
+        channel_interval: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        files: FileStore | None = None,
+        kinds: Mapping[str, MessageKind] | None = None,
+    ):
+        self.session_factory = session_factory
+        self.client = client
+        self.clock = clock
+        self.channel_interval = channel_interval
+        self.sleep = sleep
+        self.files = files
+        self.kinds = kinds or {}  # by purpose: the registry built in bot.bootstrap
+        self.wake = threading.Event()
+        self._last_post: dict[str, float] = {}
+        self._held_until: dict[str, datetime] = {}  # rate-limit scope -> Retry-After end
+
+    def _kind(self, meta: dict[str, Any]) -> MessageKind:
+        return self.kinds.get(meta.get("purpose", ""), MessageKind())
+
+    def dispatch_due(self, limit: int = 100) -> int:
+        """Send what is due now. Returns how many messages were handled (sent or failed)."""
+        return sum(self._send_one(message_id) for message_id in self._due(limit))
+
+    def drain(self, rounds: int = 50) -> int:
+        """Send until nothing is due (tests, the demo, `worker --once`)."""
+        total = 0
+        for _ in range(rounds):
+            handled = self.dispatch_due()
+            total += handled
+            if not handled:
+                break
+        return total
+
+    def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                if self.dispatch_due():
+                    continue
+            except Exception:
+                log.exception("outbox dispatch failed; retrying shortly")
+            self.wake.wait(idle_seconds)
+            self.wake.clear()
+
+    # -- claiming ----------------------------------------------------------------------------
+    def _due(self, limit: int) -> list[int]:
+        now = self.clock.now()
+        with self.session_factory() as session:
+            query = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .where(OutboxMessage.due_at <= now)
+                .where(
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            return list(session.exec(query))
+
+    def _claim(self, message_id: int) -> datetime | None:
+        """Take the row for one send; whoever's UPDATE matches owns it until the lease ends
+        (returned). Claiming one row at a time keeps the lease short whatever the batch size
+        or pacing; a method that takes long (files.share) gets a longer one.
+        """
+        now = self.clock.now()
+        with self.session_factory() as session:
+            method = session.exec(
+                select(OutboxMessage.method).where(OutboxMessage.id == message_id)
+            ).first()
+            lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.due_at <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .values(claimed_until=lease)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            return lease if result.rowcount == 1 else None
+
+    # -- sending -----------------------------------------------------------------------------
+    def _send_one(self, message_id: int) -> int:
+        lease = self._claim(message_id)
+        if lease is None:
+            return 0
+        try:
+            method, payload, meta = self._load(message_id)
+        except _Deferred:
+            return 0
+        except _Superseded:
+            return 1
+        except PermanentFailure as failure:
+            return self._fail(message_id, failure.code)
+        scope = method
+        try:
+            prepare = self._kind(meta).prepare
+            if prepare:
+                payload = prepare(self.client, payload, meta)
+            payload = self._address(payload)
+            scope = _rate_scope(method, payload)
+            held = self._held_until.get(scope)
+            if held and held > self.clock.now():
+                return self._defer(message_id, due_at=held, error="ratelimited")
+            if method in PACED_METHODS:
+                self._pace(payload.get("channel"))
+            channel, ts = self._call(method, payload)
+        except PermanentFailure as failure:
+            return self._fail(message_id, failure.code)
+        except SlackApiError as error:
+            return self._record_error(message_id, error, scope)
+        except Exception as error:  # connection errors, timeouts, a missing file: transient
+            log.warning("outbox %s: %s", message_id, error)
+            return self._transient(message_id, str(error))
+        self._record_sent(message_id, lease, channel=channel, ts=ts)
+        log.debug("outbox %s sent (%s)", message_id, meta.get("purpose"))
+        return 1
+
+    def _record_sent(self, message_id: int, lease: datetime, *, channel: Any, ts: Any) -> None:
+        """Sent, if the lease is still ours (else another dispatcher took the row over and
+        records its own send); then, if a newer rewrite of the same message went out while
+        this one was on its way, that one is sent again so the newest stays on screen."""
+        with self.session_factory() as session:
+            recorded = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.claimed_until == lease,
+                )
+                .values(
+                    status=OutboxStatus.SENT,
+                    sent_at=self.clock.now(),
+                    result_channel=channel,
+                    result_ts=ts,
+                    attempts=OutboxMessage.attempts + 1,
+                    last_error=None,
+                )
+            )
+            if recorded.rowcount != 1:
+                log.warning("outbox %s: sent after its lease passed to another dispatcher",
+                            message_id)  # fmt: skip
+            message = session.get(OutboxMessage, message_id)
+            rewrites.resend_if_overtaken(session, message, now=self.clock.now())
+            session.commit()
+
+    def _load(self, message_id: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """The message's method, payload with references resolved, and meta."""
+        with self.session_factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            newer = rewrites.supersede_if_outdated(session, message)
+            if newer is not None:
+                session.commit()
+                log.debug("outbox %s superseded by %s", message_id, newer)
+                raise _Superseded
+            try:
+                payload = self._resolve(session, message.payload)
+            except NotYetSent as waiting:
+                if waiting.due_at is None:
+                    raise PermanentFailure(f"earlier message {waiting.key} failed") from None
+                self._reschedule(session, message, due_at=max(waiting.due_at, self.clock.now()))
+                raise _Deferred from None
+            return message.method, payload, dict(message.meta)
+
+    def _defer(self, message_id: int, *, due_at: datetime, error: str) -> int:
+        with self.session_factory() as session:
+            self._reschedule(
+                session, session.get(OutboxMessage, message_id), due_at=due_at, error=error
+            )
+        return 0
+
+    def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+        if method == "response_url":
+            response = WebhookClient(payload["url"]).send_dict(payload["body"])
+            if response.status_code >= 500 or response.status_code == 429:  # try again later
+                raise ConnectionError(f"response_url answered {response.status_code}")
+            if response.status_code >= 400:  # e.g. 400 invalid_blocks, 404 expired_url
+                raise PermanentFailure(response.body or f"http_{response.status_code}")
+            return None, None
+        if method == "files.share":
+            return self._share_files(payload)
+        response = self.client.api_call(method, json=payload)
+        data = response.data if isinstance(response.data, dict) else {}
+        channel = data.get("channel") or payload.get("channel")
+        if isinstance(channel, dict):
+            channel = channel.get("id")
+        return channel, data.get("ts") or payload.get("ts")
+
+    def _address(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A message addressed to an e-mail (a person not looked up before) goes to the Slack
+        user with that e-mail. Channel ids never contain "@"."""
+        channel = payload.get("channel")
+        if not (isinstance(channel, str) and "@" in channel):
+            return payload
+        try:
+            user = self.client.users_lookupByEmail(email=channel)["user"]["id"]
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            if code in PERMANENT_ERRORS:
+                raise PermanentFailure(code) from None
+            raise
+        return {**payload, "channel": user}
+
+    def _share_files(self, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+        """Re-share stored proof files into a conversation (getUploadURLExternal, upload,
+        completeUploadExternal): the recipient may be in another organisation."""
+        if self.files is None:
+            raise PermanentFailure("no_file_store")
+        uploads = []
+        for item in payload["files"]:
+            try:
+                content = self.files.get(item["sha256"])
+            except FileNotFoundError:
+                raise PermanentFailure("file_not_in_store") from None
+            uploads.append({"content": content, "filename": item["name"],
+                            "title": item.get("title") or item["name"]})  # fmt: skip
+        self.client.files_upload_v2(
+            file_uploads=uploads,
+            channel=payload["channel"],
+            initial_comment=payload.get("initial_comment"),
+            thread_ts=payload.get("thread_ts"),
+            request_file_info=False,
+        )
+        return payload["channel"], None
+
+    # -- outcomes ----------------------------------------------------------------------------
+    def _record_error(self, message_id: int, error: SlackApiError, scope: str) -> int:
+        response = error.response
+        code = response.get("error") if response is not None else None
+        status = response.status_code if response is not None else None
+        if status == 429 or code == "ratelimited":
+            until = self.clock.now() + timedelta(seconds=_retry_after(response))
+            self._held_until[scope] = until
+            return self._defer(message_id, due_at=until, error="ratelimited")
+        if code in PERMANENT_ERRORS:
+            return self._fail(message_id, code)
+        return self._transient(message_id, code or str(error))
+
+    def _transient(self, message_id: int, error: str) -> int:
+        with self.session_factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            give_up = message.attempts + 1 >= MAX_ATTEMPTS
+            if not give_up:
+                message.attempts += 1
+                due_at = self.clock.now() + timedelta(seconds=_backoff(message.attempts))
+                self._reschedule(session, message, due_at=due_at, error=error)
+        return self._fail(message_id, error) if give_up else 0
+
+    def _fail(self, message_id: int, error: str) -> int:
+        now = self.clock.now()
+        with self.session_factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            message.status = OutboxStatus.FAILED
+            message.last_error = error
+            message.attempts += 1
+            message.claimed_until = None
+            session.add(message)
+            session.flush()
+            handler = self._kind(message.meta).on_failure
+            if handler:
+                try:
+                    with session.begin_nested():
+                        handler(session, message, error, now)
+                except Exception:  # the failure stays recorded even if telling someone fails
+                    log.exception("outbox %s: failure handler raised", message_id)
+            session.commit()
+            retried = message.status is OutboxStatus.PENDING
+        log.warning("outbox %s failed%s: %s", message_id, " (rerouted)" if retried else "", error)
+        return 1  # handled: failed for good, or put back on another route (progress either way)
+
+    def _reschedule(
+        self,
+        session: Session,
+        message: OutboxMessage,
+        *,
+        due_at: datetime,
+        error: str | None = None,
+    ) -> None:
+        message.due_at = due_at
+        message.claimed_until = None
+        if error:
+            message.last_error = error
+        session.add(message)
+        session.commit()
+
+    def _resolve(self, session: Session, payload: dict[str, Any]) -> dict[str, Any]:
+        resolved = dict(payload)
+        for field, index in (("channel", 0), ("ts", 1), ("thread_ts", 1)):
+            value = payload.get(field)
+            if isinstance(value, dict) and "$outbox" in value:
+                key = value["$outbox"]
+                found = sent_message(session, key)
+                if found is None:
+                    row = session.exec(
+                        select(OutboxMessage).where(OutboxMessage.key == key)
+                    ).first()
+                    pending = row is not None and row.status is OutboxStatus.PENDING
+                    raise NotYetSent(key, row.due_at if pending else None)
+                resolved[field] = found[index]
+        return resolved
+
+    def _pace(self, channel: Any) -> None:
+        """About one message per second per channel, as Slack asks."""
+        if not isinstance(channel, str) or self.channel_interval <= 0:
+            return
+        last = self._last_post.get(channel)
+        now = time.monotonic()
+        if last is not None and now - last < self.channel_interval:
+            self.sleep(self.channel_interval - (now - last))
+        self._last_post[channel] = time.monotonic()
+
+
+def _rate_scope(method: str, payload: dict[str, Any]) -> str:
+    """What one 429 holds back: posting is limited per channel, other methods per method."""
+    if method in PACED_METHODS:
+        return f"{method}:{payload.get('channel')}"
+    return method
+
+
+def _retry_after(response: Any) -> float:
+    headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 1.0)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _backoff(attempts: int) -> float:
+    return min(2**attempts, 300)

@@ -1,0 +1,135 @@
+"""The transactional outbox: Slack calls are written with the state change, sent afterwards.
+
+`enqueue` runs inside the caller's transaction. `OutboxDispatcher` (bot.dispatcher) finds due
+rows, claims each one just before sending it (a compare-and-set on its lease, so two
+dispatchers never send the same row), calls Slack outside any transaction, and records the
+outcome: sent (with the message's channel and ts, so later updates can find it), retried
+later (429 honours Retry-After and holds back everything else bound by the same limit;
+connection and 5xx errors back off), or failed for good (a permanent Slack error, or too many
+attempts), in which case the message kind's failure handler runs (MessageKind).
+
+A call that rewrites a message in place (chat.update, views.publish) records what it rewrites;
+only the newest rewrite of a message is sent (bot.rewrites).
+
+Delivery is at least once: a crash after Slack accepted a message but before its `ts` was
+recorded sends it again when the lease expires. That window is one HTTP round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from bot.slack.rewrites import rewrite_target
+from storage.models import OutboxMessage, OutboxStatus
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "users_not_found", "user_not_found", "channel_not_found", "not_in_channel",
+        "is_archived", "account_inactive", "cannot_dm_bot", "invalid_auth", "invalid_blocks",
+        "msg_too_long", "no_text", "message_not_found", "cant_update_message",
+        "not_authed", "missing_scope", "restricted_action", "user_disabled", "expired_url",
+        "file_not_found", "invalid_arguments",
+    }
+)  # fmt: skip
+
+FailureHandler = Callable[[Session, OutboxMessage, str, datetime], None]
+Preparer = Callable[[WebClient, dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+class PermanentFailure(Exception):
+    """Raised by a preparer when the message can never be sent (e.g. nobody to send it to)."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """What the dispatcher does for the messages of one purpose (`meta["purpose"]`).
+
+    `prepare` is a last step before sending (e.g. finding the recipient): payload -> payload.
+    `on_failure` runs in the transaction that marks a message failed for good; it may queue
+    other messages, or put this one back to PENDING (with new `meta`) to try another route.
+    """
+
+    prepare: Preparer | None = None
+    on_failure: FailureHandler | None = None
+
+
+def ref(key: str) -> dict[str, str]:
+    """Stands for the channel/ts of an earlier outbox message, resolved when sending."""
+    return {"$outbox": key}
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    order_id: int | None = None,
+    meta: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> None:
+    """Add a Slack call to send after commit. A key already queued is left as it is."""
+    channel = payload.get("channel")
+    values = dict(
+        key=key,
+        method=method,
+        payload=payload,
+        meta=meta or {},
+        channel_key=channel if isinstance(channel, str) else None,
+        target=rewrite_target(method, payload),
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        due_at=due_at or now,
+        created_at=now,
+        order_id=order_id,
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(OutboxMessage.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def enqueue_update(
+    session: Session,
+    *,
+    key: str,
+    of: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+    order_id: int | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Queue a `chat.update` of the message sent earlier under the outbox key `of`."""
+    enqueue(
+        session,
+        key=key,
+        method="chat.update",
+        payload={"channel": ref(of), "ts": ref(of), "text": text, "blocks": blocks},
+        now=now,
+        order_id=order_id,
+        meta=meta,
+    )
+
+
+def sent_message(session: Session, key: str) -> tuple[str, str] | None:
+    """(channel, ts) of a message the outbox has sent, or None if it has not (yet)."""
+    row = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+    if row and row.status is OutboxStatus.SENT and row.result_ts:
+        return row.result_channel, row.result_ts
+    return None

@@ -1,0 +1,257 @@
+"""Appeals to operations: who may appeal, opening one, and operations' decisions.
+
+A seller may appeal any order under supervision; a customer after 3 rejected rounds, or when
+the seller has not delivered again for more than 5 days after changes were requested. The
+case goes to the operations channel; only operations staff decide. Every step is audited and
+every message goes through the outbox in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.core import audit
+from bot.core.audit import events_for
+from bot.core.settings import Settings
+from bot.core.working_hours import add_working_days
+from bot.jobs import scheduler
+from bot.jobs.scheduler import Defer, JobRun
+from bot.orders.contacts import customer_channel
+from bot.orders.queries import sellers_of
+from bot.orders.states import OPEN_STATES, SupervisionState
+from bot.slack import outbox
+from bot.supervision import reminders
+from bot.supervision.appeal_terms import (
+    REASONS,
+    AppealAlreadyOpen,
+    AppealForm,
+    AppealNotAllowed,
+    AppealsNotSetUp,
+)
+from bot.supervision.views.appeals import (
+    build_case,
+    build_case_not_posted,
+    build_opened_notice,
+    build_overdue,
+)
+from bot.supervision.views.reminders import build_appeal_offer
+from storage.models import (
+    Appeal,
+    AppealState,
+    Order,
+    OutboxMessage,
+    OutboxStatus,
+    ProofFile,
+)  # fmt: skip
+
+APPEAL_OVERDUE = "appeal_overdue"
+APPEAL_CASE = "appeal"  # the outbox purpose of the case posted to operations
+DECISION_DAYS = 3  # working days
+CUSTOMER_MAY_APPEAL_AFTER_ROUNDS = 3
+SELLER_SILENCE = timedelta(days=5)
+
+
+def proof_files(session: Session, order: Order) -> list[ProofFile]:
+    delivery = reminders.current_delivery(session, order)
+    if delivery is None:
+        return []
+    query = select(ProofFile).where(ProofFile.delivery_id == delivery.id, ~ProofFile.removed)
+    return list(session.exec(query.order_by(ProofFile.id)))
+
+
+def customer_may_appeal(order: Order, now: datetime) -> str | None:
+    """Why the customer may appeal now (shown to them), or None while they may not."""
+    if order.state not in OPEN_STATES:
+        return None
+    if order.rejected_rounds >= CUSTOMER_MAY_APPEAL_AFTER_ROUNDS:
+        return f"you have asked for changes {order.rejected_rounds} times"
+    if (
+        order.state is SupervisionState.AWAITING_DELIVERY
+        and order.rejected_rounds > 0
+        and now - order.state_changed_at > SELLER_SILENCE
+    ):
+        return f"the seller has not delivered again for {(now - order.state_changed_at).days} days"
+    return None
+
+
+def check_may_appeal(order: Order, *, role: str, now: datetime) -> None:
+    if order.state not in OPEN_STATES:
+        raise AppealNotAllowed(order.order_no, "it is no longer under supervision")
+    if role == "customer" and customer_may_appeal(order, now) is None:
+        raise AppealNotAllowed(
+            order.order_no,
+            "a customer can appeal after 3 rejected deliveries, or when the seller has not "
+            "delivered again for more than 5 days after you asked for changes",
+        )
+
+
+def form_errors(form: AppealForm) -> dict[str, str]:
+    """Problems to show in the modal, by block id (empty when the form is fine)."""
+    from bot.core.ids import BlockId
+
+    errors = {}
+    if not form.details.strip():
+        errors[BlockId.APPEAL_DETAILS] = "Tell operations what happened."
+    if form.reason_kind == "unreachable" and not (form.letter or "").strip():
+        errors[BlockId.APPEAL_LETTER] = (
+            "A letter of commitment is required when the customer is unreachable."
+        )
+    return errors
+
+
+def open_appeal(session: Session, *, order: Order, by: str, role: str, form: AppealForm,
+                now: datetime, settings: Settings) -> Appeal:  # fmt: skip
+    check_may_appeal(order, role=role, now=now)
+    if not settings.ops_channel:
+        raise AppealsNotSetUp()
+    appeal = Appeal(order_id=order.id, by_user=by, by_role=role, reason_kind=form.reason_kind,
+                    details=form.details.strip(), letter_of_commitment=form.letter or None,
+                    file_ids=form.file_ids, created_at=now, ops_channel=settings.ops_channel)  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(appeal)
+            session.flush()
+    except IntegrityError:
+        if _resend_unposted_case(session, order, now=now):
+            return session.exec(select(Appeal).where(Appeal.order_id == order.id,
+                                                     Appeal.state == AppealState.OPEN)).one()  # fmt: skip
+        raise AppealAlreadyOpen(order.order_no) from None
+    audit.record(session, kind="appeal_opened", actor=by, at=now, order_id=order.id,
+                 appeal_id=appeal.id, role=role, reason=form.reason_kind, details=appeal.details,
+                 letter=bool(appeal.letter_of_commitment), files=form.file_ids,
+                 attachments=form.attachments)  # fmt: skip
+    text, blocks = build_case(**case_parts(session, appeal, order))
+    outbox.enqueue(session, key=f"appeal:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": settings.ops_channel, "text": text, "blocks": blocks},
+                   now=now, order_id=order.id, meta={"purpose": APPEAL_CASE, "appeal_id": appeal.id})  # fmt: skip
+    notice, notice_blocks = build_opened_notice(order_no=order.order_no, days=DECISION_DAYS)
+    outbox.enqueue(session, key=f"appeal-opened:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": by, "text": notice, "blocks": notice_blocks}, now=now,
+                   order_id=order.id, meta={"purpose": "appeal_opened"})  # fmt: skip
+    scheduler.schedule(session, key=f"appeal-overdue:{appeal.id}", kind=APPEAL_OVERDUE,
+                       due_at=add_working_days(now, DECISION_DAYS, "UTC"), order_id=order.id,
+                       data={"appeal_id": appeal.id})  # fmt: skip
+    return appeal
+
+
+def _resend_unposted_case(session: Session, order: Order, *, now: datetime) -> bool:
+    """An open appeal whose case never reached the operations channel is sent again (after
+    the bot was invited, say) rather than refused as already open."""
+    open_appeal = select(Appeal.id).where(
+        Appeal.order_id == order.id, Appeal.state == AppealState.OPEN
+    )
+    keys = [f"appeal:{appeal_id}" for appeal_id in session.exec(open_appeal)]
+    resent = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key.in_(keys), OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return resent > 0
+
+
+def case_not_posted(session: Session, message: Any, error: str, now: datetime) -> None:
+    """The operations channel refused the case (bot not invited, channel archived…): the
+    appellant must not believe operations have it."""
+    appeal = session.get(Appeal, message.meta.get("appeal_id"))
+    if appeal is None:
+        return
+    order = session.get(Order, appeal.order_id)
+    text, blocks = build_case_not_posted(order_no=order.order_no, error=error)
+    outbox.enqueue(session, key=f"appeal-not-posted:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": appeal.by_user, "text": text, "blocks": blocks}, now=now,
+                   order_id=order.id, meta={"purpose": "appeal_not_posted"})  # fmt: skip
+    audit.record(session, kind="appeal_not_posted", actor="system", at=now, order_id=order.id,
+                 appeal_id=appeal.id, error=error)  # fmt: skip
+
+
+def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]:
+    """Everything the operations message shows (the full case)."""
+    opened = next((e for e in events_for(session, order.id) if e.kind == "appeal_opened"
+                   and e.detail.get("appeal_id") == appeal.id), None)  # fmt: skip
+    files = [session.get(ProofFile, file_id) for file_id in appeal.file_ids]
+    return dict(
+        appeal=appeal, order=order,
+        sellers=sellers_of(session, order.id),
+        files=[f for f in files if f is not None],
+        attachments=opened.detail.get("attachments", []) if opened else [],
+        timeline=events_for(session, order.id)[-15:],
+        reasons=REASONS,
+    )  # fmt: skip
+
+
+def update_case(session: Session, appeal: Appeal, order: Order, *, now: datetime) -> None:
+    """Rebuild the case message in the operations channel in place (its outcome, no buttons)."""
+    text, blocks = build_case(**case_parts(session, appeal, order))
+    outbox.enqueue_update(session, key=f"appeal-{appeal.state.value}:{appeal.id}",
+                          of=f"appeal:{appeal.id}", text=text, blocks=blocks, now=now,
+                          order_id=order.id, meta={"purpose": "appeal_update"})  # fmt: skip
+
+
+def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now: datetime) -> None:
+    """The order completed without operations (the customer accepted): its open appeal is
+    closed with nothing left to decide, recorded with why, and the case says so in place."""
+    query = select(Appeal).where(Appeal.order_id == order.id, Appeal.state == AppealState.OPEN)
+    appeal = session.exec(query).first()
+    if appeal is None:
+        return
+    closed = session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
+        .values(state=AppealState.CLOSED, decided_by=by, decided_at=now, decision_reason=why)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        return
+    session.refresh(appeal)
+    audit.record(session, kind="appeal_closed", actor=by, at=now, order_id=order.id,
+                 appeal_id=appeal.id, reason=why)  # fmt: skip
+    scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now, reason=why)
+    update_case(session, appeal, order, now=now)
+
+
+def flag_overdue(run: JobRun) -> None:
+    appeal = run.session.get(Appeal, run.job.data["appeal_id"])
+    if appeal is None or appeal.state is not AppealState.OPEN:
+        return
+    order = run.session.get(Order, appeal.order_id)
+    appeal.flagged_overdue_at = run.now
+    run.session.add(appeal)
+    text, blocks = build_overdue(
+        order_no=order.order_no, since=appeal.created_at, days=DECISION_DAYS
+    )
+    outbox.enqueue(run.session, key=f"appeal-overdue:{appeal.id}", method="chat.postMessage",
+                   payload={"channel": appeal.ops_channel or run.services.settings.ops_channel,
+                            "text": text, "blocks": blocks,
+                            "thread_ts": outbox.ref(f"appeal:{appeal.id}"), "reply_broadcast": True},
+                   now=run.now, order_id=order.id, meta={"purpose": "appeal_overdue"})  # fmt: skip
+    audit.record(run.session, kind="appeal_overdue", actor="system", at=run.now,
+                 order_id=order.id, appeal_id=appeal.id)  # fmt: skip
+
+
+def offer_customer_appeal(run: JobRun) -> Defer | None:
+    """After changes were requested: show the customer an Appeal button once they may use it."""
+    order = run.session.get(Order, run.job.order_id)
+    if order is None or order.round != run.job.data["round"] or order.state not in OPEN_STATES:
+        return None
+    why = customer_may_appeal(order, run.now)
+    if why is None:
+        if order.state is SupervisionState.AWAITING_DELIVERY and order.rejected_rounds > 0:
+            return Defer(order.state_changed_at + SELLER_SILENCE + timedelta(minutes=1))
+        return None
+    customer = customer_channel(run.session, order)
+    if not customer:
+        return None
+    text, blocks = build_appeal_offer(order_no=order.order_no, why=why)
+    outbox.enqueue(run.session, key=f"appeal-offer:{order.id}:{order.round}",
+                   method="chat.postMessage",
+                   payload={"channel": customer, "text": text, "blocks": blocks}, now=run.now,
+                   order_id=order.id, meta={"purpose": "appeal_offer"})  # fmt: skip
+    audit.record(run.session, kind="appeal_offered", actor="system", at=run.now,
+                 order_id=order.id, why=why)  # fmt: skip
+    return None

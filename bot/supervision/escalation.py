@@ -1,0 +1,158 @@
+"""When the customer stays silent: the sellers' escalation, and optional automatic acceptance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from bot.core import audit
+from bot.home import page as home
+from bot.jobs import scheduler
+from bot.jobs.scheduler import Defer, JobRun
+from bot.orders.calendar import validity_for
+from bot.orders.contacts import (
+    customer_channel,
+    customer_contact,
+    seller_channels,
+)
+from bot.orders.states import Transition
+from bot.orders.workflow import change_state
+from bot.slack import outbox
+from bot.supervision import appeals
+from bot.supervision import notices as notifications
+from bot.supervision.reminders import (
+    NOT_SENT_YET_RETRY,
+    REMINDER,
+    WHILE_AWAITING,
+    current_delivery,
+    is_current,
+)
+from bot.supervision.views.reminders import build_auto_accepted, build_escalation
+from storage.models import (
+    AuditEvent,
+    DeliveryState,
+    JobStatus,
+    Order,
+    OutboxMessage,
+    OutboxStatus,
+    ScheduledJob,
+)
+
+
+def send_escalation(run: JobRun) -> None:
+    session = run.session
+    order = session.get(Order, run.job.order_id)
+    if not is_current(order, run.job.data["round"]):
+        return
+    contact = customer_contact(session, order)
+    reminded = session.exec(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.order_id == order.id, AuditEvent.kind == "reminder_sent")
+        .where(AuditEvent.at >= order.state_changed_at)
+    ).one()
+    reason = run.job.data.get("reason", "silent")
+    text, blocks = build_escalation(order_no=order.order_no, since=order.state_changed_at,
+                                    now=run.now, reminded=reminded, contact=contact,
+                                    unreachable=reason == "unreachable")  # fmt: skip
+    sellers = seller_channels(session, order)
+    for seller in sellers:
+        outbox.enqueue(session, key=f"{run.job.key}:{seller}",
+                       method="chat.postMessage",
+                       payload={"channel": seller, "text": text, "blocks": blocks},
+                       now=run.now, order_id=order.id,
+                       meta={"purpose": "escalation", "order_id": order.id})  # fmt: skip
+    audit.record(session, kind="escalated", actor="system", at=run.now, order_id=order.id,
+                 reason=reason, reminders=reminded, sellers=sellers)  # fmt: skip
+
+
+def auto_accept(run: JobRun) -> Defer | None:
+    """N days of silence (DELIVERYBOT_AUTO_ACCEPT_DAYS): a system acceptance."""
+    session, services, now = run.session, run.services, run.now
+    order = session.get(Order, run.job.order_id)
+    if not is_current(order, run.job.data["round"]):
+        return None
+    told = customer_was_told(session, order)
+    if told is None:
+        return Defer(now + NOT_SENT_YET_RETRY)
+    if not told:
+        audit.record(session, kind="auto_accept_withheld", actor="system", at=now,
+                     order_id=order.id, reason="the customer was not told")  # fmt: skip
+        return None
+    promised = announced_date(session, order)
+    if promised and now < promised:
+        return Defer(promised)  # the reminder went out late and announced a later date
+    validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
+    change_state(session, order, Transition.ACCEPT, now=now, actor="system", automatic=True,
+                 values={"accepted_at": now, "accepted_by": "system",
+                         "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
+    delivery = current_delivery(session, order)
+    days = services.settings.auto_accept_days
+    if delivery is not None:
+        delivery.state = DeliveryState.ACCEPTED
+        delivery.updated_at = now
+        session.add(delivery)
+        notifications.accepted_automatically(session, order=order, delivery=delivery, now=now,
+                                             days=days)  # fmt: skip
+    appeals.close_open_appeal(session, order=order, by="system", now=now,
+                              why=f"The order was accepted automatically after {days} days")  # fmt: skip
+    scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now,
+                     reason="accepted automatically")  # fmt: skip
+    text, blocks = build_auto_accepted(order_no=order.order_no, start=validity.start,
+                                       end=validity.end, days=days)  # fmt: skip
+    people = seller_channels(session, order)
+    customer = customer_channel(session, order)
+    for person in ([customer] if customer else []) + people:
+        outbox.enqueue(session, key=f"auto-accepted:{order.id}:{person}",
+                       method="chat.postMessage",
+                       payload={"channel": person, "text": text, "blocks": blocks},
+                       now=now, order_id=order.id, meta={"purpose": "auto_accepted"})  # fmt: skip
+    home.republish_for_order(session, order=order, now=now)
+    return None
+
+
+def customer_was_told(session: Session, order: Order) -> bool | None:
+    """Whether the customer got the delivery message and the reminder announcing the automatic
+    acceptance (True), never will (False), or not yet (None: a message or reminder is pending)."""
+    delivery = current_delivery(session, order)
+    if delivery is None:
+        return False
+    keys = (f"customer-delivery:{delivery.id}", f"{REMINDER}:{order.id}:{order.round}:")
+    rows = session.exec(
+        select(OutboxMessage).where(
+            or_(OutboxMessage.key == keys[0], OutboxMessage.key.startswith(keys[1]))
+        )
+    ).all()
+    message = [row.status for row in rows if row.key == keys[0]]
+    announced = [row.status for row in rows if row.meta.get("announces_auto_accept")]
+    if message != [OutboxStatus.SENT]:
+        return None if message == [OutboxStatus.PENDING] else False
+    if OutboxStatus.SENT in announced:
+        return True
+    return None if OutboxStatus.PENDING in announced or _announcement_due(session, order) else False
+
+
+def announced_date(session: Session, order: Order) -> datetime | None:
+    """The automatic acceptance date the customer was told, from the reminders sent."""
+    rows = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.key.startswith(f"{REMINDER}:{order.id}:{order.round}:"),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+    ).all()
+    dates = [row.meta.get("announces_auto_accept") for row in rows]
+    return max((datetime.fromisoformat(d) for d in dates if isinstance(d, str)), default=None)
+
+
+def _announcement_due(session: Session, order: Order) -> bool:
+    pending = session.exec(
+        select(ScheduledJob).where(
+            ScheduledJob.order_id == order.id,
+            ScheduledJob.kind == REMINDER,
+            ScheduledJob.status == JobStatus.PENDING,
+        )  # fmt: skip
+    ).all()
+    return any(job.data.get("round") == order.round and job.data.get("auto_accept_at")
+               for job in pending)  # fmt: skip

@@ -1,0 +1,264 @@
+"""Messages to the customer and the seller caused by state changes (queued in the outbox).
+
+Every function here runs inside the transaction of the change that causes the message, and
+each message has a key naming its cause, so a repeat of the cause never sends it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.core import audit
+from bot.core.dates import slack_date
+from bot.core.ids import ActionId
+from bot.orders.calendar import validity_for
+from bot.orders.contacts import cached_time_zone
+from bot.orders.customers import CUSTOMER_DELIVERY, contact_details, customer_label, routes
+from bot.orders.validity import Validity
+from bot.slack import outbox
+from bot.slack.blocks import actions, button, context, section
+from bot.supervision import reminders
+from bot.supervision.views.customer import (
+    CustomerDelivery,
+    accepted_outcome,
+    build_customer_delivery,
+    changes_outcome,
+    period,
+    returned_outcome,
+)
+from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
+
+SELLER_NOTICE = "seller_notice"
+CUSTOMER_FILES = "customer_files"
+APPEAL_AFTER_REJECTIONS = 3  # DOMAIN.md: the customer may appeal after 3 rejected rounds
+
+
+def customer_key(delivery: Delivery) -> str:
+    """The outbox key of the customer's delivery message (others may `ref()` it)."""
+    return f"customer-delivery:{delivery.id}"
+
+
+def delivery_submitted(
+    session: Session, *, order: Order, delivery: Delivery, now: datetime
+) -> None:
+    """Queue the customer's DM: the delivery, its proof and the Accept / Request changes buttons."""
+    item = customer_delivery(session, order, delivery, now=now)
+    outbox.enqueue(
+        session,
+        key=customer_key(delivery),
+        method="chat.postMessage",
+        payload={
+            "text": f"Order {order.order_no} was delivered: please accept it or ask for changes.",
+            "blocks": build_customer_delivery(item),
+            "unfurl_links": False,
+        },  # fmt: skip
+        meta={
+            "purpose": CUSTOMER_DELIVERY,
+            "delivery_id": delivery.id,
+            "routes": routes(order),
+            "route": 0,
+        },  # fmt: skip
+        order_id=order.id,
+        now=now,
+    )
+    if item.files:
+        outbox.enqueue(
+            session,
+            key=f"customer-files:{delivery.id}",
+            method="files.share",
+            payload={
+                "channel": outbox.ref(customer_key(delivery)),
+                "initial_comment": f"Proof for order {order.order_no} (delivery round {delivery.round})",
+                "files": [{"sha256": f.sha256, "name": f.name} for f in item.files],
+            },  # fmt: skip
+            meta={"purpose": CUSTOMER_FILES, "delivery_id": delivery.id},
+            order_id=order.id,
+            now=now,
+        )
+
+
+def customer_delivery(
+    session: Session, order: Order, delivery: Delivery, *, now: datetime
+) -> CustomerDelivery:
+    """The delivery as the customer sees it; the validity is what accepting at `now` gives."""
+    tz = cached_time_zone(session, order)
+    validity = (
+        Validity(order.validity_start, order.validity_end)
+        if order.validity_start and order.validity_end
+        else validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
+    )  # fmt: skip
+    files = session.exec(
+        select(ProofFile)
+        .where(ProofFile.delivery_id == delivery.id, ProofFile.removed.is_(False))
+        .where(ProofFile.sha256.is_not(None))
+        .order_by(ProofFile.id)
+    ).all()
+    product = session.get(Product, order.product_id)
+    return CustomerDelivery(order, product, delivery, list(files), validity, tz)
+
+
+def delivery_accepted(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
+    """Update the customer's message in place and tell the seller in their delivery thread."""
+    item = customer_delivery(session, order, delivery, now=now)
+    _update_customer_message(session, item, now=now, outcome="accepted",
+                             blocks=accepted_outcome(order, now, item.tz))  # fmt: skip
+    validity = period(Validity(order.validity_start, order.validity_end), None)
+    _tell_seller(
+        session, order, delivery, now=now, key=f"seller-accepted:{delivery.id}",
+        text=f":white_check_mark: {customer_label(order)} accepted your delivery of order "
+             f"*{order.order_no}* ({item.product.name}) on {slack_date(now)}. "
+             f"The order is *Completed*; the licence is valid {validity}.",
+    )  # fmt: skip
+
+
+def changes_requested(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
+    """Update the customer's message; DM the seller the reason with a Deliver again button."""
+    item = customer_delivery(session, order, delivery, now=now)
+    _update_customer_message(session, item, now=now, outcome="changes",
+                             blocks=changes_outcome(order, delivery, now, item.tz))  # fmt: skip
+    rejected = order.rejected_rounds
+    appeal = (
+        f" After {APPEAL_AFTER_REJECTIONS} rejected rounds the customer may appeal to operations."
+        if rejected < APPEAL_AFTER_REJECTIONS
+        else " The customer may now appeal to operations."
+    )
+    text = (f"{customer_label(order)} asked for changes to your delivery of order "
+            f"*{order.order_no}* (round {delivery.round}; changes asked {rejected} "
+            f"time{'s' if rejected != 1 else ''}):\n>{delivery.changes_reason}")  # fmt: skip
+    blocks = [
+        section(f":leftwards_arrow_with_hook: {text}"),
+        context(f"Your next delivery starts from this one, with the reason at the top.{appeal}"),
+        actions(button("Deliver again", ActionId.DELIVER, order.order_no, style="primary")),
+    ]
+    outbox.enqueue(
+        session,
+        key=f"seller-changes:{delivery.id}",
+        method="chat.postMessage",
+        payload={"channel": delivery.holder, "text": text, "blocks": blocks},
+        meta={"purpose": SELLER_NOTICE, "delivery_id": delivery.id},
+        order_id=order.id,
+        now=now,
+    )
+
+
+def accepted_automatically(
+    session: Session, *, order: Order, delivery: Delivery, now: datetime, days: int | None
+) -> None:
+    """The customer's delivery message shows the system acceptance in place of its buttons."""
+    item = customer_delivery(session, order, delivery, now=now)
+    how = f"Accepted automatically after {days} days without an answer"
+    _update_customer_message(session, item, now=now, outcome="accepted",
+                             blocks=accepted_outcome(order, now, item.tz, how=how))  # fmt: skip
+
+
+def decided_by_operations(
+    session: Session, *, order: Order, delivery: Delivery, now: datetime,
+    returned_because: str | None = None,
+) -> None:  # fmt: skip
+    """Operations completed the order, or returned it to the seller, while this delivery
+    waited for the customer: the decision replaces the Accept / Request changes buttons."""
+    item = customer_delivery(session, order, delivery, now=now)
+    blocks = (
+        returned_outcome(delivery, now, returned_because, item.tz)
+        if returned_because is not None
+        else accepted_outcome(order, now, item.tz, how="Completed by operations")
+    )
+    _update_customer_message(session, item, now=now, outcome="operations", blocks=blocks)
+
+
+def _update_customer_message(
+    session: Session, item: CustomerDelivery, *, now: datetime, outcome: str,
+    blocks: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    key = customer_key(item.delivery)
+    outbox.enqueue_update(
+        session,
+        key=f"{key}:{outcome}",
+        of=key,
+        text=f"Order {item.order.order_no}: {outcome}",
+        blocks=build_customer_delivery(item, outcome=blocks),
+        meta={"purpose": "customer_update", "delivery_id": item.delivery.id},
+        order_id=item.order.id,
+        now=now,
+    )
+
+
+def _tell_seller(
+    session: Session, order: Order, delivery: Delivery, *, now: datetime, key: str, text: str
+) -> None:
+    """A reply in the seller's delivery thread if we know it, else a DM to the seller."""
+    outbox.enqueue(
+        session,
+        key=key,
+        method="chat.postMessage",
+        payload={**seller_thread(delivery), "text": text},
+        meta={"purpose": SELLER_NOTICE, "delivery_id": delivery.id},
+        order_id=order.id,
+        now=now,
+    )
+
+
+def seller_thread(delivery: Delivery) -> dict[str, Any]:
+    """Where to reply to the seller: the thread of their delivery's DM messages, recorded in
+    `Delivery.messages` as {"channel", "ts"} or as an outbox key; else their DM."""
+    recorded = delivery.messages or {}
+    for role in ("submitted", "review", "order", *recorded):
+        where = recorded.get(role)
+        if isinstance(where, dict) and where.get("channel") and where.get("ts"):
+            return {"channel": where["channel"], "thread_ts": where["ts"]}
+        if isinstance(where, str) and where:
+            return {"channel": outbox.ref(where), "thread_ts": outbox.ref(where)}
+    return {"channel": delivery.holder}
+
+
+def customer_unreachable(
+    session: Session, message: OutboxMessage, error: str, now: datetime
+) -> None:
+    """Try the customer's next route; when none is left, tell the seller at once."""
+    meta = dict(message.meta)
+    tried = [*meta.get("tried", []), {"route": meta.get("route", 0), "error": error}]
+    following = meta.get("route", 0) + 1
+    if following < len(meta.get("routes", [])):
+        message.meta = {**meta, "route": following, "tried": tried}
+        message.status = OutboxStatus.PENDING
+        message.due_at = now
+        session.add(message)
+        return
+    _alert_seller(
+        session, meta["delivery_id"], now=now, kind="customer_unreachable",
+        errors=", ".join(sorted({attempt["error"] for attempt in tried})),
+        text=":warning: I couldn't reach the customer of order *{order_no}* on Slack "
+             "({errors}), so they have not seen your delivery. Please contact them directly: "
+             "{contact}. The order stays awaiting acceptance.",
+    )  # fmt: skip
+    delivery = session.get(Delivery, meta["delivery_id"])
+    order = session.get(Order, delivery.order_id)
+    if reminders.is_current(order, delivery.round):  # no reminder can reach them either
+        reminders.escalate(session, order=order, now=now, reason="unreachable")
+
+
+def proof_not_shared(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:
+    """The delivery reached the customer but its proof did not: the seller should know."""
+    if error.startswith("earlier message"):  # the delivery itself failed: already told
+        return
+    _alert_seller(
+        session, message.meta["delivery_id"], now=now, kind="proof_not_shared", error=error,
+        text=":warning: The customer of order *{order_no}* got your delivery, but I couldn't "
+             "share its proof files with them ({error}). Please send them directly: {contact}.",
+    )  # fmt: skip
+
+
+def _alert_seller(
+    session: Session, delivery_id: int, *, now: datetime, kind: str, text: str, **detail: str
+) -> None:
+    """Audit what went wrong (`kind`) and tell the seller, with the customer's contact details.
+    `text` is a template for {order_no}, {contact} and the `detail` fields."""
+    delivery = session.get(Delivery, delivery_id)
+    order = session.get(Order, delivery.order_id)
+    audit.record(session, kind=kind, actor="system", at=now, order_id=order.id,
+                 delivery_id=delivery.id, **detail)  # fmt: skip
+    message = text.format(order_no=order.order_no, contact=contact_details(order), **detail)
+    _tell_seller(session, order, delivery, now=now, key=f"{kind}:{delivery.id}", text=message)

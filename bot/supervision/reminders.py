@@ -1,0 +1,275 @@
+"""Reminders to silent customers, as scheduled jobs.
+
+Submitting a delivery schedules a `plan_reminders` job (the worker knows the settings and can
+ask Slack for the customer's time zone); the plan puts one `reminder` job per step of
+DELIVERYBOT_REMINDER_DAYS at the customer's next working time, and an `auto_accept` job when
+that is enabled. Every job re-reads the order when it runs, so a stale one sends nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, select
+
+from bot.core import audit
+from bot.core.errors import DeliverybotError
+from bot.core.settings import Settings
+from bot.core.working_hours import is_working_time, next_send_time
+from bot.jobs import scheduler
+from bot.jobs.scheduler import Defer, JobRun
+from bot.orders.contacts import cached_time_zone, customer_channel, look_up_customer
+from bot.orders.states import SupervisionState
+from bot.slack import outbox
+from bot.slack.services import Services
+from bot.supervision.views.reminders import build_reminder
+from storage.models import (
+    Delivery,
+    DeliveryState,
+    JobStatus,
+    Order,
+    OutboxMessage,
+    OutboxStatus,
+    ScheduledJob,
+)  # fmt: skip
+
+PLAN = "plan_reminders"
+REMINDER = "reminder"
+AUTO_ACCEPT = "auto_accept"
+AUTO_ACCEPT_NOTICE = timedelta(days=1)  # the least notice an announced auto-acceptance gives
+ESCALATION = "escalation"
+APPEAL_OFFER = "customer_appeal_offer"
+WHILE_AWAITING = (PLAN, REMINDER, AUTO_ACCEPT, ESCALATION)
+NOT_SENT_YET_RETRY = timedelta(minutes=5)
+PERMALINK = "https://deliverybot.invalid/delivery-message"  # replaced when the reminder is sent
+
+
+def schedule_for_acceptance(session: Session, *, order: Order, now: datetime) -> None:
+    """An order now awaits acceptance: schedule its reminders (and escalation)."""
+    scheduler.schedule(session, key=f"plan:{order.id}:{order.round}", kind=PLAN, due_at=now,
+                       order_id=order.id, data={"round": order.round})  # fmt: skip
+
+
+def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: str) -> None:
+    """The order left awaiting acceptance: cancel its pending reminders and escalation.
+
+    When it went back to the seller, a check is scheduled that offers the customer an appeal
+    once the rules allow it (3 rejected rounds, or the seller silent for 5 days)."""
+    scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason=reason)
+    if order.state is not SupervisionState.COMPLETED:
+        scheduler.schedule(session, key=f"appeal-offer:{order.id}:{order.round}",
+                           kind=APPEAL_OFFER, due_at=now, order_id=order.id,
+                           data={"round": order.round})  # fmt: skip
+
+
+def current_delivery(session: Session, order: Order) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.order_id == order.id, Delivery.state != DeliveryState.DRAFT)
+        .where(Delivery.state != DeliveryState.CANCELLED)
+        .order_by(Delivery.round.desc(), Delivery.id.desc())
+    )
+    return session.exec(query).first()
+
+
+def is_current(order: Order | None, job_round: int) -> bool:
+    """Whether a job made for `job_round` still applies: the order still awaits acceptance
+    of that very round."""
+    return (
+        order is not None
+        and order.state is SupervisionState.AWAITING_ACCEPTANCE
+        and order.round == job_round
+    )
+
+
+def customer_unreachable(session: Session, order: Order, delivery: Delivery | None) -> bool:
+    """No way to reach the customer: the delivery message failed for good, or there is none
+    and nothing on the order to send one to."""
+    row = _delivery_message_row(session, delivery)
+    if row is not None:
+        return row.status is OutboxStatus.FAILED
+    return not (order.customer_user_id or order.customer_channel)
+
+
+def _delivery_message_row(session: Session, delivery: Delivery | None) -> OutboxMessage | None:
+    if delivery is None:
+        return None
+    key = f"customer-delivery:{delivery.id}"
+    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+
+def plan_reminders(run: JobRun) -> None:
+    session, settings = run.session, run.services.settings
+    order = session.get(Order, run.job.order_id)
+    if not is_current(order, run.job.data["round"]):
+        return
+    delivery = current_delivery(session, order)
+    if customer_unreachable(session, order, delivery):
+        escalate(session, order=order, now=run.now, reason="unreachable")
+        return
+    tz = cached_time_zone(session, order)
+    since = (delivery.submitted_at if delivery and delivery.submitted_at else None) or (
+        order.state_changed_at
+    )
+    auto_at = (
+        since + timedelta(days=settings.auto_accept_days) if settings.auto_accept_days else None
+    )
+    due_times = [
+        next_send_time(since + timedelta(days=days), tz, settings.working_hours)
+        for days in settings.reminder_days
+    ]
+    announce = _last_before(due_times, auto_at)
+    for step, due in enumerate(due_times, start=1):
+        data = {"round": order.round, "step": step, "of": len(due_times),
+                "auto_accept_at": auto_at.isoformat() if auto_at and step == announce else None}  # fmt: skip
+        scheduler.schedule(session, key=f"reminder:{order.id}:{order.round}:{step}",
+                           kind=REMINDER, due_at=due, order_id=order.id, data=data)  # fmt: skip
+    if auto_at:
+        scheduler.schedule(session, key=f"auto-accept:{order.id}:{order.round}", kind=AUTO_ACCEPT,
+                           due_at=auto_at, order_id=order.id, data={"round": order.round})  # fmt: skip
+
+
+def _last_before(due_times: list[datetime], deadline: datetime | None) -> int | None:
+    """The step of the last reminder sent before `deadline` (it announces auto-acceptance)."""
+    if deadline is None:
+        return None
+    steps = [step for step, due in enumerate(due_times, start=1) if due < deadline]
+    return steps[-1] if steps else None
+
+
+def send_reminder(run: JobRun) -> Defer | None:
+    session, settings, data = run.session, run.services.settings, run.job.data
+    order = session.get(Order, run.job.order_id)
+    if not is_current(order, data["round"]):
+        return None
+    delivery = current_delivery(session, order)
+    again = data.get("escalation")  # a later round of escalation (after a rejected appeal)
+    if customer_unreachable(session, order, delivery):
+        escalate(session, order=order, now=run.now, reason="unreachable", again=again)
+        return None
+    last = data["step"] == data.get("of")
+    if _superseded(session, run):
+        if last:
+            escalate(session, order=order, now=run.now, reason="silent", again=again)
+        return None
+    tz = cached_time_zone(session, order)
+    if not is_working_time(run.now, tz, settings.working_hours):
+        return Defer(next_send_time(run.now, tz, settings.working_hours))
+    row = _delivery_message_row(session, delivery)
+    if row is not None and row.status is OutboxStatus.PENDING:
+        return Defer(run.now + NOT_SENT_YET_RETRY)
+    sent = outbox.sent_message(session, row.key) if row else None
+    channel = sent[0] if sent else customer_channel(session, order)
+    auto_at = datetime.fromisoformat(data["auto_accept_at"]) if data.get("auto_accept_at") else None
+    if auto_at:  # a late reminder (worker down, weekend) still gives the customer notice
+        auto_at = max(auto_at, run.now + AUTO_ACCEPT_NOTICE)
+    text, blocks = build_reminder(
+        order_no=order.order_no, delivery_id=delivery.id if delivery else None,
+        since=order.state_changed_at, now=run.now, permalink=PERMALINK if sent else None,
+        auto_accept_at=auto_at,
+    )  # fmt: skip
+    outbox.enqueue(session, key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
+                   method="chat.postMessage", payload={"channel": channel, "text": text,
+                   "blocks": blocks}, now=run.now, order_id=order.id,
+                   meta={"purpose": REMINDER, "order_id": order.id, "links_to": sent,
+                         "announces_auto_accept": auto_at.isoformat() if auto_at else None})  # fmt: skip
+    audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
+                 step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
+    if last:
+        escalate(session, order=order, now=run.now, reason="silent", again=again)
+    return None
+
+
+def _superseded(session: Session, run: JobRun) -> bool:
+    """A later reminder for the same order is due too (the worker was down): send only that one."""
+    later = select(ScheduledJob.id).where(
+        ScheduledJob.order_id == run.job.order_id, ScheduledJob.kind == REMINDER,
+        ScheduledJob.status == JobStatus.PENDING, ScheduledJob.due_at <= run.now,
+        ScheduledJob.id != run.job.id,
+    )  # fmt: skip
+    return session.exec(later.limit(1)).first() is not None
+
+
+def look_up_customer_for_job(services: Services, job: ScheduledJob) -> None:
+    """Their time zone decides when reminders go, and the escalation shows their details
+    (asked before the job's transaction)."""
+    look_up_customer(services, job.order_id)
+
+
+def link_the_delivery(client: WebClient, payload: dict, meta: dict) -> dict:
+    """Put the delivery message's permalink into the reminder (asked when sending, outside
+    any transaction); without one the reminder points at "the delivery above"."""
+    if not meta.get("links_to"):
+        return payload
+    channel, ts = meta["links_to"]
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except SlackApiError:
+        link = None
+    wanted = f"<{link}|the delivery>" if link else "the delivery above"
+    encoded = json.dumps(payload["blocks"])
+    encoded = encoded.replace(f"<{PERMALINK}|the delivery>", json.dumps(wanted)[1:-1])
+    return {**payload, "blocks": json.loads(encoded)}
+
+
+def escalate(
+    session: Session, *, order: Order, now: datetime, reason: str, again: str | None = None
+) -> None:
+    """Tell the sellers (once per round, and once per `again`) that the customer is silent or
+    unreachable. An unreachable customer never got the delivery: nothing may be accepted on
+    their behalf."""
+    kinds = (PLAN, REMINDER, AUTO_ACCEPT) if reason == "unreachable" else (PLAN, REMINDER)
+    scheduler.cancel(session, order_id=order.id, kinds=kinds, now=now, reason=reason)
+    key = f"escalation:{order.id}:{order.round}" + (f":{again}" if again else "")
+    scheduler.schedule(session, key=key, kind=ESCALATION, due_at=now, order_id=order.id,
+                       data={"round": order.round, "reason": reason})  # fmt: skip
+
+
+def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: datetime,
+                        settings: Settings) -> datetime:  # fmt: skip
+    """Operations rejected an appeal on an order still waiting for the customer: supervision
+    goes on. The customer was reminded already, so one more reminder goes after the first step
+    of the cadence, at their working time; the sellers hear again if it stays unanswered.
+    Returns when it goes."""
+    tz = cached_time_zone(session, order)
+    wait = timedelta(days=min(settings.reminder_days, default=1))
+    due = next_send_time(now + wait, tz, settings.working_hours)
+    step = f"after-appeal-{appeal_id}"
+    scheduler.schedule(session, key=f"{REMINDER}:{order.id}:{order.round}:{step}", kind=REMINDER,
+                       due_at=due, order_id=order.id,
+                       data={"round": order.round, "step": step, "of": step, "escalation": step})  # fmt: skip
+    return due
+
+
+def reminder_failed(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:
+    order = session.get(Order, message.meta.get("order_id"))
+    if order is not None and order.state is SupervisionState.AWAITING_ACCEPTANCE:
+        escalate(session, order=order, now=now, reason="unreachable")
+
+
+class NothingToRemind(DeliverybotError):
+    def __init__(self, order_no: str, state: SupervisionState):
+        super().__init__(
+            f"Order {order_no} is not waiting for the customer (it is {state.value.replace('_', ' ')}), "
+            "so there is nobody to remind."
+        )
+
+
+def remind_now(session: Session, *, order: Order, by: str, now: datetime,
+               working_hours: tuple[int, int]) -> datetime:  # fmt: skip
+    """A seller asks for another reminder: it goes at the customer's next working time
+    (now, if that is now). One per order and hour, so double clicks send one. Returns when."""
+    if order.state is not SupervisionState.AWAITING_ACCEPTANCE:
+        raise NothingToRemind(order.order_no, order.state)
+    tz = cached_time_zone(session, order)
+    due = next_send_time(now, tz, working_hours)
+    step = f"manual-{now:%Y%m%d%H}"
+    scheduler.schedule(session, key=f"reminder:{order.id}:{order.round}:{step}", kind=REMINDER,
+                       due_at=due, order_id=order.id,
+                       data={"round": order.round, "step": step, "of": None})  # fmt: skip
+    audit.record(session, kind="reminder_requested", actor=by, at=now, order_id=order.id,
+                 due_at=due.isoformat())  # fmt: skip
+    return due

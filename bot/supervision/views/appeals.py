@@ -1,0 +1,231 @@
+"""Appeal modals, the operations case message and the decision notices, as Block Kit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.core.dates import slack_date
+from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.slack.blocks import (
+    actions,
+    button,
+    choices,
+    confirm,
+    context,
+    divider,
+    fields,
+    header,
+    mention,
+    option,
+    section,
+    text,
+)
+from bot.supervision.appeal_terms import (
+    CUSTOMER_REASONS,
+    DECISION_WORDS,
+    SELLER_REASONS,
+    AppealForm,
+    Decision,
+)
+from storage.models import Appeal, AppealState, AuditEvent, Order, ProofFile
+
+Blocks = list[dict[str, Any]]
+KIND_WORDS = {"sow": "statement of work", "acceptance": "acceptance document",
+              "validity": "licence validity screenshot", "deployment": "deployment proof"}  # fmt: skip
+STATE_WORDS = {
+    AppealState.COMPLETED: "Order completed by operations",
+    AppealState.RETURNED: "Returned to the seller",
+    AppealState.REJECTED: "Appeal rejected",
+}
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return option(label, value)
+
+
+def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
+           hint: str | None = None) -> dict[str, Any]:  # fmt: skip
+    block = {"type": "input", "block_id": block_id, "label": text(label, plain=True),
+             "element": element, "optional": optional}  # fmt: skip
+    if hint:
+        block["hint"] = text(hint, plain=True)
+    return block
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: Blocks, meta: dict) -> dict:
+    return {"type": "modal", "callback_id": callback_id, "title": text(title, plain=True),
+            "submit": text(submit, plain=True), "close": text("Cancel", plain=True),
+            "private_metadata": json.dumps(meta), "blocks": blocks}  # fmt: skip
+
+
+def _reason_input(reasons: dict[str, str]) -> dict[str, Any]:
+    options = [_option(value, label) for value, label in reasons.items()]
+    element = {"type": "static_select", "action_id": "value", "options": options,
+               "placeholder": text("Choose a reason", plain=True)}  # fmt: skip
+    return _input(BlockId.APPEAL_REASON, "Reason", element)
+
+
+def _details_input(placeholder: str) -> dict[str, Any]:
+    element = {"type": "plain_text_input", "action_id": "value", "multiline": True,
+               "placeholder": text(placeholder, plain=True)}  # fmt: skip
+    return _input(BlockId.APPEAL_DETAILS, "What happened", element)
+
+
+def _files_input() -> dict[str, Any]:
+    element = {"type": "file_input", "action_id": "value", "max_files": 10}
+    return _input(BlockId.APPEAL_FILES, "More proof", element, optional=True)
+
+
+def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[str, Any]:
+    blocks: Blocks = [
+        section(f"Ask operations to decide order *{order_no}*. They answer within 3 working days."),
+        _reason_input(SELLER_REASONS),
+        _details_input("The customer has not answered since …"),
+    ]  # fmt: skip
+    if files:
+        options = [_option(str(f.id), f"{f.name} ({KIND_WORDS.get(f.kind, f.kind)})")
+                   for f in files]  # fmt: skip
+        element = {**choices(options, chosen=options), "action_id": "value"}
+        blocks.append(_input(BlockId.APPEAL_PROOF, "Proof from the delivery", element,
+                             optional=True))  # fmt: skip
+    blocks.append(_files_input())
+    letter = {"type": "plain_text_input", "action_id": "value", "multiline": True}
+    blocks.append(_input(BlockId.APPEAL_LETTER, "Letter of commitment", letter, optional=True,
+                         hint="Required when the customer is unreachable: your commitment that "
+                         "the licence was delivered as described."))  # fmt: skip
+    return _modal(CallbackId.SELLER_APPEAL, "Initiate appeal", "Send to operations", blocks,
+                  {"order_no": order_no})  # fmt: skip
+
+
+def build_customer_appeal_modal(*, order_no: str, why: str) -> dict[str, Any]:
+    blocks: Blocks = [
+        section(f"Ask operations to decide order *{order_no}* ({why})."),
+        _reason_input(CUSTOMER_REASONS),
+        _details_input("What is missing from the delivery …"),
+        _files_input(),
+    ]  # fmt: skip
+    return _modal(CallbackId.CUSTOMER_APPEAL, "Appeal", "Send to operations", blocks,
+                  {"order_no": order_no})  # fmt: skip
+
+
+def parse_appeal(values: dict[str, dict[str, Any]]) -> AppealForm:
+    def element(block_id: str) -> dict[str, Any]:
+        return (values.get(block_id) or {}).get("value") or {}
+
+    reason = (element(BlockId.APPEAL_REASON).get("selected_option") or {}).get("value", "other")
+    proof = element(BlockId.APPEAL_PROOF).get("selected_options") or []
+    added = element(BlockId.APPEAL_FILES).get("files") or []
+    return AppealForm(
+        reason_kind=reason,
+        details=element(BlockId.APPEAL_DETAILS).get("value") or "",
+        letter=(element(BlockId.APPEAL_LETTER).get("value") or "").strip() or None,
+        file_ids=[int(option["value"]) for option in proof],
+        attachments=[{"id": f.get("id", ""), "name": f.get("name", ""),
+                      "url": f.get("permalink") or f.get("url_private", "")} for f in added],
+    )  # fmt: skip
+
+
+def build_decision_modal(*, appeal_id: int, order_no: str, decision: Decision) -> dict[str, Any]:
+    element = {"type": "plain_text_input", "action_id": "value", "multiline": True}
+    blocks: Blocks = [
+        section(f"*{DECISION_WORDS[decision]}* – order *{order_no}*. Both sides will read your reason."),
+        _input(BlockId.DECISION_REASON, "Reason", element),
+    ]  # fmt: skip
+    return _modal(CallbackId.OPS_DECISION, DECISION_WORDS[decision], "Decide", blocks,
+                  {"appeal_id": appeal_id, "decision": decision.value})  # fmt: skip
+
+
+def parse_decision_reason(values: dict[str, dict[str, Any]]) -> str:
+    return ((values.get(BlockId.DECISION_REASON) or {}).get("value") or {}).get("value") or ""
+
+
+def build_case(*, appeal: Appeal, order: Order, sellers: list[str], files: list[ProofFile],
+               attachments: list[dict[str, str]], timeline: list[AuditEvent],
+               reasons: dict[str, str]) -> tuple[str, Blocks]:  # fmt: skip
+    """The full case in the operations channel; once decided, the decision replaces the buttons."""
+    blocks: Blocks = [
+        header(f"Appeal: order {order.order_no}"),
+        fields(
+            ("Appealed by", f"{mention(appeal.by_user)} ({appeal.by_role})"),
+            ("Reason", reasons.get(appeal.reason_kind, appeal.reason_kind)),
+            ("Order", f"{order.order_no} · {order.amount:,.2f} {order.currency}"),
+            ("State", f"{order.state.value.replace('_', ' ')} · round {order.round} · "
+                      f"{order.rejected_rounds} rejected"),
+            ("Sellers", ", ".join(mention(s) for s in sellers) or "none"),
+            ("Customer", " · ".join(p for p in (order.customer_name, order.customer_email,
+                                               mention(order.customer_user_id)
+                                               if order.customer_user_id else None) if p)),
+        ),
+        section(f"*Details*\n{appeal.details}"),
+    ]  # fmt: skip
+    if appeal.letter_of_commitment:
+        blocks.append(section(f"*Letter of commitment*\n{appeal.letter_of_commitment}"))
+    proof = [f"• {f.name} ({KIND_WORDS.get(f.kind, f.kind)}, sha256 {(f.sha256 or '?')[:12]})"
+             for f in files] + [f"• <{a['url']}|{a['name']}> (added to the appeal)" if a.get("url")
+                                else f"• {a['name']} (added to the appeal)" for a in attachments]  # fmt: skip
+    blocks.append(section("*Proof*\n" + ("\n".join(proof) or "none attached")))
+    steps = [f"{slack_date(e.at)} · {e.kind.replace('_', ' ')} · {mention(e.actor) if e.actor.startswith(('U', 'W')) else e.actor}"
+             for e in timeline]  # fmt: skip
+    blocks += [section("*Timeline*\n" + "\n".join(steps)), divider()]
+    if appeal.state is AppealState.OPEN:
+        value = str(appeal.id)
+        blocks.append(actions(
+            button("Complete the order", ActionId.OPS_COMPLETE, value, style="primary",
+                   confirm=confirm("Complete the order?", f"Order {order.order_no} becomes "
+                                   "Completed now; its validity starts from this decision "
+                                   "unless the seller stated an enabling time.")),
+            button("Return to seller", ActionId.OPS_RETURN, value),
+            button("Reject appeal", ActionId.OPS_REJECT, value, style="danger"),
+        ))  # fmt: skip
+        blocks.append(
+            context(f"Opened {slack_date(appeal.created_at)}. Decide within 3 working days.")
+        )
+    elif appeal.state is AppealState.CLOSED:
+        blocks.append(section(f":information_source: {appeal.decision_reason} on "
+                              f"{slack_date(appeal.decided_at)}; nothing left to decide."))  # fmt: skip
+    else:
+        reason = f": {appeal.decision_reason}" if appeal.decision_reason else ""
+        blocks.append(section(f":white_check_mark: *{STATE_WORDS[appeal.state]}* by "
+                              f"{mention(appeal.decided_by)} on {slack_date(appeal.decided_at)}{reason}"))  # fmt: skip
+    return f"Appeal on order {order.order_no}", blocks
+
+
+def build_opened_notice(*, order_no: str, days: int) -> tuple[str, Blocks]:
+    body = (
+        f":scales: Your appeal on order *{order_no}* is with the marketplace's operations team. "
+        f"They decide within {days} working days; I'll tell you what they decide."
+    )
+    return f"Appeal on order {order_no} sent", [section(body)]
+
+
+def build_case_not_posted(*, order_no: str, error: str) -> tuple[str, Blocks]:
+    body = (
+        f":warning: I could not post your appeal on order *{order_no}* to the operations "
+        f"channel (Slack said `{error}`), so operations do not have it yet. Please ask your "
+        "Slack admin to invite me to that channel, then initiate the appeal again: I'll send the "
+        "same case."
+    )
+    return f"Appeal on order {order_no} not delivered", [section(body)]
+
+
+def build_decided_notice(*, appeal: Appeal, order: Order) -> tuple[str, Blocks]:
+    outcome = {
+        AppealState.COMPLETED: "completed the order"
+        + (f": the licence is valid {slack_date(order.validity_start, with_time=False)} – "
+           f"{slack_date(order.validity_end, with_time=False)}" if order.validity_start else ""),
+        AppealState.RETURNED: "returned the order to the seller for a new delivery",
+        AppealState.REJECTED: "rejected the appeal; the order stays where it was",
+    }[appeal.state]  # fmt: skip
+    reason = f"\n>{appeal.decision_reason}" if appeal.decision_reason else ""
+    body = f":scales: Operations decided the appeal on order *{order.order_no}*: they {outcome}.{reason}"
+    return f"Appeal on order {order.order_no} decided", [section(body)]
+
+
+def build_overdue(*, order_no: str, since: datetime, days: int) -> tuple[str, Blocks]:
+    body = (
+        f":warning: The appeal on order *{order_no}* has waited more than {days} working days "
+        f"(since {slack_date(since)}). Please decide it."
+    )
+    return f"Appeal on order {order_no} is overdue", [section(body)]
