@@ -25,9 +25,9 @@ from bot.app import create_app
 from bot.core.clock import ManualClock
 from bot.demo.sandbox import SIGNING_SECRET, LoopbackServer, Sandbox
 from bot.fakeslack.driver import SlackDriver
-from bot.orders.states import OrderStatus, SupervisionState
 from storage.migrate import upgrade
 from storage.models import Order, OrderSeller, Product
+from storage.states import OrderStatus, SupervisionState
 
 SELLER = "USELLER"
 

@@ -10,9 +10,11 @@ from sqlalchemy import Engine
 from bot.app import create_app
 from bot.bootstrap import build_scheduler, build_services
 from bot.core.clock import SystemClock
+from bot.core.dates import warm_up
 from bot.core.settings import Settings
 from bot.jobs.scheduler import Scheduler
 from bot.slack.services import Services
+from bot.web import create_web_app
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 
@@ -59,8 +61,6 @@ def system_services(settings: Settings) -> tuple[Engine, Services]:
 
 
 def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker: bool) -> None:
-    from bot.core.dates import warm_up
-
     engine, services = system_services(settings)
     if migrate:
         upgrade(engine)
@@ -68,7 +68,7 @@ def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker:
     warm_up()
     background = Background(services, build_scheduler(services))
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_bolt.adapter.socket_mode import SocketModeHandler  # only the mode in use
 
         if with_worker:
             background.start()
@@ -78,9 +78,7 @@ def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker:
         finally:
             background.stop()
         return
-    import uvicorn
-
-    from bot.web import create_web_app
+    import uvicorn  # only the mode in use
 
     web = create_web_app(
         app,

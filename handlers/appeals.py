@@ -12,7 +12,7 @@ from bot.core.errors import DeliverybotError, NotTheCustomer, OrderNotFound
 from bot.core.ids import ActionId, BlockId, CallbackId
 from bot.orders import customers
 from bot.orders import queries as orders
-from bot.orders.contacts import cached_time_zone
+from bot.orders.calendar import customer_time_zone
 from bot.slack import directory
 from bot.slack.services import Services
 from bot.supervision import appeals, decisions, reminders
@@ -24,7 +24,7 @@ from bot.supervision.views.appeals import (
     parse_appeal,
     parse_decision_reason,
 )
-from storage.models import Order
+from storage.models import Appeal, Order
 
 
 def _say(respond: Respond, message: str) -> None:
@@ -66,7 +66,7 @@ def handle_remind_again(
                                        working_hours=services.settings.working_hours)  # fmt: skip
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
-        tz = cached_time_zone(session, order)
+        tz = customer_time_zone(session, order)
         session.commit()
     when = (
         "in a moment"
@@ -139,8 +139,6 @@ def _decide(
 
 
 def _record_refusal(session, appeal_id: int, user: str, now) -> None:
-    from storage.models import Appeal
-
     appeal = session.get(Appeal, appeal_id)
     audit.record(session, kind="appeal_decision_refused", actor=user, at=now,
                  order_id=appeal.order_id if appeal else None, appeal_id=appeal_id)  # fmt: skip

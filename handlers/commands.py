@@ -16,7 +16,6 @@ from bot.delivery.errors import HeldByTeammate, NotDeliverable
 from bot.delivery.views.replies import build_cancelled, build_held_by, build_pointer
 from bot.orders import contacts
 from bot.orders import queries as orders
-from bot.orders.states import SupervisionState
 from bot.orders.views import (
     LIST_LIMIT,
     build_error,
@@ -26,6 +25,7 @@ from bot.orders.views import (
 )
 from bot.slack import directory
 from bot.slack.services import Services
+from storage.states import SupervisionState
 
 Reply = tuple[list[dict[str, Any]], str]
 

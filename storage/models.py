@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from bot.orders.states import OrderStatus, SupervisionState
+from storage.states import OPEN_STATES, OrderStatus, SupervisionState
 from storage.types import UTCDateTime
 
 
@@ -103,9 +103,12 @@ class Order(SQLModel, table=True):
 
     @property
     def status(self) -> OrderStatus:
-        from bot.orders.states import status_for
-
-        return status_for(self.state, self.imported_status)
+        """What users see: it follows supervision once an order is in it."""
+        if self.state in OPEN_STATES:
+            return OrderStatus.PROCESSING
+        if self.state is SupervisionState.COMPLETED:
+            return OrderStatus.COMPLETED
+        return self.imported_status
 
 
 class OrderSeller(SQLModel, table=True):

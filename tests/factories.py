@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.orders.states import OrderStatus, SupervisionState
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product, ProofFile
+from storage.states import OrderStatus, SupervisionState
 
 SELLER = "USELLER"
 TEAMMATE = "UTEAMMATE"

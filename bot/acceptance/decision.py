@@ -19,13 +19,14 @@ from bot.home import page as home
 from bot.orders import queries as orders
 from bot.orders.calendar import validity_for
 from bot.orders.customers import Clicker, customer_label, is_customer
-from bot.orders.states import SupervisionState, Transition
+from bot.orders.states import Transition
 from bot.orders.validity import Validity
 from bot.orders.workflow import change_state
 from bot.supervision import appeals, reminders
 from bot.supervision import notices as notifications
 from bot.supervision.views.customer import period
 from storage.models import Delivery, DeliveryState, Order
+from storage.states import SupervisionState
 
 ACTIONS = {"accept": "accept", "request_changes": "ask for changes to"}
 

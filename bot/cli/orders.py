@@ -1,4 +1,6 @@
-"""`deliverybot products import` and `deliverybot orders import/list/show`."""
+"""`deliverybot products import` and `deliverybot orders import/list/show`.
+
+Commands import what they run inside themselves (start-up cost, see bot.cli.main)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from bot.orders.states import SupervisionState
+from bot.cli.setup import settings
+from storage.states import SupervisionState
 
 products_cli = typer.Typer(no_args_is_help=True, help="Products and their delivery templates.")
 orders_cli = typer.Typer(no_args_is_help=True, help="Orders: import from files, list, show.")
@@ -27,8 +30,7 @@ PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
 
 @contextmanager
 def session_scope(*, readonly: bool = False) -> Iterator:
-    from bot.cli.main import settings
-    from storage.engine import make_engine, make_session_factory
+    from storage.engine import make_engine, make_session_factory  # start-up cost (bot.cli.main)
     from storage.migrate import is_migrated
 
     engine = make_engine(settings().database_url)

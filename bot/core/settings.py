@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.proof_kinds import DEFAULT_REQUIRED_KINDS, PROOF_KINDS
+
 DEFAULT_DATABASE_URL = "sqlite:///deliverybot.db"
 
 
@@ -34,7 +36,7 @@ class Settings(BaseSettings):
     )
     auto_accept_days: int | None = Field(None, alias="DELIVERYBOT_AUTO_ACCEPT_DAYS")
     required_proof_kinds: Annotated[tuple[str, ...], NoDecode] = Field(
-        ("sow", "acceptance"), alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
+        DEFAULT_REQUIRED_KINDS, alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
     )
 
     @field_validator("reminder_days", "required_proof_kinds", mode="before")
@@ -83,12 +85,10 @@ class Settings(BaseSettings):
     @field_validator("required_proof_kinds")
     @classmethod
     def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
-        from bot.delivery.proof import KIND_LABELS
-
-        unknown = [kind for kind in kinds if kind not in KIND_LABELS]
+        unknown = [kind for kind in kinds if kind not in PROOF_KINDS]
         if unknown:
             raise ValueError(
-                f"unknown proof kind(s) {', '.join(unknown)}: use {', '.join(KIND_LABELS)}"
+                f"unknown proof kind(s) {', '.join(unknown)}: use {', '.join(PROOF_KINDS)}"
             )
         return kinds
 

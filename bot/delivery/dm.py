@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.core.proof_kinds import DEFAULT_REQUIRED_KINDS
 from bot.delivery import proof
+from bot.delivery.queries import missing_items, previous_round
 from bot.delivery.views import steps as views
 from bot.delivery.views.replies import build_cancelled_notice, build_taken_over_notice
 from bot.orders.queries import OrderCard
@@ -39,12 +41,9 @@ def _render(
     outcome: str | None = None,
     by: str | None = None,
 ) -> dict[str, tuple[list, str]]:
-    from bot.delivery.drafts import previous_round
-    from bot.delivery.steps import missing_items
-
     tz = cached_tz(session, delivery.holder)
     files = proof.active_files(session, delivery.id)
-    kinds = tuple(delivery.messages.get("required_kinds", ("sow", "acceptance")))
+    kinds = tuple(delivery.messages.get("required_kinds", DEFAULT_REQUIRED_KINDS))
     missing = missing_items(session, delivery, card, default_kinds=kinds)
     previous = previous_round(session, card.order.id)
     reason = previous.changes_reason if previous and delivery.round > 1 else None
@@ -84,7 +83,7 @@ def post_all(
     messages: dict[str, Any] = {
         "generation": generation,
         "required_kinds": list(
-            required_kinds or old.get("required_kinds") or ("sow", "acceptance")
+            required_kinds or old.get("required_kinds") or DEFAULT_REQUIRED_KINDS
         ),
     }
     for role in ROLES:

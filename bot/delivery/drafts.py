@@ -12,21 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.core.errors import NotYourOrder
+from bot.core.proof_kinds import DEFAULT_REQUIRED_KINDS
 from bot.delivery import dm as delivery_dm
 from bot.delivery.errors import DraftClosed, HeldByTeammate, MissingItems, NotDeliverable
 from bot.delivery.proof import active_files
-from bot.delivery.steps import audit_step, missing_items, required_kinds, touch
+from bot.delivery.queries import missing_items, open_draft, previous_round, required_kinds
+from bot.delivery.steps import audit_step, touch
 from bot.home import page as home
 from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
-from bot.orders.states import OrderStatus, SupervisionState, Transition
+from bot.orders.states import Transition
 from bot.orders.workflow import change_state
 from bot.supervision import notices as notifications
 from bot.supervision import reminders
 from storage.models import Delivery, DeliveryState, Order, ProofFile
+from storage.states import OrderStatus, SupervisionState
 
 
 @dataclass(frozen=True)
@@ -57,26 +60,6 @@ def where_it_stands(order: Order) -> str:
             )
 
 
-def open_draft(session: Session, order_id: int) -> Delivery | None:
-    """The order's one open draft, locked until the transaction ends (PostgreSQL; SQLite's
-    writers are serialised already), so two clicks at once act on it one after the other."""
-    query = (
-        select(Delivery)
-        .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.DRAFT)
-        .with_for_update()
-    )
-    return session.exec(query).first()
-
-
-def previous_round(session: Session, order_id: int) -> Delivery | None:
-    query = (
-        select(Delivery)
-        .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.CHANGES_REQUESTED)
-        .order_by(Delivery.round.desc(), Delivery.id.desc())
-    )
-    return session.exec(query).first()
-
-
 def start_or_resume(
     session: Session,
     *,
@@ -84,7 +67,7 @@ def start_or_resume(
     user: str,
     identities: set[str],
     now: datetime,
-    default_kinds: tuple[str, ...] = ("sow", "acceptance"),
+    default_kinds: tuple[str, ...] = DEFAULT_REQUIRED_KINDS,
 ) -> Started:
     """Open the order's draft for `user` (new, or the one they already hold)."""
     card = orders.order_for_seller(session, order_no, identities, for_delivery=True)
@@ -229,7 +212,7 @@ def submit_delivery(
     user: str,
     identities: set[str],
     now: datetime,
-    default_kinds: tuple[str, ...] = ("sow", "acceptance"),
+    default_kinds: tuple[str, ...] = DEFAULT_REQUIRED_KINDS,
 ) -> tuple[Delivery, Order]:
     """OK on Deliver: the order moves to awaiting acceptance with its delivery record, the
     audit events and the messages it causes, in the caller's one transaction."""

@@ -22,8 +22,8 @@ from bot.delivery import proof, proof_fetch
 from bot.delivery.views.replies import build_which_delivery
 from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
-from bot.orders.states import SupervisionState
 from storage.models import Delivery, DeliveryState, Order, ProofFile
+from storage.states import SupervisionState
 
 REFRESHED = ("files", "review")
 

@@ -12,16 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.core import audit
+from bot.core.proof_kinds import PROOF_KINDS
 from bot.slack.downloads import too_big_message
 from storage.models import Delivery, DeliveryState, ProofFile
 
-KIND_LABELS = {
-    "sow": "statement of work",
-    "acceptance": "acceptance document",
-    "validity_screenshot": "licence validity screenshot",
-    "deployment_proof": "deployment-scenario proof",
-    "other": "other",
-}
 _GUESSES = [
     ("sow", re.compile(r"\bsow\b|statement.?of.?work|scope", re.I)),
     ("acceptance", re.compile(r"accept|sign.?off|uat", re.I)),
@@ -152,7 +146,7 @@ def failed_files(session: Session, delivery_id: int) -> list[ProofFile]:
 
 
 def set_kind(session: Session, row: ProofFile, kind: str, *, user: str, now: datetime) -> None:
-    if kind not in KIND_LABELS:
+    if kind not in PROOF_KINDS:
         raise ValueError(f"unknown proof kind {kind!r}")
     row.kind = kind
     session.add(row)

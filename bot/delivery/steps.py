@@ -15,7 +15,6 @@ from bot.core import audit
 from bot.core.dates import format_local, utc, zone
 from bot.core.errors import InvalidInput
 from bot.delivery import dm as delivery_dm
-from bot.delivery.proof import KIND_LABELS, active_files
 from bot.orders.queries import OrderCard
 from storage.models import Delivery, Order
 
@@ -104,21 +103,3 @@ def save_template_answers(
     touch(session, delivery, now, step="review")
     audit_step(session, delivery, "template_answered", user=user, now=now, answers=answers)
     delivery_dm.refresh(session, delivery, card, now=now, roles=("template", "review"))
-
-
-def required_kinds(card: OrderCard, default: tuple[str, ...]) -> list[str]:
-    kinds = card.product.required_proof_kinds
-    return list(default if kinds is None else kinds)
-
-
-def missing_items(
-    session: Session, delivery: Delivery, card: OrderCard, *, default_kinds: tuple[str, ...]
-) -> list[str]:
-    """What the product's template still requires, in words."""
-    have = {f.kind for f in active_files(session, delivery.id)}
-    missing = [KIND_LABELS.get(k, k) for k in required_kinds(card, default_kinds) if k not in have]
-    answers = delivery.template_answers or {}
-    for item in card.product.delivery_template or []:
-        if item.get("required", True) and answers.get(item["id"]) in (None, "", []):
-            missing.append(item["label"])
-    return missing

@@ -8,7 +8,6 @@ when it is possible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -19,7 +18,7 @@ from bot.delivery import dm as delivery_dm
 from bot.delivery import drafts as delivery
 from bot.delivery import files as delivery_files
 from bot.delivery.steps import check_enabling_time, set_enabling_time
-from bot.delivery.views.replies import build_date_echo, build_note
+from bot.delivery.views.replies import Reading, build_date_echo, build_note
 from bot.slack.directory import Person
 from storage.models import Order
 
@@ -27,16 +26,6 @@ NOTHING_OPEN = (
     "I'm not waiting for anything from you right now. Type `/deliver` to see "
     "your orders waiting for delivery, or `/deliver help`."
 )
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How a typed date was understood."""
-
-    value: datetime  # the reading taken (before the placement-day rule)
-    order: str | None = None  # "month first" / "day first" for an ambiguous date
-    other: datetime | None = None  # the other reading
-    other_refused: str | None = None  # why the other reading can't be the enabling time
 
 
 def why_not(value: datetime, *, order: Order, now: datetime, tz: str) -> str | None:

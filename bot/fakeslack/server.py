@@ -12,9 +12,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from bot.fakeslack.limits import message_problems, view_problems
 from bot.fakeslack.socket_mode import PATH as SOCKET_PATH
@@ -35,8 +37,6 @@ class FakeUser:
     team_id: str = "T0001"  # their home workspace (another one: a Slack Connect guest)
 
     def as_slack(self) -> dict[str, Any]:
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
 
         offset = datetime.now(ZoneInfo(self.tz)).utcoffset()
         real = self.real_name or self.name

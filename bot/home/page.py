@@ -9,34 +9,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.home.views import build_home
+from bot.home.views import DraftLine, HomePage, build_home
 from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
-from bot.orders.states import SupervisionState
 from bot.slack import outbox
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, OutboxMessage, SlackUser
+from storage.states import SupervisionState
 
 SHOWN = 10
 COMPLETED_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class DraftLine:
-    card: OrderCard
-    delivery: Delivery
-
-
-@dataclass(frozen=True)
-class HomePage:
-    user: str
-    awaiting_delivery: list[OrderCard]
-    drafts: list[DraftLine]
-    awaiting_acceptance: list[OrderCard]
-    completed: list[OrderCard]
-    counts: dict[SupervisionState, int]
-    draft_count: int
-    now: datetime
-    tz: str
 
 
 def identities_of(session: Session, user: str) -> set[str]:

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.dates import format_local, slack_date, utc
-from bot.core.ids import COMMAND, ActionId
-from bot.orders.states import SupervisionState
+from bot.core.ids import COMMAND, ActionId, BlockId, CallbackId
+from bot.orders.queries import OrderCard
 from bot.orders.views import deliver_line, money
-from bot.slack.blocks import button, context, divider, header, section
-
-if TYPE_CHECKING:
-    from bot.home.page import HomePage
-    from storage.models import Order
+from bot.slack.blocks import button, context, divider, header, section, text
+from storage.models import Delivery, Order
+from storage.states import SupervisionState
 
 MAX_BLOCKS = 100  # a Home view holds at most 100 blocks
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    card: OrderCard
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class HomePage:
+    user: str
+    awaiting_delivery: list[OrderCard]
+    drafts: list[DraftLine]
+    awaiting_acceptance: list[OrderCard]
+    completed: list[OrderCard]
+    counts: dict[SupervisionState, int]
+    draft_count: int
+    now: datetime
+    tz: str
 
 
 def waiting_for_delivery_since(order: Order) -> datetime:
@@ -102,8 +120,6 @@ def _more(shown: int, total: int) -> list[dict[str, Any]]:
 
 
 def build_find_order_modal() -> dict[str, Any]:
-    from bot.core.ids import BlockId, CallbackId
-    from bot.slack.blocks import text
 
     return {
         "type": "modal",
@@ -127,7 +143,6 @@ def build_find_order_modal() -> dict[str, Any]:
 
 
 def build_order_modal(details: list[dict[str, Any]], order_no: str) -> dict[str, Any]:
-    from bot.slack.blocks import text
 
     return {
         "type": "modal",

@@ -13,14 +13,16 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.core.dates import zone
-from bot.orders.contacts import cached_time_zone
 from bot.orders.validity import Validity, compute_validity
+from bot.slack.directory import cached_person
 from storage.models import Order
 
 
-def customer_calendar(session: Session, order: Order) -> str:
-    """The time zone the order's validity is counted in."""
-    return cached_time_zone(session, order)
+def customer_time_zone(session: Session, order: Order) -> str:
+    """The customer's time zone as the cache knows it (no Slack call), else UTC: the validity
+    is counted in it, and reminders wait for working hours in it."""
+    profile = cached_person(session, user_id=order.customer_user_id, email=order.customer_email)
+    return (profile.tz if profile else None) or "UTC"
 
 
 def validity_for(
@@ -29,4 +31,4 @@ def validity_for(
     """The order's validity if accepted at `accepted_at`, on the customer's calendar."""
     return compute_validity(duration=order.duration, accepted_at=accepted_at,
                             enabling_time=enabling_time,
-                            tz=zone(customer_calendar(session, order)))  # fmt: skip
+                            tz=zone(customer_time_zone(session, order)))  # fmt: skip

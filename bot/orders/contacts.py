@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from bot.orders.calendar import customer_time_zone
 from bot.orders.queries import get_order, sellers_of
 from bot.slack import directory
-from storage.models import Order, SlackUser
+from storage.models import Order
 
 if TYPE_CHECKING:
     from bot.slack.services import Services
@@ -33,20 +34,12 @@ class CustomerContact:
     tz: str
 
 
-def _cached_user(session: Session, *, user_id: str | None, email: str | None) -> SlackUser | None:
-    if user_id:
-        return session.get(SlackUser, user_id)
-    if email:
-        return session.exec(select(SlackUser).where(SlackUser.email == email.lower())).first()
-    return None
-
-
 def seller_channels(session: Session, order: Order) -> list[str]:
     """Where to DM the order's sellers: their user ids (a seller named by e-mail: the user with
     that e-mail if known, else the e-mail, looked up when the message is sent)."""
     found: list[str] = []
     for seller in sellers_of(session, order.id):
-        cached = _cached_user(session, user_id=None, email=seller) if "@" in seller else None
+        cached = directory.cached_person(session, user_id=None, email=seller) if "@" in seller else None
         channel = cached.user_id if cached else seller
         if channel not in found:
             found.append(channel)
@@ -55,7 +48,7 @@ def seller_channels(session: Session, order: Order) -> list[str]:
 
 def customer_slack_id(session: Session, order: Order) -> str | None:
     """The customer's Slack user id: the order's, else the known user with the order's e-mail."""
-    cached = _cached_user(session, user_id=None, email=order.customer_email)
+    cached = directory.cached_person(session, user_id=None, email=order.customer_email)
     return order.customer_user_id or (cached.user_id if cached else None)
 
 
@@ -67,19 +60,14 @@ def customer_channel(session: Session, order: Order) -> str | None:
 
 def customer_contact(session: Session, order: Order) -> CustomerContact:
     """The customer's details from the order, completed from what Slack told us."""
-    profile = _cached_user(session, user_id=order.customer_user_id, email=order.customer_email)
+    profile = directory.cached_person(session, user_id=order.customer_user_id, email=order.customer_email)
     return CustomerContact(
         name=order.customer_name or (profile.real_name if profile else None),
         email=order.customer_email or (profile.email if profile else None),
         user_id=customer_slack_id(session, order),
         channel=order.customer_channel,
-        tz=(profile.tz if profile and profile.tz else None) or "UTC",
+        tz=customer_time_zone(session, order),
     )
-
-
-def cached_time_zone(session: Session, order: Order) -> str:
-    """The customer's time zone as far as we already know it (no Slack call), else UTC."""
-    return customer_contact(session, order).tz
 
 
 def look_up_customer_of(services: Services, order_no: str) -> None:
@@ -102,7 +90,7 @@ def look_up_customer(services: Services, order_id: int) -> None:
         if order is None:
             return
         user_id, email = order.customer_user_id, order.customer_email
-        cached = _cached_user(session, user_id=user_id, email=email)
+        cached = directory.cached_person(session, user_id=user_id, email=email)
         if cached and now - cached.fetched_at < directory.FRESH_FOR:
             return
     try:

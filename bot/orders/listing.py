@@ -10,9 +10,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.orders.queries import order_json
-from bot.orders.states import SupervisionState
 from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller, Product
+from storage.states import SupervisionState
 
 CSV_COLUMNS = ("order_no", "product_code", "product_name", "amount", "currency", "placed_at",
                "duration", "status", "state", "sellers", "customer_user_id", "customer_email",

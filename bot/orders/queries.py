@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 
 from bot.core.audit import events_for
 from bot.core.errors import NotSupervised, NotYourOrder, OrderNotFound
-from bot.orders.states import SupervisionState
+from bot.orders.calendar import customer_time_zone
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product
+from storage.states import SupervisionState
 
 _drafted = select(Delivery.order_id).where(Delivery.state == DeliveryState.DRAFT)
 
@@ -39,10 +40,8 @@ def sellers_of(session: Session, order_id: int) -> list[str]:
 
 
 def card(session: Session, order: Order) -> OrderCard:
-    from bot.orders.calendar import customer_calendar  # it needs this module (sellers_of)
-
     return OrderCard(order, session.get(Product, order.product_id), sellers_of(session, order.id),
-                     customer_calendar(session, order))  # fmt: skip
+                     customer_time_zone(session, order))  # fmt: skip
 
 
 def is_seller(session: Session, order: Order, identities: set[str]) -> bool:

@@ -5,23 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.core.errors import InvalidTransition
-
-
-class OrderStatus(StrEnum):
-    """What users see."""
-
-    PENDING_PAYMENT = "Pending payment"
-    PROCESSING = "Processing"
-    COMPLETED = "Completed"
-    CANCELED = "Canceled"
-
-
-class SupervisionState(StrEnum):
-    AWAITING_DELIVERY = "awaiting_delivery"
-    AWAITING_ACCEPTANCE = "awaiting_acceptance"
-    COMPLETED = "completed"
-    NOT_SUPERVISED = "not_supervised"
-    NOT_DELIVERABLE = "not_deliverable"  # pending payment or cancelled: imported, not deliverable
+from storage.states import OrderStatus, SupervisionState
 
 
 class Transition(StrEnum):
@@ -55,8 +39,6 @@ TRANSITIONS: dict[Transition, tuple[frozenset[SupervisionState], SupervisionStat
     ),
 }
 
-OPEN_STATES = frozenset({SupervisionState.AWAITING_DELIVERY, SupervisionState.AWAITING_ACCEPTANCE})
-
 
 def target_state(transition: Transition, current: SupervisionState) -> SupervisionState:
     """The state `transition` leads to from `current`; raises InvalidTransition if illegal."""
@@ -64,15 +46,6 @@ def target_state(transition: Transition, current: SupervisionState) -> Supervisi
     if current not in sources:
         raise InvalidTransition(transition, current)
     return target
-
-
-def status_for(state: SupervisionState, imported_status: OrderStatus) -> OrderStatus:
-    """The status users see follows supervision once an order is in it."""
-    if state in OPEN_STATES:
-        return OrderStatus.PROCESSING
-    if state is SupervisionState.COMPLETED:
-        return OrderStatus.COMPLETED
-    return imported_status
 
 
 STATUS_SYNONYMS: dict[str, OrderStatus] = {

@@ -8,8 +8,8 @@ from bot.core.dates import slack_date
 from bot.core.durations import describe_duration
 from bot.core.ids import COMMAND, ActionId
 from bot.orders.queries import OrderCard
-from bot.orders.states import SupervisionState
 from bot.slack.blocks import actions, button, context, divider, fields, header, mention, section
+from storage.states import SupervisionState
 
 LIST_LIMIT = 20  # each order is two blocks; a message holds at most 50
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage.models import SlackUser
 
@@ -75,6 +75,15 @@ def lookup(services: Services, user_id: str, *, ask_slack: bool = False) -> Pers
 
 def _team(data: dict) -> str | None:
     return data.get("team_id") or (data.get("profile") or {}).get("team") or None
+
+
+def cached_person(session: Session, *, user_id: str | None, email: str | None) -> SlackUser | None:
+    """What the cache holds about a person named by user id, else by e-mail (no Slack call)."""
+    if user_id:
+        return session.get(SlackUser, user_id)
+    if email:
+        return session.exec(select(SlackUser).where(SlackUser.email == email.lower())).first()
+    return None
 
 
 def _fresh(cached: SlackUser, now: datetime) -> bool:

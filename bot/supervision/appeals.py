@@ -17,13 +17,13 @@ from sqlmodel import Session, select
 
 from bot.core import audit
 from bot.core.audit import events_for
+from bot.core.ids import BlockId
 from bot.core.settings import Settings
 from bot.core.working_hours import add_working_days
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
 from bot.orders.contacts import customer_channel
 from bot.orders.queries import sellers_of
-from bot.orders.states import OPEN_STATES, SupervisionState
 from bot.slack import outbox
 from bot.supervision import reminders
 from bot.supervision.appeal_terms import (
@@ -40,14 +40,8 @@ from bot.supervision.views.appeals import (
     build_overdue,
 )
 from bot.supervision.views.reminders import build_appeal_offer
-from storage.models import (
-    Appeal,
-    AppealState,
-    Order,
-    OutboxMessage,
-    OutboxStatus,
-    ProofFile,
-)  # fmt: skip
+from storage.models import Appeal, AppealState, Order, OutboxMessage, OutboxStatus, ProofFile
+from storage.states import OPEN_STATES, SupervisionState
 
 APPEAL_OVERDUE = "appeal_overdue"
 APPEAL_CASE = "appeal"  # the outbox purpose of the case posted to operations
@@ -92,8 +86,6 @@ def check_may_appeal(order: Order, *, role: str, now: datetime) -> None:
 
 def form_errors(form: AppealForm) -> dict[str, str]:
     """Problems to show in the modal, by block id (empty when the form is fine)."""
-    from bot.core.ids import BlockId
-
     errors = {}
     if not form.details.strip():
         errors[BlockId.APPEAL_DETAILS] = "Tell operations what happened."

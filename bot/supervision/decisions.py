@@ -16,7 +16,7 @@ from bot.home import page as home
 from bot.jobs import scheduler
 from bot.orders.calendar import validity_for
 from bot.orders.contacts import customer_channel, seller_channels
-from bot.orders.states import SupervisionState, Transition
+from bot.orders.states import Transition
 from bot.orders.workflow import change_state
 from bot.slack import directory, outbox
 from bot.supervision import notices as notifications
@@ -25,6 +25,7 @@ from bot.supervision.appeal_terms import AppealAlreadyDecided, Decision, NotOpsS
 from bot.supervision.appeals import APPEAL_OVERDUE, update_case
 from bot.supervision.views.appeals import build_decided_notice
 from storage.models import Appeal, AppealState, DeliveryState, Order
+from storage.states import SupervisionState
 
 DECIDED_STATE = {
     Decision.COMPLETE: AppealState.COMPLETED,

@@ -17,11 +17,11 @@ from bot.core.working_hours import WORKING_DAYS
 from bot.jobs import scheduler
 from bot.jobs.scheduler import JobRun
 from bot.orders.contacts import seller_channels
-from bot.orders.states import SupervisionState
 from bot.slack import directory, outbox
 from bot.slack.services import Services
 from bot.supervision.views.reminders import build_digest
 from storage.models import Order, Product, ScheduledJob, SlackUser
+from storage.states import SupervisionState
 
 DIGEST = "seller_digest"
 MORNING = (time(8), time(12))  # sent from 08:00, caught up until noon

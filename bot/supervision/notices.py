@@ -14,8 +14,7 @@ from sqlmodel import Session, select
 from bot.core import audit
 from bot.core.dates import slack_date
 from bot.core.ids import ActionId
-from bot.orders.calendar import validity_for
-from bot.orders.contacts import cached_time_zone
+from bot.orders.calendar import customer_time_zone, validity_for
 from bot.orders.customers import CUSTOMER_DELIVERY, contact_details, customer_label, routes
 from bot.orders.validity import Validity
 from bot.slack import outbox
@@ -84,7 +83,7 @@ def customer_delivery(
     session: Session, order: Order, delivery: Delivery, *, now: datetime
 ) -> CustomerDelivery:
     """The delivery as the customer sees it; the validity is what accepting at `now` gives."""
-    tz = cached_time_zone(session, order)
+    tz = customer_time_zone(session, order)
     validity = (
         Validity(order.validity_start, order.validity_end)
         if order.validity_start and order.validity_end

@@ -21,8 +21,8 @@ from bot.core.settings import Settings
 from bot.core.working_hours import is_working_time, next_send_time
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
-from bot.orders.contacts import cached_time_zone, customer_channel, look_up_customer
-from bot.orders.states import SupervisionState
+from bot.orders.calendar import customer_time_zone
+from bot.orders.contacts import customer_channel, look_up_customer
 from bot.slack import outbox
 from bot.slack.services import Services
 from bot.supervision.views.reminders import build_reminder
@@ -34,7 +34,8 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     ScheduledJob,
-)  # fmt: skip
+)
+from storage.states import SupervisionState
 
 PLAN = "plan_reminders"
 REMINDER = "reminder"
@@ -110,7 +111,7 @@ def plan_reminders(run: JobRun) -> None:
     if customer_unreachable(session, order, delivery):
         escalate(session, order=order, now=run.now, reason="unreachable")
         return
-    tz = cached_time_zone(session, order)
+    tz = customer_time_zone(session, order)
     since = (delivery.submitted_at if delivery and delivery.submitted_at else None) or (
         order.state_changed_at
     )
@@ -155,7 +156,7 @@ def send_reminder(run: JobRun) -> Defer | None:
         if last:
             escalate(session, order=order, now=run.now, reason="silent", again=again)
         return None
-    tz = cached_time_zone(session, order)
+    tz = customer_time_zone(session, order)
     if not is_working_time(run.now, tz, settings.working_hours):
         return Defer(next_send_time(run.now, tz, settings.working_hours))
     row = _delivery_message_row(session, delivery)
@@ -234,7 +235,7 @@ def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: 
     goes on. The customer was reminded already, so one more reminder goes after the first step
     of the cadence, at their working time; the sellers hear again if it stays unanswered.
     Returns when it goes."""
-    tz = cached_time_zone(session, order)
+    tz = customer_time_zone(session, order)
     wait = timedelta(days=min(settings.reminder_days, default=1))
     due = next_send_time(now + wait, tz, settings.working_hours)
     step = f"after-appeal-{appeal_id}"
@@ -264,7 +265,7 @@ def remind_now(session: Session, *, order: Order, by: str, now: datetime,
     (now, if that is now). One per order and hour, so double clicks send one. Returns when."""
     if order.state is not SupervisionState.AWAITING_ACCEPTANCE:
         raise NothingToRemind(order.order_no, order.state)
-    tz = cached_time_zone(session, order)
+    tz = customer_time_zone(session, order)
     due = next_send_time(now, tz, working_hours)
     step = f"manual-{now:%Y%m%d%H}"
     scheduler.schedule(session, key=f"reminder:{order.id}:{order.round}:{step}", kind=REMINDER,

@@ -2,6 +2,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage.engine import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -10,8 +11,6 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from storage.engine import make_engine
-
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
         context.configure(

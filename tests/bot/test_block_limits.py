@@ -17,13 +17,13 @@ from bot.delivery.views.template import build_template_modal
 from bot.fakeslack.limits import message_problems, view_problems
 from bot.fakeslack.server import FakeSlack
 from bot.orders.queries import OrderCard
-from bot.orders.states import OrderStatus, SupervisionState
 from bot.orders.template import read_answers
 from bot.orders.validity import Validity
 from bot.slack.blocks import actions, button, confirm, fields, listing, section
 from bot.supervision.views.appeals import build_seller_appeal_modal
 from bot.supervision.views.customer import CustomerDelivery, build_customer_delivery
 from storage.models import Delivery, DeliveryState, Order, Product, ProofFile
+from storage.states import OrderStatus, SupervisionState
 from tests.factories import SELLER
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot.app import MaskTokens
 from bot.bootstrap import make_client
+from bot.core.masking import MaskTokens
 from bot.core.settings import Settings
 
 

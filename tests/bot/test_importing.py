@@ -14,8 +14,8 @@ from bot.orders.imports.orders import import_orders
 from bot.orders.imports.products import import_products, read_products, validate_products
 from bot.orders.imports.validation import validate_orders
 from bot.orders.queries import get_order, sellers_of
-from bot.orders.states import OrderStatus, SupervisionState
 from storage.models import AuditEvent, Product
+from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.factories import make_order, make_product
 

@@ -12,8 +12,8 @@ from sqlmodel import select
 from bot.bootstrap import JOB_KINDS, RECURRING_JOBS
 from bot.jobs import scheduler
 from bot.jobs.scheduler import JobKind
-from bot.orders.states import SupervisionState
 from storage.models import JobStatus, Order, ScheduledJob
+from storage.states import SupervisionState
 from tests.conftest import NOW
 from tests.factories import CUSTOMER, make_awaiting_acceptance, make_order, make_product
 

@@ -3,18 +3,11 @@
 import pytest
 
 from bot.core.errors import InvalidTransition
-from bot.orders.states import (
-    OrderStatus,
-    parse_status,
-    status_for,
-    target_state,
-)
-from bot.orders.states import (
-    SupervisionState as S,
-)
-from bot.orders.states import (
-    Transition as T,
-)
+from bot.orders.states import Transition as T
+from bot.orders.states import parse_status, target_state
+from storage.models import Order
+from storage.states import OrderStatus
+from storage.states import SupervisionState as S
 
 
 @pytest.mark.parametrize(
@@ -61,7 +54,7 @@ def test_illegal_moves_raise(transition, current):
     ],
 )
 def test_status_users_see(state, imported, shown):
-    assert status_for(state, imported) is shown
+    assert Order(state=state, imported_status=imported).status is shown
 
 
 @pytest.mark.parametrize(

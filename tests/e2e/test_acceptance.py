@@ -16,9 +16,9 @@ from bot.core.ids import ActionId, BlockId
 from bot.fakeslack.driver import buttons, label
 from bot.fakeslack.render import render_blocks
 from bot.orders.queries import get_order, order_json
-from bot.orders.states import OrderStatus, SupervisionState
 from bot.supervision.views.customer import REASON_INPUT
 from storage.models import OutboxMessage, OutboxStatus
+from storage.states import OrderStatus, SupervisionState
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from bot.core.ids import BlockId, CallbackId
-from bot.orders.states import SupervisionState
 from storage.models import Appeal, AppealState, AuditEvent, Delivery, DeliveryState, Order
+from storage.states import SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
 from tests.e2e.test_reminders import reminders_seen, submitted_order, work

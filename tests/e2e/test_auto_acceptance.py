@@ -7,9 +7,9 @@ import pytest
 
 from bot.core.audit import events_for
 from bot.demo.sandbox import Sandbox
-from bot.orders.states import SupervisionState
 from bot.supervision import reminders
 from storage.models import Order
+from storage.states import SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
 from tests.e2e.test_reminders import submitted_order, utc, work

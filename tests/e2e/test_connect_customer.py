@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.audit import events_for
-from bot.orders.states import SupervisionState
+from storage.states import SupervisionState
 from tests.e2e.test_acceptance import reload, submit
 from tests.e2e.test_deliver_command import blocks_text
 from tests.e2e.test_reminders import work

@@ -3,8 +3,8 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.orders.states import OrderStatus, SupervisionState
 from bot.slack import directory
+from storage.states import OrderStatus, SupervisionState
 from tests.e2e.test_delivery_conversation import at_once
 from tests.factories import make_order, make_product
 

@@ -13,9 +13,9 @@ from sqlmodel import select
 from bot.core.ids import ActionId
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
-from bot.orders.states import OrderStatus, SupervisionState
 from bot.slack import downloads
 from storage.models import AuditEvent, Delivery, DeliveryState, Order, ProofFile
+from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.factories import make_order
 

@@ -9,8 +9,8 @@ from bot.core.ids import BlockId
 from bot.fakeslack.render import render_blocks
 from bot.fakeslack.server import Message
 from bot.home import page as home
-from bot.orders.states import OrderStatus, SupervisionState
 from storage.models import Delivery, DeliveryState, Order
+from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_delivery_conversation import deliver_everything
 from tests.factories import make_order, make_product

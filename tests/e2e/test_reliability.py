@@ -15,11 +15,11 @@ from bot.core.filestore import store_for
 from bot.demo.sandbox import SIGNING_SECRET, LoopbackServer
 from bot.fakeslack.driver import Person, SlackDriver
 from bot.orders.queries import get_order
-from bot.orders.states import SupervisionState
 from bot.slack.dispatcher import OutboxDispatcher
 from bot.web import create_web_app
 from storage.engine import make_engine, make_session_factory
 from storage.models import ProcessedEvent
+from storage.states import SupervisionState
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.bootstrap import build_scheduler
-from bot.orders.states import SupervisionState
 from storage.models import Order
+from storage.states import SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
 from tests.factories import CUSTOMER, SELLER, TEAMMATE, make_awaiting_acceptance, make_order

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.dates import format_local
 from bot.core.ids import COMMAND, ActionId
@@ -12,10 +13,18 @@ from bot.orders.queries import OrderCard
 from bot.slack.blocks import actions, button, confirm, section
 from storage.models import Delivery
 
-if TYPE_CHECKING:
-    from bot.delivery.typed_replies import Reading
-
 Rendered = tuple[list[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a typed date was understood."""
+
+    value: datetime  # the reading taken (before the placement-day rule)
+    order: str | None = None  # "month first" / "day first" for an ambiguous date
+    other: datetime | None = None  # the other reading
+    other_refused: str | None = None  # why the other reading can't be the enabling time
+
 
 
 def build_taken_over_notice(card: OrderCard, new_holder: str) -> Rendered:

@@ -10,8 +10,8 @@ from typing import Any
 from bot.core.dates import format_local, zone
 from bot.core.durations import describe_duration
 from bot.core.ids import COMMAND, ActionId, BlockId
+from bot.core.proof_kinds import PROOF_KINDS, kind_label
 from bot.delivery.errors import still_fetching
-from bot.delivery.proof import KIND_LABELS
 from bot.orders.queries import OrderCard
 from bot.orders.validity import compute_validity
 from bot.orders.views import customer_line, order_fields, template_text
@@ -123,7 +123,7 @@ def build_enabling_step(
 
 
 def _kind_option(kind: str, row_id: int) -> dict[str, Any]:
-    return {"text": text(KIND_LABELS[kind].capitalize(), plain=True), "value": f"{row_id}:{kind}"}
+    return {"text": text(kind_label(kind).capitalize(), plain=True), "value": f"{row_id}:{kind}"}
 
 
 def build_files_step(
@@ -134,7 +134,7 @@ def build_files_step(
     locked: bool,
     failed: Sequence[ProofFile] = (),
 ) -> Rendered:
-    needed = ", ".join(KIND_LABELS.get(k, k) for k in required) or "nothing in particular"
+    needed = ", ".join(kind_label(k) for k in required) or "nothing in particular"
     blocks = [
         section(
             "*2. Proof files*\nDrop the files here in our DM (drag them in, or use "
@@ -147,12 +147,12 @@ def build_files_step(
         state = "" if row.sha256 else " _(fetching…)_"
         line = f":page_facing_up: *{row.name}* ({_size(row.size)}){state}"
         if locked:
-            blocks.append(section(f"{line} · {KIND_LABELS.get(row.kind, row.kind)}"))
+            blocks.append(section(f"{line} · {kind_label(row.kind)}"))
             continue
         select = {
             "type": "static_select",
             "action_id": ActionId.FILE_KIND,
-            "options": [_kind_option(k, row.id) for k in KIND_LABELS],
+            "options": [_kind_option(k, row.id) for k in PROOF_KINDS],
             "initial_option": _kind_option(row.kind, row.id),
         }
         blocks.append(section(line))
@@ -239,7 +239,7 @@ def build_review_step(
         return [context(f"Now with <@{by}>.")], f"Order {order_no}: taken over"
     by_kind: dict[str, list[str]] = {}
     for row in files:
-        by_kind.setdefault(KIND_LABELS.get(row.kind, row.kind), []).append(row.name)
+        by_kind.setdefault(kind_label(row.kind), []).append(row.name)
     file_lines = "\n".join(f"• {kind}: {', '.join(names)}" for kind, names in by_kind.items())
     answers = delivery.template_answers or {}
     answer_lines = "\n".join(

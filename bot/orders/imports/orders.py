@@ -13,11 +13,11 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from bot.orders.imports.validation import OrderRow
-from bot.orders.states import OrderStatus, SupervisionState
 from bot.orders.validity import renewal_validity
 from storage import bulk
 from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller
+from storage.states import OrderStatus, SupervisionState
 
 CHUNK = 5000  # rows per upsert statement (and per progress step)
 ACTOR = "cli"

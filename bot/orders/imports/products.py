@@ -18,12 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from bot.core import audit
+from bot.core.proof_kinds import PROOF_KINDS
 from bot.orders.imports.files import ImportFileError
 from bot.orders.template import MAX_FIELDS, MAX_OPTION_LENGTH, MAX_OPTIONS
 from storage.models import Product
 
 FIELD_KINDS = ("text", "checklist", "date", "number")
-PROOF_KINDS = ("sow", "acceptance", "validity_screenshot", "deployment_proof", "other")
 FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 

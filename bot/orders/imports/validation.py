@@ -16,7 +16,8 @@ from typing import Any
 
 from bot.core.durations import normalize_duration
 from bot.orders.imports.files import REQUIRED
-from bot.orders.states import OrderStatus, parse_status
+from bot.orders.states import parse_status
+from storage.states import OrderStatus
 
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")

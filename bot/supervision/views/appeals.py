@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.core.dates import slack_date
 from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.core.proof_kinds import kind_label
 from bot.slack.blocks import (
     actions,
     button,
@@ -32,8 +33,6 @@ from bot.supervision.appeal_terms import (
 from storage.models import Appeal, AppealState, AuditEvent, Order, ProofFile
 
 Blocks = list[dict[str, Any]]
-KIND_WORDS = {"sow": "statement of work", "acceptance": "acceptance document",
-              "validity": "licence validity screenshot", "deployment": "deployment proof"}  # fmt: skip
 STATE_WORDS = {
     AppealState.COMPLETED: "Order completed by operations",
     AppealState.RETURNED: "Returned to the seller",
@@ -85,7 +84,7 @@ def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[
         _details_input("The customer has not answered since …"),
     ]  # fmt: skip
     if files:
-        options = [_option(str(f.id), f"{f.name} ({KIND_WORDS.get(f.kind, f.kind)})")
+        options = [_option(str(f.id), f"{f.name} ({kind_label(f.kind)})")
                    for f in files]  # fmt: skip
         element = {**choices(options, chosen=options), "action_id": "value"}
         blocks.append(_input(BlockId.APPEAL_PROOF, "Proof from the delivery", element,
@@ -162,7 +161,7 @@ def build_case(*, appeal: Appeal, order: Order, sellers: list[str], files: list[
     ]  # fmt: skip
     if appeal.letter_of_commitment:
         blocks.append(section(f"*Letter of commitment*\n{appeal.letter_of_commitment}"))
-    proof = [f"• {f.name} ({KIND_WORDS.get(f.kind, f.kind)}, sha256 {(f.sha256 or '?')[:12]})"
+    proof = [f"• {f.name} ({kind_label(f.kind)}, sha256 {(f.sha256 or '?')[:12]})"
              for f in files] + [f"• <{a['url']}|{a['name']}> (added to the appeal)" if a.get("url")
                                 else f"• {a['name']} (added to the appeal)" for a in attachments]  # fmt: skip
     blocks.append(section("*Proof*\n" + ("\n".join(proof) or "none attached")))

@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.dates import slack_date
 from bot.core.durations import describe_duration
 from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.core.proof_kinds import kind_label
 from bot.orders.validity import Validity
 from bot.slack.blocks import (
     CONFIRM_TEXT_LIMIT,
@@ -25,13 +26,6 @@ from bot.slack.blocks import (
 )
 from storage.models import Delivery, Order, Product, ProofFile
 
-PROOF_KINDS = {
-    "sow": "Statement of work",
-    "acceptance": "Acceptance document",
-    "validity_screenshot": "Licence validity screenshot",
-    "deployment_proof": "Deployment-scenario proof",
-    "other": "Other",
-}
 REASON_INPUT = "reason"
 
 
@@ -92,7 +86,7 @@ def files_text(files: list[ProofFile]) -> str:
     if not files:
         return "*Proof*\nNo files were attached."
     lines = ["*Proof* (the files follow this message)"]
-    lines += [f"• {f.name} — {PROOF_KINDS.get(f.kind, f.kind)}" for f in files]
+    lines += [f"• {f.name} — {kind_label(f.kind).capitalize()}" for f in files]
     return "\n".join(lines)
 
 
