@@ -39,10 +39,19 @@ def seed(box: Sandbox, orders: int) -> None:
         session.flush()
         placed = datetime(2026, 1, 1, tzinfo=UTC)
         for n in range(orders):
-            order = Order(order_no=f"B{n:05d}", product_id=product.id, amount=100, currency="EUR",
-                          imported_status=OrderStatus.PROCESSING, state=SupervisionState.AWAITING_DELIVERY,
-                          placed_at=placed, duration="P1M", state_changed_at=placed, created_at=placed,
-                          updated_at=placed)  # fmt: skip
+            order = Order(
+                order_no=f"B{n:05d}",
+                product_id=product.id,
+                amount=100,
+                currency="EUR",
+                imported_status=OrderStatus.PROCESSING,
+                state=SupervisionState.AWAITING_DELIVERY,
+                placed_at=placed,
+                duration="P1M",
+                state_changed_at=placed,
+                created_at=placed,
+                updated_at=placed,
+            )
             session.add(order)
             session.flush()
             session.add(OrderSeller(order_id=order.id, seller=SELLER))

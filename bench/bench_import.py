@@ -33,8 +33,10 @@ from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEvent, Order, OrderSeller, Product
 
-HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
-          "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
+HEADER = (
+    "order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+    "customer_user_id,customer_email,customer_name,customer_channel,renewal_of"
+)
 STATUSES = ["Processing", "paid", "Completed", "Pending payment", "Canceled"]
 DURATIONS = ["1 month", "P1M", "1 year", "30 days", "P3M"]
 PRODUCTS = Path(__file__).parent.parent / "examples" / "products.yaml"
@@ -50,9 +52,11 @@ def write_orders(path: Path, count: int, *, prefix: str = "") -> None:
             renews = f"{prefix}{n - 25}" if n % 50 == 25 else ""  # renews a completed order
             sellers = f"U{n % 97:05d}" + (f";seller{n % 13}@isv.example" if n % 3 == 0 else "")
             placed = (start + timedelta(minutes=7 * n)).isoformat()
-            out.write(f"{prefix}{n},SECUREVPN,{rng.randint(100, 99999)}.{n % 100:02d},EUR,{status},"
-                      f"{placed},{rng.choice(DURATIONS)},{sellers},U{n:08d},"
-                      f"admin{n}@buyer.example,Customer {n},,{renews}\n")  # fmt: skip
+            out.write(
+                f"{prefix}{n},SECUREVPN,{rng.randint(100, 99999)}.{n % 100:02d},EUR,{status},"
+                f"{placed},{rng.choice(DURATIONS)},{sellers},U{n:08d},"
+                f"admin{n}@buyer.example,Customer {n},,{renews}\n"
+            )
 
 
 def cli_import(url: str, path: Path) -> float:
@@ -77,10 +81,25 @@ def naive_import(url: str, path: Path) -> float:
         for row in validate_orders(records, product_ids=products).rows:
             order = session.exec(select(Order).where(Order.order_no == row.order_no)).first()
             state = decide_state(row.status, renews_supervised=False, existing=None, rounds=0)
-            order = order or Order(order_no=row.order_no, state=state, state_changed_at=now,
-                                   created_at=now, round=0, rejected_rounds=0)  # fmt: skip
-            for key in ("product_id", "amount", "currency", "placed_at", "duration",
-                        "customer_user_id", "customer_email", "customer_name", "renewal_of"):  # fmt: skip
+            order = order or Order(
+                order_no=row.order_no,
+                state=state,
+                state_changed_at=now,
+                created_at=now,
+                round=0,
+                rejected_rounds=0,
+            )
+            for key in (
+                "product_id",
+                "amount",
+                "currency",
+                "placed_at",
+                "duration",
+                "customer_user_id",
+                "customer_email",
+                "customer_name",
+                "renewal_of",
+            ):
                 setattr(order, key, getattr(row, key))
             order.imported_status, order.updated_at = row.status, now
             session.add(order)
@@ -137,8 +156,10 @@ def bench(label: str, fresh, big: Path, sample: Path, orders: int, sample_size: 
     bulk_rate, again_rate, naive_rate = orders / first, orders / again, sample_size / naive
     print(f"  first import   {orders:>7} rows in {first:6.2f} s  {bulk_rate:>9,.0f} rows/s")
     print(f"  re-import      {orders:>7} rows in {again:6.2f} s  {again_rate:>9,.0f} rows/s")
-    print(f"  naive baseline {sample_size:>7} rows in {naive:6.2f} s  {naive_rate:>9,.0f} rows/s "
-          f"(~{orders / naive_rate:,.0f} s for {orders})")  # fmt: skip
+    print(
+        f"  naive baseline {sample_size:>7} rows in {naive:6.2f} s  {naive_rate:>9,.0f} rows/s "
+        f"(~{orders / naive_rate:,.0f} s for {orders})"
+    )
     print(f"  bulk / naive: {bulk_rate / naive_rate:.1f}x")
 
 
@@ -159,8 +180,14 @@ def main() -> None:
 
         bench("SQLite", sqlite, big, sample, args.orders, args.sample)
         if base := os.environ.get("TEST_DATABASE_URL"):
-            bench("PostgreSQL", lambda name: fresh_postgres(base, name), big, sample,
-                  args.orders, args.sample)  # fmt: skip
+            bench(
+                "PostgreSQL",
+                lambda name: fresh_postgres(base, name),
+                big,
+                sample,
+                args.orders,
+                args.sample,
+            )
 
 
 if __name__ == "__main__":

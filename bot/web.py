@@ -21,9 +21,12 @@ log = logging.getLogger(__name__)
 
 
 def create_web_app(
-    app: App, engine: Engine, *, on_startup: Callable[[], None] | None = None,
+    app: App,
+    engine: Engine,
+    *,
+    on_startup: Callable[[], None] | None = None,
     on_shutdown: Callable[[], None] | None = None,
-) -> Starlette:  # fmt: skip
+) -> Starlette:
     async def slack_events(request: Request) -> Response:
         body = await request.body()
         # Bolt's sync dispatch would block the event loop: every request would queue behind it.

@@ -25,8 +25,10 @@ def run_once(services: Services, scheduler: Scheduler) -> int:
         return 1
     sent = services.dispatcher.drain()
     done = ", ".join(f"{count} {kind}" for kind, count in sorted(result.kinds.items())) or "none"
-    typer.echo(f"Jobs run: {done}; deferred: {result.deferred}; failed: {result.failed}; "
-               f"messages sent: {sent}.")  # fmt: skip
+    typer.echo(
+        f"Jobs run: {done}; deferred: {result.deferred}; failed: {result.failed}; "
+        f"messages sent: {sent}."
+    )
     return 0
 
 

@@ -34,8 +34,13 @@ def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context:
     order_no, delivery_id, clicker = _clicked(body, action["value"], services)
     with services.session_factory() as session:
         try:
-            acceptance.accept(session, order_no=order_no, delivery_id=delivery_id,
-                              clicker=clicker, now=services.clock.now())  # fmt: skip
+            acceptance.accept(
+                session,
+                order_no=order_no,
+                delivery_id=delivery_id,
+                clicker=clicker,
+                now=services.clock.now(),
+            )
         except DeliverybotError as error:
             _refuse(respond, error)
             return
@@ -50,8 +55,9 @@ def handle_request_changes(
     order_no, delivery_id, clicker = _clicked(body, action["value"], services)
     with services.session_factory() as session:
         try:
-            _, delivery = acceptance.waiting_delivery(session, order_no, delivery_id, clicker,
-                                                      "request_changes", now=services.clock.now())  # fmt: skip
+            _, delivery = acceptance.waiting_delivery(
+                session, order_no, delivery_id, clicker, "request_changes", now=services.clock.now()
+            )
         except DeliverybotError as error:
             _refuse(respond, error)
             return
@@ -66,8 +72,14 @@ def handle_changes_submitted(ack: Ack, body: dict, view: dict, context: dict) ->
     clicker = customers.clicker_for(services, body["user"]["id"], order_no)
     with services.session_factory() as session:
         try:
-            acceptance.request_changes(session, order_no=order_no, delivery_id=delivery_id,
-                                       clicker=clicker, reason=reason, now=services.clock.now())  # fmt: skip
+            acceptance.request_changes(
+                session,
+                order_no=order_no,
+                delivery_id=delivery_id,
+                clicker=clicker,
+                reason=reason,
+                now=services.clock.now(),
+            )
         except DeliverybotError as error:
             ack(response_action="errors", errors={BlockId.CHANGES_REASON: str(error)})
             return

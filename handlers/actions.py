@@ -82,8 +82,16 @@ def _enabling_step(value: Callable[[str], datetime | None], typed: str | None = 
     """A step recording the enabling time `value(tz)`, tz being the clicker's time zone."""
 
     def step(session, draft, card, person, now):
-        delivery_steps.set_enabling_time(session, draft, card, value=value(person.tz),
-                                         user=person.user_id, tz=person.tz, now=now, typed=typed)  # fmt: skip
+        delivery_steps.set_enabling_time(
+            session,
+            draft,
+            card,
+            value=value(person.tz),
+            user=person.user_id,
+            tz=person.tz,
+            now=now,
+            typed=typed,
+        )
 
     return step
 
@@ -157,9 +165,13 @@ def handle_take_over(ack: Ack, body: dict, action: dict, respond: Respond, conte
     person = directory.lookup(services, body["user"]["id"])
     try:
         with writing(services) as session:
-            started = delivery.take_over(session, delivery_id=action["value"],
-                                         user=person.user_id, identities=person.identities,
-                                         now=services.clock.now())  # fmt: skip
+            started = delivery.take_over(
+                session,
+                delivery_id=action["value"],
+                user=person.user_id,
+                identities=person.identities,
+                now=services.clock.now(),
+            )
     except DeliverybotError as error:
         refuse(services, body, respond, error)
         return

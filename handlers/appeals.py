@@ -62,8 +62,13 @@ def handle_remind_again(
     with services.session_factory() as session:
         try:
             order = _seller_order(services, session, user, action["value"])
-            due = reminders.remind_now(session, order=order, by=user, now=now,
-                                       working_hours=services.settings.working_hours)  # fmt: skip
+            due = reminders.remind_now(
+                session,
+                order=order,
+                by=user,
+                now=now,
+                working_hours=services.settings.working_hours,
+            )
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
         tz = customer_time_zone(session, order)
@@ -91,12 +96,14 @@ def handle_appeal_button(
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
         view = (
-            build_customer_appeal_modal(order_no=order.order_no,
-                                        why=appeals.customer_may_appeal(order, now))
+            build_customer_appeal_modal(
+                order_no=order.order_no, why=appeals.customer_may_appeal(order, now)
+            )
             if role == "customer"
-            else build_seller_appeal_modal(order_no=order.order_no,
-                                           files=appeals.proof_files(session, order))
-        )  # fmt: skip
+            else build_seller_appeal_modal(
+                order_no=order.order_no, files=appeals.proof_files(session, order)
+            )
+        )
     services.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -112,8 +119,15 @@ def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) ->
     with services.session_factory() as session:
         try:
             order = _appellant_order(services, session, user, order_no, role)
-            appeals.open_appeal(session, order=order, by=user, role=role, form=form, now=now,
-                                settings=services.settings)  # fmt: skip
+            appeals.open_appeal(
+                session,
+                order=order,
+                by=user,
+                role=role,
+                form=form,
+                now=now,
+                settings=services.settings,
+            )
         except DeliverybotError as error:
             return ack(response_action="errors", errors={BlockId.APPEAL_DETAILS: str(error)})
         session.commit()
@@ -127,9 +141,16 @@ def _decide(
     now = services.clock.now()
     with services.session_factory() as session:
         try:
-            decisions.decide(session, appeal_id=appeal_id, decision=decision, by=user,
-                           reason=reason, now=now, client=services.client,
-                           settings=services.settings)  # fmt: skip
+            decisions.decide(
+                session,
+                appeal_id=appeal_id,
+                decision=decision,
+                by=user,
+                reason=reason,
+                now=now,
+                client=services.client,
+                settings=services.settings,
+            )
         except NotOpsStaff:
             session.rollback()
             _record_refusal(session, appeal_id, user, now)
@@ -140,8 +161,14 @@ def _decide(
 
 def _record_refusal(session, appeal_id: int, user: str, now) -> None:
     appeal = session.get(Appeal, appeal_id)
-    audit.record(session, kind="appeal_decision_refused", actor=user, at=now,
-                 order_id=appeal.order_id if appeal else None, appeal_id=appeal_id)  # fmt: skip
+    audit.record(
+        session,
+        kind="appeal_decision_refused",
+        actor=user,
+        at=now,
+        order_id=appeal.order_id if appeal else None,
+        appeal_id=appeal_id,
+    )
     session.commit()
 
 
@@ -150,8 +177,13 @@ def handle_ops_complete(
 ) -> None:
     ack()
     try:
-        _decide(context["services"], appeal_id=int(action["value"]), decision=Decision.COMPLETE,
-                user=body["user"]["id"], reason="")  # fmt: skip
+        _decide(
+            context["services"],
+            appeal_id=int(action["value"]),
+            decision=Decision.COMPLETE,
+            user=body["user"]["id"],
+            reason="",
+        )
     except DeliverybotError as error:
         _say(respond, f":warning: {error}")
 
@@ -181,11 +213,18 @@ def handle_decision_submission(ack: Ack, body: dict, view: dict, context: dict) 
     meta = json.loads(view["private_metadata"])
     reason = parse_decision_reason(view["state"]["values"])
     if not reason.strip():
-        return ack(response_action="errors",
-                   errors={BlockId.DECISION_REASON: "Please give a reason: both sides will read it."})  # fmt: skip
+        return ack(
+            response_action="errors",
+            errors={BlockId.DECISION_REASON: "Please give a reason: both sides will read it."},
+        )
     try:
-        _decide(context["services"], appeal_id=int(meta["appeal_id"]),
-                decision=Decision(meta["decision"]), user=body["user"]["id"], reason=reason)  # fmt: skip
+        _decide(
+            context["services"],
+            appeal_id=int(meta["appeal_id"]),
+            decision=Decision(meta["decision"]),
+            user=body["user"]["id"],
+            reason=reason,
+        )
     except DeliverybotError as error:
         return ack(response_action="errors", errors={BlockId.DECISION_REASON: str(error)})
     ack()

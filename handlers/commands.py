@@ -46,10 +46,14 @@ def start_delivery(services: Services, user: str, order_no: str) -> Reply:
     contacts.look_up_customer_of(services, order_no)  # the customer's calendar, for the preview
     try:
         with writing(services) as session:
-            started = delivery.start_or_resume(session, order_no=order_no, user=user,
-                                               identities=person.identities,
-                                               now=services.clock.now(),
-                                               default_kinds=services.settings.required_proof_kinds)  # fmt: skip
+            started = delivery.start_or_resume(
+                session,
+                order_no=order_no,
+                user=user,
+                identities=person.identities,
+                now=services.clock.now(),
+                default_kinds=services.settings.required_proof_kinds,
+            )
     except HeldByTeammate as error:
         return build_held_by(str(error), error.delivery_id), str(error)
     except NotDeliverable as error:  # where it stands, and the order itself
@@ -69,8 +73,13 @@ def cancel_draft(services: Services, user: str, order_no: str) -> Reply:
     person = directory.lookup(services, user)
     try:
         with writing(services) as session:
-            draft = delivery.cancel(session, order_no=order_no, user=user,
-                                    identities=person.identities, now=services.clock.now())  # fmt: skip
+            draft = delivery.cancel(
+                session,
+                order_no=order_no,
+                user=user,
+                identities=person.identities,
+                now=services.clock.now(),
+            )
     except DeliverybotError as error:
         return build_error(str(error)), str(error)
     return build_cancelled(order_no.strip(), holder=draft.holder, by=user)

@@ -85,9 +85,13 @@ def handle_message(event: dict, context: dict) -> None:
     if event.get("subtype") is None and typed:
         person = directory.lookup(services, event["user"])
         with services.session_factory() as session:
-            delivery_typing.answer_typed(session, person=person, typed=typed,
-                                         key=f"typed:{person.user_id}:{event.get('ts', '')}",
-                                         now=services.clock.now())  # fmt: skip
+            delivery_typing.answer_typed(
+                session,
+                person=person,
+                typed=typed,
+                key=f"typed:{person.user_id}:{event.get('ts', '')}",
+                now=services.clock.now(),
+            )
             session.commit()
         services.notify_outbox()
 
@@ -98,9 +102,15 @@ def receive_file(services: Services, user: str, info: dict) -> None:
     take_file(
         services,
         info,
-        lambda session, now: delivery_files.receive(session, user=user, identities=person.identities,
-                                                    info=info, now=now, settings=services.settings),
-    )  # fmt: skip
+        lambda session, now: delivery_files.receive(
+            session,
+            user=user,
+            identities=person.identities,
+            info=info,
+            now=now,
+            settings=services.settings,
+        ),
+    )
 
 
 def handle_file_shared(event: dict, context: dict) -> None:

@@ -70,8 +70,9 @@ def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context:
             draft = delivery_files.held_draft_of(session, user, order_no)
             if draft is None:  # cancelled or taken over meanwhile
                 return delivery_files.Received(None)
-            return delivery_files.attach_to(session, draft, user=user, info=info, now=now,
-                                            settings=services.settings)  # fmt: skip
+            return delivery_files.attach_to(
+                session, draft, user=user, info=info, now=now, settings=services.settings
+            )
 
         take_file(services, info, record)
     tell(services, body, respond, reply)

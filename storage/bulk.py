@@ -46,7 +46,7 @@ def upsert(
             for start in range(0, len(rows), PG_CHUNK)
             for found in _pg_upsert(
                 connection, table, rows[start : start + PG_CHUNK], key, update, returning
-            )  # fmt: skip
+            )
         ]
     statement = sqlite.insert(table)
     if key:

@@ -1,6 +1,6 @@
 """Regenerate the initial migration from the models (allowed until the first release).
 
-    python -m storage.regen
+python -m storage.regen
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ def main() -> None:
     target.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'empty.db'}")
-        command.revision(alembic_config(engine), message="initial schema", autogenerate=True, rev_id="0001")
+        command.revision(
+            alembic_config(engine), message="initial schema", autogenerate=True, rev_id="0001"
+        )
         engine.dispose()
     print(f"rewrote {target}")
 

@@ -67,7 +67,7 @@ def database_url(request, tmp_path) -> str:
             text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
                 "AND tablename <> 'alembic_version'"
-            )  # fmt: skip
+            )
         ).scalars()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -117,8 +117,13 @@ def box(database_url, engine, clock, tmp_path, loopback):
         slack.add_user(
             TEAMMATE, "tea", email="tea@isv.example", tz="Asia/Tokyo", real_name="Tea Mate"
         )
-        slack.add_user(CUSTOMER, "alex", email="admin@buyer.example", tz="America/New_York",
-                       real_name="Alex Buyer")  # fmt: skip
+        slack.add_user(
+            CUSTOMER,
+            "alex",
+            email="admin@buyer.example",
+            tz="America/New_York",
+            real_name="Alex Buyer",
+        )
         slack.add_user(STRANGER, "stan", email="stan@elsewhere.example", tz="UTC")
         slack.add_user(OPS, "olga", email="olga@market.example", tz="UTC", real_name="Olga Ops")
         slack.add_channel("COPS", [OPS])

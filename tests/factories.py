@@ -100,22 +100,46 @@ def make_submitted_delivery(
     from bot.orders.workflow import change_state
     from bot.supervision import notices as notifications
 
-    delivery = Delivery(order_id=order.id, round=order.round + 1, state=DeliveryState.SUBMITTED,
-                        holder=holder, step="submitted", enabling_time=enabling_time,
-                        enabling_decided=True, created_at=now, updated_at=now, submitted_at=now,
-                        template_answers=answers if answers is not None
-                        else {"licence_key": "VPN-1234-ABCD", "seats": 25,
-                              "checks": ["Installed", "Activated"]})  # fmt: skip
+    delivery = Delivery(
+        order_id=order.id,
+        round=order.round + 1,
+        state=DeliveryState.SUBMITTED,
+        holder=holder,
+        step="submitted",
+        enabling_time=enabling_time,
+        enabling_decided=True,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now,
+        template_answers=answers
+        if answers is not None
+        else {"licence_key": "VPN-1234-ABCD", "seats": 25, "checks": ["Installed", "Activated"]},
+    )
     session.add(delivery)
     session.flush()
     store = LocalFileStore(files_dir) if files_dir else None
     for name, content in (files or {}).items():
-        session.add(ProofFile(delivery_id=delivery.id, slack_file_id=f"F{name}", name=name,
-                              size=len(content), sha256=store.put(content), kind="sow",
-                              added_by=holder, added_at=now))  # fmt: skip
-    change_state(session, order, Transition.SUBMIT, now=now, actor=holder,
-                 values={"round": order.round + 1, "enabling_time": enabling_time},
-                 delivery_id=delivery.id)  # fmt: skip
+        session.add(
+            ProofFile(
+                delivery_id=delivery.id,
+                slack_file_id=f"F{name}",
+                name=name,
+                size=len(content),
+                sha256=store.put(content),
+                kind="sow",
+                added_by=holder,
+                added_at=now,
+            )
+        )
+    change_state(
+        session,
+        order,
+        Transition.SUBMIT,
+        now=now,
+        actor=holder,
+        values={"round": order.round + 1, "enabling_time": enabling_time},
+        delivery_id=delivery.id,
+    )
     notifications.delivery_submitted(session, order=order, delivery=delivery, now=now)
     return delivery
 
@@ -137,22 +161,56 @@ def make_awaiting_acceptance(
     from bot.supervision import reminders
     from storage.models import OutboxMessage, OutboxStatus
 
-    delivery = Delivery(order_id=order.id, round=order.round + 1, state=DeliveryState.SUBMITTED,
-                        holder=SELLER, step="submitted", enabling_decided=True, created_at=now,
-                        updated_at=now, submitted_at=now)  # fmt: skip
+    delivery = Delivery(
+        order_id=order.id,
+        round=order.round + 1,
+        state=DeliveryState.SUBMITTED,
+        holder=SELLER,
+        step="submitted",
+        enabling_decided=True,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now,
+    )
     session.add(delivery)
     session.flush()
     for name in files:
-        session.add(ProofFile(delivery_id=delivery.id, slack_file_id=f"F{name}", name=name,
-                              size=100, sha256="ab" * 32, kind="sow", added_by=SELLER,
-                              added_at=now))  # fmt: skip
-    change_state(session, order, Transition.SUBMIT, now=now, actor=SELLER,
-                 values={"round": order.round + 1}, delivery_id=delivery.id)  # fmt: skip
+        session.add(
+            ProofFile(
+                delivery_id=delivery.id,
+                slack_file_id=f"F{name}",
+                name=name,
+                size=100,
+                sha256="ab" * 32,
+                kind="sow",
+                added_by=SELLER,
+                added_at=now,
+            )
+        )
+    change_state(
+        session,
+        order,
+        Transition.SUBMIT,
+        now=now,
+        actor=SELLER,
+        values={"round": order.round + 1},
+        delivery_id=delivery.id,
+    )
     if delivery_message:
         channel, ts = delivery_message
-        session.add(OutboxMessage(key=f"customer-delivery:{delivery.id}", method="chat.postMessage",
-                                  payload={"channel": channel}, status=OutboxStatus.SENT,
-                                  due_at=now, created_at=now, sent_at=now, order_id=order.id,
-                                  result_channel=channel, result_ts=ts))  # fmt: skip
+        session.add(
+            OutboxMessage(
+                key=f"customer-delivery:{delivery.id}",
+                method="chat.postMessage",
+                payload={"channel": channel},
+                status=OutboxStatus.SENT,
+                due_at=now,
+                created_at=now,
+                sent_at=now,
+                order_id=order.id,
+                result_channel=channel,
+                result_ts=ts,
+            )
+        )
     reminders.schedule_for_acceptance(session, order=order, now=now)
     return delivery

@@ -13,11 +13,27 @@ from typer.testing import CliRunner
 from bot.cli.main import cli
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
-          "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
-STABLE_KEYS = {"order_no", "product_code", "product_name", "amount", "currency", "placed_at",
-               "duration", "status", "state", "enabling_time", "accepted_at", "validity_start",
-               "validity_end", "renewal_of", "events"}  # fmt: skip
+HEADER = (
+    "order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+    "customer_user_id,customer_email,customer_name,customer_channel,renewal_of"
+)
+STABLE_KEYS = {
+    "order_no",
+    "product_code",
+    "product_name",
+    "amount",
+    "currency",
+    "placed_at",
+    "duration",
+    "status",
+    "state",
+    "enabling_time",
+    "accepted_at",
+    "validity_start",
+    "validity_end",
+    "renewal_of",
+    "events",
+}
 
 
 @pytest.fixture
@@ -118,18 +134,39 @@ def test_reimport_is_idempotent_and_reports_a_cancellation(run, catalogue, tmp_p
 
 def test_json_orders_file_with_nested_customer(run, catalogue, tmp_path):
     path = tmp_path / "orders.json"
-    path.write_text(json.dumps({"orders": [{
-        "order_no": "J1", "product_code": "SECUREVPN", "amount": "99.00", "currency": "USD",
-        "status": "PROCESSING", "placed_at": "2026-01-05T08:00:00-05:00", "duration": "30 days",
-        "sellers": ["sam@isv.example"],
-        "customer": {"email": "it@buyer.example", "name": "IT", "channel": "CSHARED"},
-    }]}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "orders": [
+                    {
+                        "order_no": "J1",
+                        "product_code": "SECUREVPN",
+                        "amount": "99.00",
+                        "currency": "USD",
+                        "status": "PROCESSING",
+                        "placed_at": "2026-01-05T08:00:00-05:00",
+                        "duration": "30 days",
+                        "sellers": ["sam@isv.example"],
+                        "customer": {
+                            "email": "it@buyer.example",
+                            "name": "IT",
+                            "channel": "CSHARED",
+                        },
+                    }
+                ]
+            }
+        )
+    )
 
     assert run("orders", "import", str(path)).exit_code == 0
 
     (order,) = listed(run)
-    assert order["customer"] == {"user_id": None, "email": "it@buyer.example", "name": "IT",
-                                 "channel": "CSHARED"}  # fmt: skip
+    assert order["customer"] == {
+        "user_id": None,
+        "email": "it@buyer.example",
+        "name": "IT",
+        "channel": "CSHARED",
+    }
     assert order["placed_at"] == "2026-01-05T13:00:00+00:00" and order["duration"] == "P30D"
 
 

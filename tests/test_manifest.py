@@ -17,7 +17,10 @@ def test_the_slash_command_is_the_one_the_code_handles():
 def test_every_request_url_points_at_the_single_slack_endpoint():
     settings = MANIFEST["settings"]
     urls = [c["url"] for c in MANIFEST["features"]["slash_commands"]]
-    urls += [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
+    urls += [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    ]
     assert all(url.endswith("/slack/events") for url in urls)
     assert settings["interactivity"]["is_enabled"] is True
 

@@ -41,8 +41,12 @@ def start_serve(tmp_path, slack, *args: str) -> tuple[subprocess.Popen, str]:
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", *args],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -98,7 +102,13 @@ def test_serve_without_migrations_reports_unhealthy(tmp_path, fake_slack):
 
 def test_db_upgrade_command_migrates(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "Database is at revision 0001" in result.stdout

@@ -53,8 +53,12 @@ def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fak
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         try:
             fake_slack.socket_mode.wait_for_connection(timeout=20)

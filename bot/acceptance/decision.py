@@ -38,23 +38,42 @@ def accept(
     (on the customer's calendar, whoever clicked)."""
     order, delivery = waiting_delivery(session, order_no, delivery_id, clicker, "accept", now=now)
     validity = validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
-    values = {"accepted_at": now, "accepted_by": clicker.user_id,
-              "validity_start": validity.start, "validity_end": validity.end}  # fmt: skip
-    _move(session, order, delivery, Transition.ACCEPT, DeliveryState.ACCEPTED, now=now,
-          actor=clicker.user_id, values=values, validity_start=validity.start.isoformat(),
-          validity_end=validity.end.isoformat())  # fmt: skip
+    values = {
+        "accepted_at": now,
+        "accepted_by": clicker.user_id,
+        "validity_start": validity.start,
+        "validity_end": validity.end,
+    }
+    _move(
+        session,
+        order,
+        delivery,
+        Transition.ACCEPT,
+        DeliveryState.ACCEPTED,
+        now=now,
+        actor=clicker.user_id,
+        values=values,
+        validity_start=validity.start.isoformat(),
+        validity_end=validity.end.isoformat(),
+    )
     notifications.delivery_accepted(session, order=order, delivery=delivery, now=now)
-    appeals.close_open_appeal(session, order=order, by=clicker.user_id, now=now,
-                              why="The customer accepted the delivery")  # fmt: skip
+    appeals.close_open_appeal(
+        session, order=order, by=clicker.user_id, now=now, why="The customer accepted the delivery"
+    )
     _after_decision(session, order, now=now, reason="accepted")
     session.commit()
     return order
 
 
 def request_changes(
-    session: Session, *, order_no: str, delivery_id: int, clicker: Clicker, reason: str,
+    session: Session,
+    *,
+    order_no: str,
+    delivery_id: int,
+    clicker: Clicker,
+    reason: str,
     now: datetime,
-) -> Order:  # fmt: skip
+) -> Order:
     """Send the order back to the seller with the customer's reason (a new round follows)."""
     reason = reason.strip()
     if not reason:
@@ -62,9 +81,17 @@ def request_changes(
     order, delivery = waiting_delivery(
         session, order_no, delivery_id, clicker, "request_changes", now=now
     )
-    _move(session, order, delivery, Transition.REQUEST_CHANGES, DeliveryState.CHANGES_REQUESTED,
-          now=now, actor=clicker.user_id, values={"rejected_rounds": order.rejected_rounds + 1},
-          reason=reason)  # fmt: skip
+    _move(
+        session,
+        order,
+        delivery,
+        Transition.REQUEST_CHANGES,
+        DeliveryState.CHANGES_REQUESTED,
+        now=now,
+        actor=clicker.user_id,
+        values={"rejected_rounds": order.rejected_rounds + 1},
+        reason=reason,
+    )
     delivery.changes_reason = reason
     notifications.changes_requested(session, order=order, delivery=delivery, now=now)
     _after_decision(session, order, now=now, reason="changes_requested")
@@ -73,9 +100,14 @@ def request_changes(
 
 
 def waiting_delivery(
-    session: Session, order_no: str, delivery_id: int, clicker: Clicker, action: str, *,
+    session: Session,
+    order_no: str,
+    delivery_id: int,
+    clicker: Clicker,
+    action: str,
+    *,
     now: datetime,
-) -> tuple[Order, Delivery]:  # fmt: skip
+) -> tuple[Order, Delivery]:
     """The order and its delivery if `clicker` is the customer and the delivery awaits them.
 
     Raises NotTheCustomer (after auditing the attempt) or AlreadySettled (saying where the
@@ -85,8 +117,15 @@ def waiting_delivery(
     if order is None:
         raise OrderNotFound(order_no)
     if not is_customer(order, clicker, orders.sellers_of(session, order.id)):
-        audit.record(session, kind="refused", actor=clicker.user_id, at=now,
-                     order_id=order.id, action=action, reason="not the customer")  # fmt: skip
+        audit.record(
+            session,
+            kind="refused",
+            actor=clicker.user_id,
+            at=now,
+            order_id=order.id,
+            action=action,
+            reason="not the customer",
+        )
         session.commit()
         raise NotTheCustomer(order.order_no, customer_label(order), ACTIONS[action])
     delivery = session.get(Delivery, delivery_id)
@@ -102,14 +141,18 @@ def where_it_stands(order: Order, delivery: Delivery | None) -> str | None:
     if order.state is SupervisionState.COMPLETED:
         if order.accepted_at and order.validity_start and order.validity_end:
             validity = period(Validity(order.validity_start, order.validity_end), None)
-            return (f"Order {no} was already accepted on {slack_date(order.accepted_at)}; "
-                    f"the licence is valid {validity}.")  # fmt: skip
+            return (
+                f"Order {no} was already accepted on {slack_date(order.accepted_at)}; "
+                f"the licence is valid {validity}."
+            )
         return f"Order {no} is already completed."
     if delivery is None or delivery.order_id != order.id:
         return f"That delivery is not part of order {no}."
     if delivery.round < order.round:
-        return (f"This is an earlier delivery (round {delivery.round}) of order {no}. "
-                f"The latest delivery is round {order.round}: use the buttons on its message.")  # fmt: skip
+        return (
+            f"This is an earlier delivery (round {delivery.round}) of order {no}. "
+            f"The latest delivery is round {order.round}: use the buttons on its message."
+        )
     if delivery.state is DeliveryState.CHANGES_REQUESTED:
         return f"You asked for changes to this delivery; order {no} is back with the seller."
     if order.state is SupervisionState.AWAITING_DELIVERY:
@@ -123,14 +166,21 @@ def where_it_stands(order: Order, delivery: Delivery | None) -> str | None:
 
 
 def _move(
-    session: Session, order: Order, delivery: Delivery, transition: Transition,
-    delivery_state: DeliveryState, *, now: datetime, **kw,
-) -> None:  # fmt: skip
+    session: Session,
+    order: Order,
+    delivery: Delivery,
+    transition: Transition,
+    delivery_state: DeliveryState,
+    *,
+    now: datetime,
+    **kw,
+) -> None:
     """The order's compare-and-set (audited with the delivery and round), then the delivery's
     new state; a lost race says what the winner decided."""
     try:
-        change_state(session, order, transition, now=now, delivery_id=delivery.id,
-                     round=delivery.round, **kw)  # fmt: skip
+        change_state(
+            session, order, transition, now=now, delivery_id=delivery.id, round=delivery.round, **kw
+        )
     except StaleState:  # someone else decided first: say what they decided
         current = orders.get_order(session, order.order_no)
         where = where_it_stands(current, session.get(Delivery, delivery.id))

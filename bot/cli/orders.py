@@ -70,8 +70,10 @@ def products_import(
     with session_scope() as session:
         report = import_products(session, rows, now=SystemClock().now())
         session.commit()
-    out.print(f"Products: {len(report.created)} created, {len(report.updated)} updated, "
-              f"{len(report.unchanged)} unchanged.")  # fmt: skip
+    out.print(
+        f"Products: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged."
+    )
 
 
 @orders_cli.command("import")
@@ -105,15 +107,19 @@ def orders_import(
             _print_errors(checked.errors)
             if not skip_invalid:
                 bad = len({e.row for e in checked.errors})
-                err.print(f"[red]Nothing imported:[/] {bad} of {len(records)} rows are invalid. "
-                          "Fix them, or use --skip-invalid to import the others.")  # fmt: skip
+                err.print(
+                    f"[red]Nothing imported:[/] {bad} of {len(records)} rows are invalid. "
+                    "Fix them, or use --skip-invalid to import the others."
+                )
                 raise typer.Exit(1)
         with _progress(len(checked.rows)) as advance:
             report = import_orders(session, checked.rows, now=SystemClock().now(), progress=advance)
             session.commit()
     skipped = len({e.row for e in checked.errors})
-    out.print(f"Orders: {len(report.created)} created, {len(report.updated)} updated, "
-              f"{len(report.unchanged)} unchanged" + (f", {skipped} invalid skipped." if skipped else "."))  # fmt: skip
+    out.print(
+        f"Orders: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged" + (f", {skipped} invalid skipped." if skipped else ".")
+    )
     for order_no, before, after in report.state_changes[:MAX_ERRORS_SHOWN]:
         out.print(f"  order {order_no}: {before} -> {after}", highlight=False)
     if len(report.state_changes) > MAX_ERRORS_SHOWN:
@@ -179,9 +185,15 @@ def _table(orders: list[dict]) -> Table | str:
     for column in ("Order", "Product", "Amount", "Status", "State", "Placed (UTC)", "Sellers"):
         table.add_column(column, justify="right" if column == "Amount" else "left", overflow="fold")
     for order in orders:
-        table.add_row(order["order_no"], order["product_code"],
-                      f"{order['amount']} {order['currency']}", order["status"], order["state"],
-                      order["placed_at"][:16].replace("T", " "), ", ".join(order["sellers"]))  # fmt: skip
+        table.add_row(
+            order["order_no"],
+            order["product_code"],
+            f"{order['amount']} {order['currency']}",
+            order["status"],
+            order["state"],
+            order["placed_at"][:16].replace("T", " "),
+            ", ".join(order["sellers"]),
+        )
     return table
 
 
@@ -199,8 +211,10 @@ def orders_show(
         if order is None:
             suggestion = close_match(session, order_no)
             hint = f" Did you mean {suggestion}?" if suggestion else ""
-            err.print(f"No order {order_no.strip()}.{hint} "
-                      "`deliverybot orders list` shows them all.", highlight=False)  # fmt: skip
+            err.print(
+                f"No order {order_no.strip()}.{hint} `deliverybot orders list` shows them all.",
+                highlight=False,
+            )
             raise typer.Exit(1)
         data = order_json(session, order)
     if as_json:
@@ -212,21 +226,32 @@ def orders_show(
 
 def _details(order: dict) -> Table:
     customer = order["customer"]
-    who = " · ".join(v for v in (customer["name"], customer["user_id"], customer["email"],
-                                 customer["channel"]) if v)  # fmt: skip
+    who = " · ".join(
+        v
+        for v in (customer["name"], customer["user_id"], customer["email"], customer["channel"])
+        if v
+    )
     table = Table.grid(padding=(0, 2))
     table.title = f"Order {order['order_no']}"
     lines = [
         ("Product", f"{order['product_name']} ({order['product_code']})"),
         ("Amount", f"{order['amount']} {order['currency']}"),
-        ("Status", order["status"]), ("State", order["state"]),
-        ("Placed", order["placed_at"]), ("Duration", order["duration"]),
-        ("Sellers", ", ".join(order["sellers"])), ("Customer", who or "-"),
-        ("Renewal of", order["renewal_of"]), ("Enabling time", order["enabling_time"]),
+        ("Status", order["status"]),
+        ("State", order["state"]),
+        ("Placed", order["placed_at"]),
+        ("Duration", order["duration"]),
+        ("Sellers", ", ".join(order["sellers"])),
+        ("Customer", who or "-"),
+        ("Renewal of", order["renewal_of"]),
+        ("Enabling time", order["enabling_time"]),
         ("Accepted", order["accepted_at"]),
-        ("Valid", f"{order['validity_start']} – {order['validity_end']}"
-         if order["validity_start"] else None),
-    ]  # fmt: skip
+        (
+            "Valid",
+            f"{order['validity_start']} – {order['validity_end']}"
+            if order["validity_start"]
+            else None,
+        ),
+    ]
     for label, value in lines:
         if value:
             table.add_row(f"[bold]{label}[/]", str(value))
@@ -238,6 +263,10 @@ def _events(events: list[dict]) -> Table:
     for column in ("At (UTC)", "Who", "What", "Detail"):
         table.add_column(column)
     for event in events:
-        table.add_row(event["at"][:19].replace("T", " "), event["actor"], event["kind"],
-                      json.dumps(event["detail"], ensure_ascii=False))  # fmt: skip
+        table.add_row(
+            event["at"][:19].replace("T", " "),
+            event["actor"],
+            event["kind"],
+            json.dumps(event["detail"], ensure_ascii=False),
+        )
     return table

@@ -7,11 +7,24 @@ import re
 from dateutil.relativedelta import relativedelta
 
 _UNITS = {
-    "y": "Y", "yr": "Y", "yrs": "Y", "year": "Y", "years": "Y",
-    "mo": "M", "mon": "M", "month": "M", "months": "M",
-    "w": "W", "wk": "W", "wks": "W", "week": "W", "weeks": "W",
-    "d": "D", "day": "D", "days": "D",
-}  # fmt: skip
+    "y": "Y",
+    "yr": "Y",
+    "yrs": "Y",
+    "year": "Y",
+    "years": "Y",
+    "mo": "M",
+    "mon": "M",
+    "month": "M",
+    "months": "M",
+    "w": "W",
+    "wk": "W",
+    "wks": "W",
+    "week": "W",
+    "weeks": "W",
+    "d": "D",
+    "day": "D",
+    "days": "D",
+}
 _ISO = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _PLAIN = re.compile(r"(\d+)\s*([a-z]+)")
 

@@ -126,8 +126,15 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
                     added_at=old.added_at,
                 )
             )
-    audit_step(session, draft, "delivery_started", user=user, now=now, round=draft.round,
-               prefilled_from=previous.id if previous else None)  # fmt: skip
+    audit_step(
+        session,
+        draft,
+        "delivery_started",
+        user=user,
+        now=now,
+        round=draft.round,
+        prefilled_from=previous.id if previous else None,
+    )
     return draft
 
 
@@ -180,8 +187,9 @@ def take_over(
     delivery.holder = user
     delivery.dm_channel = user
     touch(session, delivery, now)
-    audit_step(session, delivery, "delivery_taken_over", user=user, now=now,
-               previous_holder=previous)  # fmt: skip
+    audit_step(
+        session, delivery, "delivery_taken_over", user=user, now=now, previous_holder=previous
+    )
     delivery_dm.post_all(session, delivery, card, now=now)
     home.republish_for_order(session, order=card.order, now=now)
     return Started(delivery, card, resumed=True)
@@ -237,8 +245,15 @@ def submit_delivery(
     delivery.submitted_at = now
     delivery.round = order.round
     touch(session, delivery, now, step="submitted")
-    audit_step(session, delivery, "delivery_submitted", user=user, now=now, round=order.round,
-               files=[f.sha256 for f in active_files(session, delivery.id)])  # fmt: skip
+    audit_step(
+        session,
+        delivery,
+        "delivery_submitted",
+        user=user,
+        now=now,
+        round=order.round,
+        files=[f.sha256 for f in active_files(session, delivery.id)],
+    )
     delivery_dm.close(
         session, delivery, orders.card(session, order), now=now, reason="submitted", by=user
     )

@@ -163,5 +163,13 @@ def _audit_file(
     session: Session, row: ProofFile, kind: str, *, actor: str, now: datetime, **detail: Any
 ) -> None:
     order_id = session.get(Delivery, row.delivery_id).order_id
-    audit.record(session, kind=kind, actor=actor, at=now, order_id=order_id,
-                 delivery_id=row.delivery_id, file=row.name, **detail)  # fmt: skip
+    audit.record(
+        session,
+        kind=kind,
+        actor=actor,
+        at=now,
+        order_id=order_id,
+        delivery_id=row.delivery_id,
+        file=row.name,
+        **detail,
+    )

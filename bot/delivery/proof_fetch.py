@@ -48,8 +48,14 @@ class Fetched:
 
 def owe_download(session: Session, row: ProofFile, *, order_id: int, now: datetime) -> None:
     """A recorded file will be fetched by the worker unless the quick try settles it first."""
-    scheduler.schedule(session, key=_key(row.id), kind=DOWNLOAD, due_at=now + SAFETY_NET,
-                       order_id=order_id, data={"row_id": row.id, "tries": 0})  # fmt: skip
+    scheduler.schedule(
+        session,
+        key=_key(row.id),
+        kind=DOWNLOAD,
+        due_at=now + SAFETY_NET,
+        order_id=order_id,
+        data={"row_id": row.id, "tries": 0},
+    )
 
 
 def _key(row_id: int) -> str:
@@ -120,8 +126,14 @@ def _settle(
             f"delivery: {outcome} Drop it here again to retry, or attach another copy."
         )
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
-        delivery_dm.say(session, user=delivery.holder, key=f"file-failed:{row.slack_file_id}",
-                        blocks=blocks, text=message, now=now)  # fmt: skip
+        delivery_dm.say(
+            session,
+            user=delivery.holder,
+            key=f"file-failed:{row.slack_file_id}",
+            blocks=blocks,
+            text=message,
+            now=now,
+        )
     card = orders.card(session, session.get(Order, delivery.order_id))
     delivery_dm.refresh(session, delivery, card, now=now, roles=("files", "review"))
 

@@ -23,8 +23,15 @@ def audit_step(
     session: Session, delivery: Delivery, kind: str, *, user: str, now: datetime, **detail: Any
 ) -> None:
     """An audit event of this delivery: who did what, when, in the caller's transaction."""
-    audit.record(session, kind=kind, actor=user, at=now, order_id=delivery.order_id,
-                 delivery_id=delivery.id, **detail)  # fmt: skip
+    audit.record(
+        session,
+        kind=kind,
+        actor=user,
+        at=now,
+        order_id=delivery.order_id,
+        delivery_id=delivery.id,
+        **detail,
+    )
 
 
 def touch(session: Session, delivery: Delivery, now: datetime, step: str | None = None) -> None:
@@ -76,8 +83,15 @@ def set_enabling_time(
     delivery.enabling_time = value
     delivery.enabling_decided = True
     touch(session, delivery, now, step="files")
-    audit_step(session, delivery, "enabling_time_set", user=user, now=now,
-               enabling_time=value.isoformat() if value else None, typed=typed)  # fmt: skip
+    audit_step(
+        session,
+        delivery,
+        "enabling_time_set",
+        user=user,
+        now=now,
+        enabling_time=value.isoformat() if value else None,
+        typed=typed,
+    )
     delivery_dm.refresh(session, delivery, card, now=now, roles=("enabling", "review"))
     return value
 

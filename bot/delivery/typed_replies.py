@@ -66,11 +66,20 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
                 "“yesterday” or “2026-01-01”, or pick it with the date picker."
             )
         reading = choose_reading(parsed, order=order, now=now, tz=person.tz)
-        kept = set_enabling_time(session, draft, card, value=reading.value, user=person.user_id,
-                                 tz=person.tz, now=now, typed=typed)  # fmt: skip
+        kept = set_enabling_time(
+            session,
+            draft,
+            card,
+            value=reading.value,
+            user=person.user_id,
+            tz=person.tz,
+            now=now,
+            typed=typed,
+        )
     except InvalidInput as error:
         blocks, text = build_note(f":warning: Order {order.order_no}: {error}")
     else:
         blocks, text = build_date_echo(card, draft, typed, reading, kept=kept, tz=person.tz)
-    delivery_dm.say(session, user=person.user_id, key=key, blocks=blocks, text=text, now=now,
-                    order_id=order.id)  # fmt: skip
+    delivery_dm.say(
+        session, user=person.user_id, key=key, blocks=blocks, text=text, now=now, order_id=order.id
+    )

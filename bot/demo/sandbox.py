@@ -62,9 +62,17 @@ class LoopbackServer:
 
 
 class Sandbox:
-    def __init__(self, database_url: str, *, clock: Clock, files_dir: Path,
-                 engine: Engine | None = None, ops_channel: str = "COPS",
-                 server: LoopbackServer | None = None, **settings_overrides: object):  # fmt: skip
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Clock,
+        files_dir: Path,
+        engine: Engine | None = None,
+        ops_channel: str = "COPS",
+        server: LoopbackServer | None = None,
+        **settings_overrides: object,
+    ):
         self.database_url = database_url
         self._own_server = server is None
         self.loopback = server

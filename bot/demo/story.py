@@ -90,8 +90,10 @@ def run_demo(out: Callable[[str], None] = print, examples: Path = EXAMPLES) -> d
             _click(seller, "Deliver", story)
             story.flush()
 
-            story.narrate("Alex says nothing. The worker runs every hour; reminders go out only in "
-                          "Alex's working hours in New York, then Sam gets an escalation.")  # fmt: skip
+            story.narrate(
+                "Alex says nothing. The worker runs every hour; reminders go out only in "
+                "Alex's working hours in New York, then Sam gets an escalation."
+            )
             until = datetime(2026, 1, 29, 12, 0, tzinfo=UTC)
             while clock.now() < until:
                 clock.advance(hours=1)
@@ -117,8 +119,10 @@ def _unreachable_customer_and_appeal(box: Sandbox, story: Transcript, clock: Man
     """Act 2: order 12346's customer cannot be reached; the seller appeals; operations decide."""
     seller, ops = box.person(SELLER), box.person(OPS)
     clock.set(datetime(2026, 2, 2, 10, 0, tzinfo=UTC))
-    story.narrate(f"{_when(clock)} · Act 2: Sam delivers order 12346 to BigCorp, known only by an "
-                  "e-mail that is not in Slack and a shared channel the bot is not in")  # fmt: skip
+    story.narrate(
+        f"{_when(clock)} · Act 2: Sam delivers order 12346 to BigCorp, known only by an "
+        "e-mail that is not in Slack and a shared channel the bot is not in"
+    )
     seller.runs("/deliver 12346")
     _click(seller, "Not stated — use the acceptance time", story)
     seller.drops_file("BigCorp-SOW.pdf", b"%PDF-1.7 statement of work")
@@ -132,8 +136,10 @@ def _unreachable_customer_and_appeal(box: Sandbox, story: Transcript, clock: Man
     _worker_pass(box)
     story.flush()
 
-    story.narrate("Sam clicks Initiate appeal: the customer is unreachable, so a letter of "
-                  "commitment is required")  # fmt: skip
+    story.narrate(
+        "Sam clicks Initiate appeal: the customer is unreachable, so a letter of "
+        "commitment is required"
+    )
     _click(seller, "Initiate appeal", story)
     story.flush()
     modal = seller.current_view()
@@ -161,7 +167,7 @@ def _unreachable_customer_and_appeal(box: Sandbox, story: Transcript, clock: Man
                     "selected_options": proof["element"].get("initial_options", []),
                 }
             },
-        },  # fmt: skip
+        },
         modal,
     )
     story.flush()
@@ -171,8 +177,10 @@ def _unreachable_customer_and_appeal(box: Sandbox, story: Transcript, clock: Man
     _click(ops, "Complete the order", story, message=box.slack.messages_in("COPS")[-1])
     story.flush()
     _show(box, story, "12346")
-    story.out("\nNo enabling time was stated, so the licence runs from the decision (as the seed "
-              "does from the acceptance), for the 1 year purchased.")  # fmt: skip
+    story.out(
+        "\nNo enabling time was stated, so the licence runs from the decision (as the seed "
+        "does from the acceptance), for the 1 year purchased."
+    )
 
 
 def _worker_pass(box: Sandbox) -> int:
@@ -218,8 +226,10 @@ def _people(box: Sandbox) -> None:
 
 
 def _import(box: Sandbox, examples: Path, story: Transcript, clock: ManualClock) -> None:
-    story.narrate("deliverybot products import examples/products.yaml; "
-                  "deliverybot orders import examples/orders.csv")  # fmt: skip
+    story.narrate(
+        "deliverybot products import examples/products.yaml; "
+        "deliverybot orders import examples/orders.csv"
+    )
     with box.session_factory() as session:
         products, errors = validate_products(read_products(examples / "products.yaml"))
         assert not errors, errors
@@ -231,9 +241,11 @@ def _import(box: Sandbox, examples: Path, story: Transcript, clock: ManualClock)
         assert not checked.errors, checked.errors
         report = import_orders(session, checked.rows, now=clock.now())
         session.commit()
-    story.out(f"  Products: {len(products)} imported. Orders: {len(report.created)} imported "
-              "(a renewal of a completed order is marked not supervised; a pending-payment order "
-              "cannot be delivered).")  # fmt: skip
+    story.out(
+        f"  Products: {len(products)} imported. Orders: {len(report.created)} imported "
+        "(a renewal of a completed order is marked not supervised; a pending-payment order "
+        "cannot be delivered)."
+    )
 
 
 def _click(person: Person, label: str, story: Transcript, message=None) -> None:

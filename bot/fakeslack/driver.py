@@ -21,8 +21,15 @@ from bot.fakeslack.server import FakeSlack, Message
 
 
 class SlackDriver:
-    def __init__(self, *, app_url: str, signing_secret: str, slack: FakeSlack,
-                 settle: Callable[[], Any] | None = None, api_app_id: str = "A0001"):  # fmt: skip
+    def __init__(
+        self,
+        *,
+        app_url: str,
+        signing_secret: str,
+        slack: FakeSlack,
+        settle: Callable[[], Any] | None = None,
+        api_app_id: str = "A0001",
+    ):
         self.app_url = app_url.rstrip("/") + "/slack/events"
         self.verifier = SignatureVerifier(signing_secret)
         self.slack = slack
@@ -37,8 +44,15 @@ class SlackDriver:
         return Person(self, user_id)
 
     # -- raw requests --------------------------------------------------------------------------
-    def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
-             timestamp: int | None = None, signature: str | None = None) -> httpx.Response:  # fmt: skip
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> httpx.Response:
         timestamp = int(time.time()) if timestamp is None else timestamp
         signed = {
             "X-Slack-Request-Timestamp": str(timestamp),
@@ -67,8 +81,9 @@ class SlackDriver:
         self.response_urls[url_id] = user
         return f"{self.slack.base_url}/respond/{url_id}"
 
-    def command(self, user: str, text: str, *, command: str = "/deliver",
-                channel: str | None = None) -> httpx.Response:  # fmt: skip
+    def command(
+        self, user: str, text: str, *, command: str = "/deliver", channel: str | None = None
+    ) -> httpx.Response:
         return self.post_form(
             {
                 "token": "legacy",
@@ -86,8 +101,9 @@ class SlackDriver:
             }
         )
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None,
-              retry_num: int | None = None) -> httpx.Response:  # fmt: skip
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+    ) -> httpx.Response:
         body = {
             "token": "legacy",
             "team_id": self.slack.team_id,
@@ -102,9 +118,15 @@ class SlackDriver:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post(json.dumps(body), "application/json", headers=headers)
 
-    def block_action(self, user: str, action: dict[str, Any], *, message: Message | None = None,
-                     view: dict[str, Any] | None = None,
-                     state: dict[str, Any] | None = None) -> httpx.Response:  # fmt: skip
+    def block_action(
+        self,
+        user: str,
+        action: dict[str, Any],
+        *,
+        message: Message | None = None,
+        view: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> httpx.Response:
         action = {"action_ts": f"{time.time():.6f}", **action}
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -117,9 +139,12 @@ class SlackDriver:
             "actions": [action],
         }
         if message is not None:
-            payload["container"] = {"type": "message", "message_ts": message.ts,
-                                    "channel_id": message.channel,
-                                    "is_ephemeral": message.ephemeral_to is not None}  # fmt: skip
+            payload["container"] = {
+                "type": "message",
+                "message_ts": message.ts,
+                "channel_id": message.channel,
+                "is_ephemeral": message.ephemeral_to is not None,
+            }
             payload["channel"] = {"id": message.channel}
             payload["message"] = {"ts": message.ts, "text": message.text, "blocks": message.blocks}
             payload["state"] = {"values": state or {}}
@@ -129,8 +154,9 @@ class SlackDriver:
             payload.pop("response_url")
         return self.post_payload(payload)
 
-    def view_submission(self, user: str, view: dict[str, Any],
-                        values: dict[str, dict[str, Any]]) -> httpx.Response:  # fmt: skip
+    def view_submission(
+        self, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+    ) -> httpx.Response:
         payload = {
             "type": "view_submission",
             "team": {"id": self.slack.team_id, "domain": "fake"},
@@ -199,8 +225,12 @@ class Person:
     def clicks(self, text: str, message: Message | None = None, **extra: Any) -> httpx.Response:
         """Click the button labelled `text` on `message` (default: the newest that has one)."""
         found, block_id, element = self.find_button(text, message)
-        action = {"action_id": element["action_id"], "block_id": block_id,
-                  "type": element.get("type", "button"), "value": element.get("value", "")}  # fmt: skip
+        action = {
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "type": element.get("type", "button"),
+            "value": element.get("value", ""),
+        }
         action.update(extra)
         return self.driver.block_action(self.id, action, message=found)
 
@@ -228,19 +258,43 @@ class Person:
         return self.driver.view_submission(self.id, view or self.current_view(), values)
 
     def says(self, text: str, **event: Any) -> httpx.Response:
-        return self.driver.event({"type": "message", "channel_type": "im", "user": self.id,
-                                  "channel": self.slack.dm_channel(self.id), "text": text,
-                                  "ts": f"{time.time():.6f}", **event})  # fmt: skip
+        return self.driver.event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "user": self.id,
+                "channel": self.slack.dm_channel(self.id),
+                "text": text,
+                "ts": f"{time.time():.6f}",
+                **event,
+            }
+        )
 
     def drops_file(self, name: str, content: bytes, *, mimetype: str = "application/pdf") -> dict:
         """Drop a file into the bot's DM: Slack sends both `message/file_share` and `file_shared`."""
         info = self.slack.upload_file(self.id, name, content, mimetype=mimetype)
         channel = self.slack.dm_channel(self.id)
-        self.driver.event({"type": "message", "subtype": "file_share", "channel_type": "im",
-                           "user": self.id, "channel": channel, "text": "", "files": [info],
-                           "ts": f"{time.time():.6f}"})  # fmt: skip
-        self.driver.event({"type": "file_shared", "file_id": info["id"], "user_id": self.id,
-                           "channel_id": channel, "file": {"id": info["id"]}})  # fmt: skip
+        self.driver.event(
+            {
+                "type": "message",
+                "subtype": "file_share",
+                "channel_type": "im",
+                "user": self.id,
+                "channel": channel,
+                "text": "",
+                "files": [info],
+                "ts": f"{time.time():.6f}",
+            }
+        )
+        self.driver.event(
+            {
+                "type": "file_shared",
+                "file_id": info["id"],
+                "user_id": self.id,
+                "channel_id": channel,
+                "file": {"id": info["id"]},
+            }
+        )
         return info
 
     def opens_home(self) -> httpx.Response:

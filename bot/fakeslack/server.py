@@ -144,25 +144,49 @@ class FakeSlack:
         return f"{self.base_url}/api/"
 
     # -- set-up ------------------------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, *, email: str | None = None, tz: str = "UTC",
-                 real_name: str | None = None, team_id: str | None = None) -> FakeUser:  # fmt: skip
-        user = FakeUser(user_id, name, email=email, tz=tz, real_name=real_name,
-                        team_id=team_id or self.team_id)  # fmt: skip
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        tz: str = "UTC",
+        real_name: str | None = None,
+        team_id: str | None = None,
+    ) -> FakeUser:
+        user = FakeUser(
+            user_id, name, email=email, tz=tz, real_name=real_name, team_id=team_id or self.team_id
+        )
         self.users[user_id] = user
         return user
 
     def add_channel(self, channel_id: str, members: list[str]) -> None:
         self.channels[channel_id] = set(members)
 
-    def fail(self, method: str, error: str, *, times: int = 1, status: int = 200,
-             retry_after: int | None = None, when: Any = None) -> None:  # fmt: skip
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int = 1,
+        status: int = 200,
+        retry_after: int | None = None,
+        when: Any = None,
+    ) -> None:
         """Make the next `times` calls of `method` fail (429 with Retry-After, 500, or an error)."""
         self.failures.setdefault(method, []).append(
             Failure(error=error, times=times, status=status, retry_after=retry_after, when=when)
         )
 
-    def upload_file(self, user: str, name: str, content: bytes, *, mimetype: str = "application/pdf",
-                    filetype: str = "pdf") -> dict[str, Any]:  # fmt: skip
+    def upload_file(
+        self,
+        user: str,
+        name: str,
+        content: bytes,
+        *,
+        mimetype: str = "application/pdf",
+        filetype: str = "pdf",
+    ) -> dict[str, Any]:
         """A person drops a file into Slack: returns the file object Slack would send."""
         file_id = f"F{next(self._ids):06d}"
         info = {
@@ -273,8 +297,14 @@ class FakeSlack:
         return None
 
     def _api_auth_test(self, args):
-        return {"url": "https://fake.slack.com/", "team": "Fake", "user": "deliverybot",
-                "team_id": self.team_id, "user_id": BOT_USER, "bot_id": "BBOT"}  # fmt: skip
+        return {
+            "url": "https://fake.slack.com/",
+            "team": "Fake",
+            "user": "deliverybot",
+            "team_id": self.team_id,
+            "user_id": BOT_USER,
+            "bot_id": "BBOT",
+        }
 
     def _api_users_info(self, args):
         user = self.users.get(args.get("user", ""))
@@ -321,8 +351,13 @@ class FakeSlack:
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         channel = self._resolve_channel(args["channel"])
-        message = Message(channel=channel, ts=self._next_ts(), text=args.get("text", ""),
-                          blocks=_as_list(args.get("blocks")), thread_ts=args.get("thread_ts"))  # fmt: skip
+        message = Message(
+            channel=channel,
+            ts=self._next_ts(),
+            text=args.get("text", ""),
+            blocks=_as_list(args.get("blocks")),
+            thread_ts=args.get("thread_ts"),
+        )
         self.messages.append(message)
         return {"channel": channel, "ts": message.ts, "message": {"text": message.text}}
 
@@ -330,9 +365,13 @@ class FakeSlack:
         error = self._check_channel(args.get("channel"))
         if error:
             return error
-        message = Message(channel=self._resolve_channel(args["channel"]), ts=self._next_ts(),
-                          text=args.get("text", ""), blocks=_as_list(args.get("blocks")),
-                          ephemeral_to=args.get("user"))  # fmt: skip
+        message = Message(
+            channel=self._resolve_channel(args["channel"]),
+            ts=self._next_ts(),
+            text=args.get("text", ""),
+            blocks=_as_list(args.get("blocks")),
+            ephemeral_to=args.get("user"),
+        )
         self.messages.append(message)
         return {"message_ts": message.ts}
 
@@ -386,8 +425,12 @@ class FakeSlack:
 
     def _api_files_getUploadURLExternal(self, args):
         file_id = f"F{next(self._ids):06d}"
-        self.files[file_id] = {"id": file_id, "name": args.get("filename"),
-                               "size": int(args.get("length", 0)), "pending": True}  # fmt: skip
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args.get("filename"),
+            "size": int(args.get("length", 0)),
+            "pending": True,
+        }
         return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def _api_files_completeUploadExternal(self, args):
@@ -404,9 +447,14 @@ class FakeSlack:
             error = self._check_channel(channel)
             if error:
                 return error
-            message = Message(channel=self._resolve_channel(channel), ts=self._next_ts(),
-                              text=args.get("initial_comment", ""), blocks=[], files=shared,
-                              thread_ts=args.get("thread_ts"))  # fmt: skip
+            message = Message(
+                channel=self._resolve_channel(channel),
+                ts=self._next_ts(),
+                text=args.get("initial_comment", ""),
+                blocks=[],
+                files=shared,
+                thread_ts=args.get("thread_ts"),
+            )
             self.messages.append(message)
         return {"files": [{"id": f["id"], "title": f["title"]} for f in shared]}
 
@@ -484,7 +532,9 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if parts.path.startswith("/respond/"):
                 reply = json.loads(body or b"{}")
                 with slack._lock:
-                    failure = slack._take_failure("response_url", reply)  # slack.fail("response_url", …)
+                    failure = slack._take_failure(
+                        "response_url", reply
+                    )  # slack.fail("response_url", …)
                 if failure:
                     return self._send(failure.status, failure.error.encode(), "text/plain")
                 if slack.check_limits("response_url", reply):  # Slack answers 400 invalid_blocks

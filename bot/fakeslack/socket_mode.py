@@ -121,8 +121,11 @@ class SocketModeEndpoint:
 
     def serve(self, websocket: WebSocket) -> None:
         """Runs on the connection's own thread until the app goes away."""
-        websocket.send_text(json.dumps({"type": "hello", "num_connections": 1,
-                                        "connection_info": {"app_id": "A0001"}}))  # fmt: skip
+        websocket.send_text(
+            json.dumps(
+                {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}}
+            )
+        )
         with self._connected:
             self.connections.append(websocket)
             self._connected.notify_all()
@@ -142,8 +145,13 @@ class SocketModeEndpoint:
         """Sends an envelope to the connected app; returns its acknowledgement."""
         self.wait_for_connection(timeout)
         envelope_id = f"fake-envelope-{next(self._ids)}"
-        envelope = {"envelope_id": envelope_id, "type": type_, "payload": payload,
-                    "accepts_response_payload": True, "retry_attempt": 0}  # fmt: skip
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": type_,
+            "payload": payload,
+            "accepts_response_payload": True,
+            "retry_attempt": 0,
+        }
         self.connections[-1].send_text(json.dumps(envelope))
         deadline = time.monotonic() + timeout
         while True:

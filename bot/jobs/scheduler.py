@@ -92,7 +92,7 @@ def schedule(
             due_at=due_at,
             status=JobStatus.PENDING.value,
             attempts=0,
-        )  # fmt: skip
+        )
         .on_conflict_do_nothing(index_elements=["key"])
     )
 
@@ -216,8 +216,9 @@ class Scheduler:
             try:
                 if job_kind is None:
                     raise LookupError(f"no handler for job kind {kind!r}")
-                run = JobRun(job=job, session=session, services=self.services, now=now,
-                             looked_up=looked_up)  # fmt: skip
+                run = JobRun(
+                    job=job, session=session, services=self.services, now=now, looked_up=looked_up
+                )
                 outcome = job_kind.handler(run)
             except Exception as error:
                 session.rollback()

@@ -29,6 +29,9 @@ def validity_for(
     session: Session, order: Order, *, accepted_at: datetime, enabling_time: datetime | None
 ) -> Validity:
     """The order's validity if accepted at `accepted_at`, on the customer's calendar."""
-    return compute_validity(duration=order.duration, accepted_at=accepted_at,
-                            enabling_time=enabling_time,
-                            tz=zone(customer_time_zone(session, order)))  # fmt: skip
+    return compute_validity(
+        duration=order.duration,
+        accepted_at=accepted_at,
+        enabling_time=enabling_time,
+        tz=zone(customer_time_zone(session, order)),
+    )

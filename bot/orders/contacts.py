@@ -39,7 +39,9 @@ def seller_channels(session: Session, order: Order) -> list[str]:
     that e-mail if known, else the e-mail, looked up when the message is sent)."""
     found: list[str] = []
     for seller in sellers_of(session, order.id):
-        cached = directory.cached_person(session, user_id=None, email=seller) if "@" in seller else None
+        cached = (
+            directory.cached_person(session, user_id=None, email=seller) if "@" in seller else None
+        )
         channel = cached.user_id if cached else seller
         if channel not in found:
             found.append(channel)
@@ -60,7 +62,9 @@ def customer_channel(session: Session, order: Order) -> str | None:
 
 def customer_contact(session: Session, order: Order) -> CustomerContact:
     """The customer's details from the order, completed from what Slack told us."""
-    profile = directory.cached_person(session, user_id=order.customer_user_id, email=order.customer_email)
+    profile = directory.cached_person(
+        session, user_id=order.customer_user_id, email=order.customer_email
+    )
     return CustomerContact(
         name=order.customer_name or (profile.real_name if profile else None),
         email=order.customer_email or (profile.email if profile else None),

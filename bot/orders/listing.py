@@ -14,10 +14,29 @@ from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller, Product
 from storage.states import SupervisionState
 
-CSV_COLUMNS = ("order_no", "product_code", "product_name", "amount", "currency", "placed_at",
-               "duration", "status", "state", "sellers", "customer_user_id", "customer_email",
-               "customer_name", "customer_channel", "renewal_of", "round", "enabling_time",
-               "accepted_at", "accepted_by", "validity_start", "validity_end")  # fmt: skip
+CSV_COLUMNS = (
+    "order_no",
+    "product_code",
+    "product_name",
+    "amount",
+    "currency",
+    "placed_at",
+    "duration",
+    "status",
+    "state",
+    "sellers",
+    "customer_user_id",
+    "customer_email",
+    "customer_name",
+    "customer_channel",
+    "renewal_of",
+    "round",
+    "enabling_time",
+    "accepted_at",
+    "accepted_by",
+    "validity_start",
+    "validity_end",
+)
 _IN = 500
 
 
@@ -39,7 +58,7 @@ def find_orders(
     return [
         order_json(
             session, order, product=product, sellers=sellers[order.id], events=events[order.id]
-        )  # fmt: skip
+        )
         for order, product in rows
     ]
 

@@ -40,8 +40,12 @@ def sellers_of(session: Session, order_id: int) -> list[str]:
 
 
 def card(session: Session, order: Order) -> OrderCard:
-    return OrderCard(order, session.get(Product, order.product_id), sellers_of(session, order.id),
-                     customer_time_zone(session, order))  # fmt: skip
+    return OrderCard(
+        order,
+        session.get(Product, order.product_id),
+        sellers_of(session, order.id),
+        customer_time_zone(session, order),
+    )
 
 
 def is_seller(session: Session, order: Order, identities: set[str]) -> bool:

@@ -28,8 +28,12 @@ def money(card: OrderCard) -> str:
 
 def customer_line(card: OrderCard) -> str:
     order = card.order
-    who = [f"<@{order.customer_user_id}>" if order.customer_user_id else None, order.customer_name,
-           order.customer_email, f"<#{order.customer_channel}>" if order.customer_channel else None]  # fmt: skip
+    who = [
+        f"<@{order.customer_user_id}>" if order.customer_user_id else None,
+        order.customer_name,
+        order.customer_email,
+        f"<#{order.customer_channel}>" if order.customer_channel else None,
+    ]
     return " · ".join(part for part in who if part) or "unknown"
 
 
@@ -59,16 +63,28 @@ def deliver_line(card: OrderCard, detail: str) -> dict[str, Any]:
 
 def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, Any]]:
     if not cards:
-        return [section("No orders are waiting for your delivery. :tada:\n"
-                        f"Type `{COMMAND} ORDER_NO` to look at a particular order.")]  # fmt: skip
+        return [
+            section(
+                "No orders are waiting for your delivery. :tada:\n"
+                f"Type `{COMMAND} ORDER_NO` to look at a particular order."
+            )
+        ]
     blocks = [header(f"Orders waiting for delivery ({total})")]
     for item in cards[:LIST_LIMIT]:
         order = item.order
-        blocks.append(deliver_line(item, f"\n{money(item)} · {order.status.value} · "
-                                         f"placed {slack_date(order.placed_at)}"))  # fmt: skip
+        blocks.append(
+            deliver_line(
+                item,
+                f"\n{money(item)} · {order.status.value} · placed {slack_date(order.placed_at)}",
+            )
+        )
     if total > LIST_LIMIT:
-        blocks.append(context(f"Showing the newest {LIST_LIMIT} of {total}. "
-                              f"Type `{COMMAND} ORDER_NO` for any other."))  # fmt: skip
+        blocks.append(
+            context(
+                f"Showing the newest {LIST_LIMIT} of {total}. "
+                f"Type `{COMMAND} ORDER_NO` for any other."
+            )
+        )
     return blocks
 
 
@@ -85,8 +101,12 @@ def build_order_details(card: OrderCard) -> list[dict[str, Any]]:
     if order.renewal_of:
         blocks.append(context(f"Renews order {order.renewal_of}."))
     if order.validity_start and order.validity_end:
-        blocks.append(section(f"*Licence valid* {slack_date(order.validity_start)} – "
-                              f"{slack_date(order.validity_end)}"))  # fmt: skip
+        blocks.append(
+            section(
+                f"*Licence valid* {slack_date(order.validity_start)} – "
+                f"{slack_date(order.validity_end)}"
+            )
+        )
     blocks += [divider(), section(template_text(card))]
     if order.state is SupervisionState.AWAITING_DELIVERY:
         blocks.append(actions(button("Deliver", ActionId.DELIVER, order.order_no, style="primary")))

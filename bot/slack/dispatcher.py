@@ -37,6 +37,7 @@ CLAIM_SECONDS = 60
 CLAIM_SECONDS_BY_METHOD = {"files.share": 30 * 60}
 PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s per channel
 
+
 class _Deferred(Exception):
     """The message was put back for later; nothing to record now."""
 
@@ -204,8 +205,9 @@ class OutboxDispatcher:
                 )
             )
             if recorded.rowcount != 1:
-                log.warning("outbox %s: sent after its lease passed to another dispatcher",
-                            message_id)  # fmt: skip
+                log.warning(
+                    "outbox %s: sent after its lease passed to another dispatcher", message_id
+                )
             message = session.get(OutboxMessage, message_id)
             rewrites.resend_if_overtaken(session, message, now=self.clock.now())
             session.commit()
@@ -278,8 +280,13 @@ class OutboxDispatcher:
                 content = self.files.get(item["sha256"])
             except FileNotFoundError:
                 raise PermanentFailure("file_not_in_store") from None
-            uploads.append({"content": content, "filename": item["name"],
-                            "title": item.get("title") or item["name"]})  # fmt: skip
+            uploads.append(
+                {
+                    "content": content,
+                    "filename": item["name"],
+                    "title": item.get("title") or item["name"],
+                }
+            )
         self.client.files_upload_v2(
             file_uploads=uploads,
             channel=payload["channel"],

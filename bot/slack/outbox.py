@@ -32,13 +32,28 @@ from storage.models import OutboxMessage, OutboxStatus
 
 PERMANENT_ERRORS = frozenset(
     {
-        "users_not_found", "user_not_found", "channel_not_found", "not_in_channel",
-        "is_archived", "account_inactive", "cannot_dm_bot", "invalid_auth", "invalid_blocks",
-        "msg_too_long", "no_text", "message_not_found", "cant_update_message",
-        "not_authed", "missing_scope", "restricted_action", "user_disabled", "expired_url",
-        "file_not_found", "invalid_arguments",
+        "users_not_found",
+        "user_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "message_not_found",
+        "cant_update_message",
+        "not_authed",
+        "missing_scope",
+        "restricted_action",
+        "user_disabled",
+        "expired_url",
+        "file_not_found",
+        "invalid_arguments",
     }
-)  # fmt: skip
+)
 
 FailureHandler = Callable[[Session, OutboxMessage, str, datetime], None]
 Preparer = Callable[[WebClient, dict[str, Any], dict[str, Any]], dict[str, Any]]

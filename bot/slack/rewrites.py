@@ -77,7 +77,7 @@ def resend_if_overtaken(session: Session, message: OutboxMessage, *, now: dateti
             due_at=now,
             claimed_until=None,
             last_error=f"outbox {message.id} (older) went out after it: sending it again",
-        )  # fmt: skip
+        )
     )
 
 

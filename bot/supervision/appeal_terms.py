@@ -69,9 +69,11 @@ class AppealAlreadyDecided(DeliverybotError):
     def __init__(self, order_no: str, appeal: Any):
         self.order_no = order_no
         if appeal is not None and appeal.state is AppealState.CLOSED:
-            super().__init__(f"Nothing left to decide on order {order_no}. "
-                             f"{appeal.decision_reason} on {slack_date(appeal.decided_at)}, so "
-                             "the appeal was closed. Nothing was changed by your click.")  # fmt: skip
+            super().__init__(
+                f"Nothing left to decide on order {order_no}. "
+                f"{appeal.decision_reason} on {slack_date(appeal.decided_at)}, so "
+                "the appeal was closed. Nothing was changed by your click."
+            )
             return
         who = f" by <@{appeal.decided_by}>" if appeal is not None and appeal.decided_by else ""
         state = appeal.state.value if appeal is not None else "closed"

@@ -96,38 +96,82 @@ def form_errors(form: AppealForm) -> dict[str, str]:
     return errors
 
 
-def open_appeal(session: Session, *, order: Order, by: str, role: str, form: AppealForm,
-                now: datetime, settings: Settings) -> Appeal:  # fmt: skip
+def open_appeal(
+    session: Session,
+    *,
+    order: Order,
+    by: str,
+    role: str,
+    form: AppealForm,
+    now: datetime,
+    settings: Settings,
+) -> Appeal:
     check_may_appeal(order, role=role, now=now)
     if not settings.ops_channel:
         raise AppealsNotSetUp()
-    appeal = Appeal(order_id=order.id, by_user=by, by_role=role, reason_kind=form.reason_kind,
-                    details=form.details.strip(), letter_of_commitment=form.letter or None,
-                    file_ids=form.file_ids, created_at=now, ops_channel=settings.ops_channel)  # fmt: skip
+    appeal = Appeal(
+        order_id=order.id,
+        by_user=by,
+        by_role=role,
+        reason_kind=form.reason_kind,
+        details=form.details.strip(),
+        letter_of_commitment=form.letter or None,
+        file_ids=form.file_ids,
+        created_at=now,
+        ops_channel=settings.ops_channel,
+    )
     try:
         with session.begin_nested():
             session.add(appeal)
             session.flush()
     except IntegrityError:
         if _resend_unposted_case(session, order, now=now):
-            return session.exec(select(Appeal).where(Appeal.order_id == order.id,
-                                                     Appeal.state == AppealState.OPEN)).one()  # fmt: skip
+            return session.exec(
+                select(Appeal).where(Appeal.order_id == order.id, Appeal.state == AppealState.OPEN)
+            ).one()
         raise AppealAlreadyOpen(order.order_no) from None
-    audit.record(session, kind="appeal_opened", actor=by, at=now, order_id=order.id,
-                 appeal_id=appeal.id, role=role, reason=form.reason_kind, details=appeal.details,
-                 letter=bool(appeal.letter_of_commitment), files=form.file_ids,
-                 attachments=form.attachments)  # fmt: skip
+    audit.record(
+        session,
+        kind="appeal_opened",
+        actor=by,
+        at=now,
+        order_id=order.id,
+        appeal_id=appeal.id,
+        role=role,
+        reason=form.reason_kind,
+        details=appeal.details,
+        letter=bool(appeal.letter_of_commitment),
+        files=form.file_ids,
+        attachments=form.attachments,
+    )
     text, blocks = build_case(**case_parts(session, appeal, order))
-    outbox.enqueue(session, key=f"appeal:{appeal.id}", method="chat.postMessage",
-                   payload={"channel": settings.ops_channel, "text": text, "blocks": blocks},
-                   now=now, order_id=order.id, meta={"purpose": APPEAL_CASE, "appeal_id": appeal.id})  # fmt: skip
+    outbox.enqueue(
+        session,
+        key=f"appeal:{appeal.id}",
+        method="chat.postMessage",
+        payload={"channel": settings.ops_channel, "text": text, "blocks": blocks},
+        now=now,
+        order_id=order.id,
+        meta={"purpose": APPEAL_CASE, "appeal_id": appeal.id},
+    )
     notice, notice_blocks = build_opened_notice(order_no=order.order_no, days=DECISION_DAYS)
-    outbox.enqueue(session, key=f"appeal-opened:{appeal.id}", method="chat.postMessage",
-                   payload={"channel": by, "text": notice, "blocks": notice_blocks}, now=now,
-                   order_id=order.id, meta={"purpose": "appeal_opened"})  # fmt: skip
-    scheduler.schedule(session, key=f"appeal-overdue:{appeal.id}", kind=APPEAL_OVERDUE,
-                       due_at=add_working_days(now, DECISION_DAYS, "UTC"), order_id=order.id,
-                       data={"appeal_id": appeal.id})  # fmt: skip
+    outbox.enqueue(
+        session,
+        key=f"appeal-opened:{appeal.id}",
+        method="chat.postMessage",
+        payload={"channel": by, "text": notice, "blocks": notice_blocks},
+        now=now,
+        order_id=order.id,
+        meta={"purpose": "appeal_opened"},
+    )
+    scheduler.schedule(
+        session,
+        key=f"appeal-overdue:{appeal.id}",
+        kind=APPEAL_OVERDUE,
+        due_at=add_working_days(now, DECISION_DAYS, "UTC"),
+        order_id=order.id,
+        data={"appeal_id": appeal.id},
+    )
     return appeal
 
 
@@ -155,34 +199,61 @@ def case_not_posted(session: Session, message: Any, error: str, now: datetime) -
         return
     order = session.get(Order, appeal.order_id)
     text, blocks = build_case_not_posted(order_no=order.order_no, error=error)
-    outbox.enqueue(session, key=f"appeal-not-posted:{appeal.id}", method="chat.postMessage",
-                   payload={"channel": appeal.by_user, "text": text, "blocks": blocks}, now=now,
-                   order_id=order.id, meta={"purpose": "appeal_not_posted"})  # fmt: skip
-    audit.record(session, kind="appeal_not_posted", actor="system", at=now, order_id=order.id,
-                 appeal_id=appeal.id, error=error)  # fmt: skip
+    outbox.enqueue(
+        session,
+        key=f"appeal-not-posted:{appeal.id}",
+        method="chat.postMessage",
+        payload={"channel": appeal.by_user, "text": text, "blocks": blocks},
+        now=now,
+        order_id=order.id,
+        meta={"purpose": "appeal_not_posted"},
+    )
+    audit.record(
+        session,
+        kind="appeal_not_posted",
+        actor="system",
+        at=now,
+        order_id=order.id,
+        appeal_id=appeal.id,
+        error=error,
+    )
 
 
 def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]:
     """Everything the operations message shows (the full case)."""
-    opened = next((e for e in events_for(session, order.id) if e.kind == "appeal_opened"
-                   and e.detail.get("appeal_id") == appeal.id), None)  # fmt: skip
+    opened = next(
+        (
+            e
+            for e in events_for(session, order.id)
+            if e.kind == "appeal_opened" and e.detail.get("appeal_id") == appeal.id
+        ),
+        None,
+    )
     files = [session.get(ProofFile, file_id) for file_id in appeal.file_ids]
     return dict(
-        appeal=appeal, order=order,
+        appeal=appeal,
+        order=order,
         sellers=sellers_of(session, order.id),
         files=[f for f in files if f is not None],
         attachments=opened.detail.get("attachments", []) if opened else [],
         timeline=events_for(session, order.id)[-15:],
         reasons=REASONS,
-    )  # fmt: skip
+    )
 
 
 def update_case(session: Session, appeal: Appeal, order: Order, *, now: datetime) -> None:
     """Rebuild the case message in the operations channel in place (its outcome, no buttons)."""
     text, blocks = build_case(**case_parts(session, appeal, order))
-    outbox.enqueue_update(session, key=f"appeal-{appeal.state.value}:{appeal.id}",
-                          of=f"appeal:{appeal.id}", text=text, blocks=blocks, now=now,
-                          order_id=order.id, meta={"purpose": "appeal_update"})  # fmt: skip
+    outbox.enqueue_update(
+        session,
+        key=f"appeal-{appeal.state.value}:{appeal.id}",
+        of=f"appeal:{appeal.id}",
+        text=text,
+        blocks=blocks,
+        now=now,
+        order_id=order.id,
+        meta={"purpose": "appeal_update"},
+    )
 
 
 def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now: datetime) -> None:
@@ -201,8 +272,15 @@ def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now:
     if closed != 1:
         return
     session.refresh(appeal)
-    audit.record(session, kind="appeal_closed", actor=by, at=now, order_id=order.id,
-                 appeal_id=appeal.id, reason=why)  # fmt: skip
+    audit.record(
+        session,
+        kind="appeal_closed",
+        actor=by,
+        at=now,
+        order_id=order.id,
+        appeal_id=appeal.id,
+        reason=why,
+    )
     scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now, reason=why)
     update_case(session, appeal, order, now=now)
 
@@ -217,13 +295,29 @@ def flag_overdue(run: JobRun) -> None:
     text, blocks = build_overdue(
         order_no=order.order_no, since=appeal.created_at, days=DECISION_DAYS
     )
-    outbox.enqueue(run.session, key=f"appeal-overdue:{appeal.id}", method="chat.postMessage",
-                   payload={"channel": appeal.ops_channel or run.services.settings.ops_channel,
-                            "text": text, "blocks": blocks,
-                            "thread_ts": outbox.ref(f"appeal:{appeal.id}"), "reply_broadcast": True},
-                   now=run.now, order_id=order.id, meta={"purpose": "appeal_overdue"})  # fmt: skip
-    audit.record(run.session, kind="appeal_overdue", actor="system", at=run.now,
-                 order_id=order.id, appeal_id=appeal.id)  # fmt: skip
+    outbox.enqueue(
+        run.session,
+        key=f"appeal-overdue:{appeal.id}",
+        method="chat.postMessage",
+        payload={
+            "channel": appeal.ops_channel or run.services.settings.ops_channel,
+            "text": text,
+            "blocks": blocks,
+            "thread_ts": outbox.ref(f"appeal:{appeal.id}"),
+            "reply_broadcast": True,
+        },
+        now=run.now,
+        order_id=order.id,
+        meta={"purpose": "appeal_overdue"},
+    )
+    audit.record(
+        run.session,
+        kind="appeal_overdue",
+        actor="system",
+        at=run.now,
+        order_id=order.id,
+        appeal_id=appeal.id,
+    )
 
 
 def offer_customer_appeal(run: JobRun) -> Defer | None:
@@ -240,10 +334,16 @@ def offer_customer_appeal(run: JobRun) -> Defer | None:
     if not customer:
         return None
     text, blocks = build_appeal_offer(order_no=order.order_no, why=why)
-    outbox.enqueue(run.session, key=f"appeal-offer:{order.id}:{order.round}",
-                   method="chat.postMessage",
-                   payload={"channel": customer, "text": text, "blocks": blocks}, now=run.now,
-                   order_id=order.id, meta={"purpose": "appeal_offer"})  # fmt: skip
-    audit.record(run.session, kind="appeal_offered", actor="system", at=run.now,
-                 order_id=order.id, why=why)  # fmt: skip
+    outbox.enqueue(
+        run.session,
+        key=f"appeal-offer:{order.id}:{order.round}",
+        method="chat.postMessage",
+        payload={"channel": customer, "text": text, "blocks": blocks},
+        now=run.now,
+        order_id=order.id,
+        meta={"purpose": "appeal_offer"},
+    )
+    audit.record(
+        run.session, kind="appeal_offered", actor="system", at=run.now, order_id=order.id, why=why
+    )
     return None

@@ -55,8 +55,17 @@ def get_open_appeal(session: Session, appeal_id: int) -> Appeal:
     return appeal
 
 
-def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, reason: str,
-           now: datetime, client: WebClient, settings: Settings) -> Appeal:  # fmt: skip
+def decide(
+    session: Session,
+    *,
+    appeal_id: int,
+    decision: Decision,
+    by: str,
+    reason: str,
+    now: datetime,
+    client: WebClient,
+    settings: Settings,
+) -> Appeal:
     """Record an operations decision once, apply it to the order and tell everyone."""
     if not is_ops_staff(client, settings, by):
         raise NotOpsStaff()
@@ -66,9 +75,11 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
     appeal = get_open_appeal(session, appeal_id)
     # The order is locked before the appeal, as an acceptance (which closes the appeal) does.
     order = session.exec(
-        select(Order).where(Order.id == appeal.order_id).with_for_update()
+        select(Order)
+        .where(Order.id == appeal.order_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
-    ).one()  # fmt: skip
+    ).one()
     won = session.execute(
         update(Appeal)
         .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
@@ -77,7 +88,7 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
             decided_by=by,
             decided_at=now,
             decision_reason=reason or None,
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
@@ -85,31 +96,57 @@ def decide(session: Session, *, appeal_id: int, decision: Decision, by: str, rea
         raise AppealAlreadyDecided(order.order_no, session.get(Appeal, appeal_id))
     _apply(session, order, decision, by=by, reason=reason, now=now)
     session.refresh(appeal)
-    audit.record(session, kind="appeal_decided", actor=by, at=now, order_id=order.id,
-                 appeal_id=appeal.id, decision=decision.value, reason=reason)  # fmt: skip
-    scheduler.cancel(session, order_id=order.id, kinds=(APPEAL_OVERDUE,), now=now,
-                     reason=f"appeal {decision.value}")  # fmt: skip
+    audit.record(
+        session,
+        kind="appeal_decided",
+        actor=by,
+        at=now,
+        order_id=order.id,
+        appeal_id=appeal.id,
+        decision=decision.value,
+        reason=reason,
+    )
+    scheduler.cancel(
+        session,
+        order_id=order.id,
+        kinds=(APPEAL_OVERDUE,),
+        now=now,
+        reason=f"appeal {decision.value}",
+    )
     reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
     if decision is Decision.REJECT and order.state is SupervisionState.AWAITING_ACCEPTANCE:
-        reminders.resume_after_appeal(session, order=order, appeal_id=appeal.id, now=now,
-                                      settings=settings)  # fmt: skip
+        reminders.resume_after_appeal(
+            session, order=order, appeal_id=appeal.id, now=now, settings=settings
+        )
     update_case(session, appeal, order, now=now)
     _tell_both_sides(session, appeal, order, now=now)
     home.republish_for_order(session, order=order, now=now)
     return appeal
 
 
-def _apply(session: Session, order: Order, decision: Decision, *, by: str, reason: str,
-           now: datetime) -> None:  # fmt: skip
+def _apply(
+    session: Session, order: Order, decision: Decision, *, by: str, reason: str, now: datetime
+) -> None:
     """Move the order; a delivery still waiting for the customer shows the decision in place
     of its buttons."""
     delivery = reminders.current_delivery(session, order)
     waiting = delivery is not None and delivery.state is DeliveryState.SUBMITTED
     if decision is Decision.COMPLETE:
         validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
-        change_state(session, order, Transition.OPS_COMPLETE, now=now, actor=by, reason=reason,
-                     values={"accepted_at": now, "accepted_by": by,
-                             "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
+        change_state(
+            session,
+            order,
+            Transition.OPS_COMPLETE,
+            now=now,
+            actor=by,
+            reason=reason,
+            values={
+                "accepted_at": now,
+                "accepted_by": by,
+                "validity_start": validity.start,
+                "validity_end": validity.end,
+            },
+        )
         if waiting:
             delivery.state = DeliveryState.CLOSED
             notifications.decided_by_operations(session, order=order, delivery=delivery, now=now)
@@ -118,8 +155,9 @@ def _apply(session: Session, order: Order, decision: Decision, *, by: str, reaso
         if waiting:
             delivery.state = DeliveryState.CHANGES_REQUESTED
             delivery.changes_reason = f"Operations returned the delivery: {reason}"
-            notifications.decided_by_operations(session, order=order, delivery=delivery,
-                                                now=now, returned_because=reason)  # fmt: skip
+            notifications.decided_by_operations(
+                session, order=order, delivery=delivery, now=now, returned_because=reason
+            )
     if delivery is not None:
         delivery.updated_at = now
         session.add(delivery)
@@ -132,7 +170,12 @@ def _tell_both_sides(session: Session, appeal: Appeal, order: Order, *, now: dat
         people.append(customer)
     text, blocks = build_decided_notice(appeal=appeal, order=order)
     for person in people:
-        outbox.enqueue(session, key=f"appeal-decision:{appeal.id}:{person}",
-                       method="chat.postMessage",
-                       payload={"channel": person, "text": text, "blocks": blocks}, now=now,
-                       order_id=order.id, meta={"purpose": "appeal_decision"})  # fmt: skip
+        outbox.enqueue(
+            session,
+            key=f"appeal-decision:{appeal.id}:{person}",
+            method="chat.postMessage",
+            payload={"channel": person, "text": text, "blocks": blocks},
+            now=now,
+            order_id=order.id,
+            meta={"purpose": "appeal_decision"},
+        )

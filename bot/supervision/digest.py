@@ -80,8 +80,12 @@ def send_digest(run: JobRun) -> None:
         if local_date is None:
             continue
         text, blocks = build_digest(rows, run.now)
-        outbox.enqueue(session, key=f"digest:{local_date}:{seller}",
-                       method="chat.postMessage",
-                       payload={"channel": seller, "text": text, "blocks": blocks}, now=run.now,
-                       meta={"purpose": "digest"})  # fmt: skip
+        outbox.enqueue(
+            session,
+            key=f"digest:{local_date}:{seller}",
+            method="chat.postMessage",
+            payload={"channel": seller, "text": text, "blocks": blocks},
+            now=run.now,
+            meta={"purpose": "digest"},
+        )
     seed_digest(session, run.now)

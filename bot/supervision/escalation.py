@@ -54,18 +54,35 @@ def send_escalation(run: JobRun) -> None:
         .where(AuditEvent.at >= order.state_changed_at)
     ).one()
     reason = run.job.data.get("reason", "silent")
-    text, blocks = build_escalation(order_no=order.order_no, since=order.state_changed_at,
-                                    now=run.now, reminded=reminded, contact=contact,
-                                    unreachable=reason == "unreachable")  # fmt: skip
+    text, blocks = build_escalation(
+        order_no=order.order_no,
+        since=order.state_changed_at,
+        now=run.now,
+        reminded=reminded,
+        contact=contact,
+        unreachable=reason == "unreachable",
+    )
     sellers = seller_channels(session, order)
     for seller in sellers:
-        outbox.enqueue(session, key=f"{run.job.key}:{seller}",
-                       method="chat.postMessage",
-                       payload={"channel": seller, "text": text, "blocks": blocks},
-                       now=run.now, order_id=order.id,
-                       meta={"purpose": "escalation", "order_id": order.id})  # fmt: skip
-    audit.record(session, kind="escalated", actor="system", at=run.now, order_id=order.id,
-                 reason=reason, reminders=reminded, sellers=sellers)  # fmt: skip
+        outbox.enqueue(
+            session,
+            key=f"{run.job.key}:{seller}",
+            method="chat.postMessage",
+            payload={"channel": seller, "text": text, "blocks": blocks},
+            now=run.now,
+            order_id=order.id,
+            meta={"purpose": "escalation", "order_id": order.id},
+        )
+    audit.record(
+        session,
+        kind="escalated",
+        actor="system",
+        at=run.now,
+        order_id=order.id,
+        reason=reason,
+        reminders=reminded,
+        sellers=sellers,
+    )
 
 
 def auto_accept(run: JobRun) -> Defer | None:
@@ -78,37 +95,67 @@ def auto_accept(run: JobRun) -> Defer | None:
     if told is None:
         return Defer(now + NOT_SENT_YET_RETRY)
     if not told:
-        audit.record(session, kind="auto_accept_withheld", actor="system", at=now,
-                     order_id=order.id, reason="the customer was not told")  # fmt: skip
+        audit.record(
+            session,
+            kind="auto_accept_withheld",
+            actor="system",
+            at=now,
+            order_id=order.id,
+            reason="the customer was not told",
+        )
         return None
     promised = announced_date(session, order)
     if promised and now < promised:
         return Defer(promised)  # the reminder went out late and announced a later date
     validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
-    change_state(session, order, Transition.ACCEPT, now=now, actor="system", automatic=True,
-                 values={"accepted_at": now, "accepted_by": "system",
-                         "validity_start": validity.start, "validity_end": validity.end})  # fmt: skip
+    change_state(
+        session,
+        order,
+        Transition.ACCEPT,
+        now=now,
+        actor="system",
+        automatic=True,
+        values={
+            "accepted_at": now,
+            "accepted_by": "system",
+            "validity_start": validity.start,
+            "validity_end": validity.end,
+        },
+    )
     delivery = current_delivery(session, order)
     days = services.settings.auto_accept_days
     if delivery is not None:
         delivery.state = DeliveryState.ACCEPTED
         delivery.updated_at = now
         session.add(delivery)
-        notifications.accepted_automatically(session, order=order, delivery=delivery, now=now,
-                                             days=days)  # fmt: skip
-    appeals.close_open_appeal(session, order=order, by="system", now=now,
-                              why=f"The order was accepted automatically after {days} days")  # fmt: skip
-    scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now,
-                     reason="accepted automatically")  # fmt: skip
-    text, blocks = build_auto_accepted(order_no=order.order_no, start=validity.start,
-                                       end=validity.end, days=days)  # fmt: skip
+        notifications.accepted_automatically(
+            session, order=order, delivery=delivery, now=now, days=days
+        )
+    appeals.close_open_appeal(
+        session,
+        order=order,
+        by="system",
+        now=now,
+        why=f"The order was accepted automatically after {days} days",
+    )
+    scheduler.cancel(
+        session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason="accepted automatically"
+    )
+    text, blocks = build_auto_accepted(
+        order_no=order.order_no, start=validity.start, end=validity.end, days=days
+    )
     people = seller_channels(session, order)
     customer = customer_channel(session, order)
     for person in ([customer] if customer else []) + people:
-        outbox.enqueue(session, key=f"auto-accepted:{order.id}:{person}",
-                       method="chat.postMessage",
-                       payload={"channel": person, "text": text, "blocks": blocks},
-                       now=now, order_id=order.id, meta={"purpose": "auto_accepted"})  # fmt: skip
+        outbox.enqueue(
+            session,
+            key=f"auto-accepted:{order.id}:{person}",
+            method="chat.postMessage",
+            payload={"channel": person, "text": text, "blocks": blocks},
+            now=now,
+            order_id=order.id,
+            meta={"purpose": "auto_accepted"},
+        )
     home.republish_for_order(session, order=order, now=now)
     return None
 
@@ -152,7 +199,8 @@ def _announcement_due(session: Session, order: Order) -> bool:
             ScheduledJob.order_id == order.id,
             ScheduledJob.kind == REMINDER,
             ScheduledJob.status == JobStatus.PENDING,
-        )  # fmt: skip
+        )
     ).all()
-    return any(job.data.get("round") == order.round and job.data.get("auto_accept_at")
-               for job in pending)  # fmt: skip
+    return any(
+        job.data.get("round") == order.round and job.data.get("auto_accept_at") for job in pending
+    )

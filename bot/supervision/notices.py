@@ -53,13 +53,13 @@ def delivery_submitted(
             "text": f"Order {order.order_no} was delivered: please accept it or ask for changes.",
             "blocks": build_customer_delivery(item),
             "unfurl_links": False,
-        },  # fmt: skip
+        },
         meta={
             "purpose": CUSTOMER_DELIVERY,
             "delivery_id": delivery.id,
             "routes": routes(order),
             "route": 0,
-        },  # fmt: skip
+        },
         order_id=order.id,
         now=now,
     )
@@ -72,7 +72,7 @@ def delivery_submitted(
                 "channel": outbox.ref(customer_key(delivery)),
                 "initial_comment": f"Proof for order {order.order_no} (delivery round {delivery.round})",
                 "files": [{"sha256": f.sha256, "name": f.name} for f in item.files],
-            },  # fmt: skip
+            },
             meta={"purpose": CUSTOMER_FILES, "delivery_id": delivery.id},
             order_id=order.id,
             now=now,
@@ -88,7 +88,7 @@ def customer_delivery(
         Validity(order.validity_start, order.validity_end)
         if order.validity_start and order.validity_end
         else validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
-    )  # fmt: skip
+    )
     files = session.exec(
         select(ProofFile)
         .where(ProofFile.delivery_id == delivery.id, ProofFile.removed.is_(False))
@@ -102,31 +102,43 @@ def customer_delivery(
 def delivery_accepted(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
     """Update the customer's message in place and tell the seller in their delivery thread."""
     item = customer_delivery(session, order, delivery, now=now)
-    _update_customer_message(session, item, now=now, outcome="accepted",
-                             blocks=accepted_outcome(order, now, item.tz))  # fmt: skip
+    _update_customer_message(
+        session, item, now=now, outcome="accepted", blocks=accepted_outcome(order, now, item.tz)
+    )
     validity = period(Validity(order.validity_start, order.validity_end), None)
     _tell_seller(
-        session, order, delivery, now=now, key=f"seller-accepted:{delivery.id}",
+        session,
+        order,
+        delivery,
+        now=now,
+        key=f"seller-accepted:{delivery.id}",
         text=f":white_check_mark: {customer_label(order)} accepted your delivery of order "
-             f"*{order.order_no}* ({item.product.name}) on {slack_date(now)}. "
-             f"The order is *Completed*; the licence is valid {validity}.",
-    )  # fmt: skip
+        f"*{order.order_no}* ({item.product.name}) on {slack_date(now)}. "
+        f"The order is *Completed*; the licence is valid {validity}.",
+    )
 
 
 def changes_requested(session: Session, *, order: Order, delivery: Delivery, now: datetime) -> None:
     """Update the customer's message; DM the seller the reason with a Deliver again button."""
     item = customer_delivery(session, order, delivery, now=now)
-    _update_customer_message(session, item, now=now, outcome="changes",
-                             blocks=changes_outcome(order, delivery, now, item.tz))  # fmt: skip
+    _update_customer_message(
+        session,
+        item,
+        now=now,
+        outcome="changes",
+        blocks=changes_outcome(order, delivery, now, item.tz),
+    )
     rejected = order.rejected_rounds
     appeal = (
         f" After {APPEAL_AFTER_REJECTIONS} rejected rounds the customer may appeal to operations."
         if rejected < APPEAL_AFTER_REJECTIONS
         else " The customer may now appeal to operations."
     )
-    text = (f"{customer_label(order)} asked for changes to your delivery of order "
-            f"*{order.order_no}* (round {delivery.round}; changes asked {rejected} "
-            f"time{'s' if rejected != 1 else ''}):\n>{delivery.changes_reason}")  # fmt: skip
+    text = (
+        f"{customer_label(order)} asked for changes to your delivery of order "
+        f"*{order.order_no}* (round {delivery.round}; changes asked {rejected} "
+        f"time{'s' if rejected != 1 else ''}):\n>{delivery.changes_reason}"
+    )
     blocks = [
         section(f":leftwards_arrow_with_hook: {text}"),
         context(f"Your next delivery starts from this one, with the reason at the top.{appeal}"),
@@ -149,14 +161,23 @@ def accepted_automatically(
     """The customer's delivery message shows the system acceptance in place of its buttons."""
     item = customer_delivery(session, order, delivery, now=now)
     how = f"Accepted automatically after {days} days without an answer"
-    _update_customer_message(session, item, now=now, outcome="accepted",
-                             blocks=accepted_outcome(order, now, item.tz, how=how))  # fmt: skip
+    _update_customer_message(
+        session,
+        item,
+        now=now,
+        outcome="accepted",
+        blocks=accepted_outcome(order, now, item.tz, how=how),
+    )
 
 
 def decided_by_operations(
-    session: Session, *, order: Order, delivery: Delivery, now: datetime,
+    session: Session,
+    *,
+    order: Order,
+    delivery: Delivery,
+    now: datetime,
     returned_because: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Operations completed the order, or returned it to the seller, while this delivery
     waited for the customer: the decision replaces the Accept / Request changes buttons."""
     item = customer_delivery(session, order, delivery, now=now)
@@ -169,9 +190,13 @@ def decided_by_operations(
 
 
 def _update_customer_message(
-    session: Session, item: CustomerDelivery, *, now: datetime, outcome: str,
+    session: Session,
+    item: CustomerDelivery,
+    *,
+    now: datetime,
+    outcome: str,
     blocks: list[dict[str, Any]],
-) -> None:  # fmt: skip
+) -> None:
     key = customer_key(item.delivery)
     outbox.enqueue_update(
         session,
@@ -227,12 +252,15 @@ def customer_unreachable(
         session.add(message)
         return
     _alert_seller(
-        session, meta["delivery_id"], now=now, kind="customer_unreachable",
+        session,
+        meta["delivery_id"],
+        now=now,
+        kind="customer_unreachable",
         errors=", ".join(sorted({attempt["error"] for attempt in tried})),
         text=":warning: I couldn't reach the customer of order *{order_no}* on Slack "
-             "({errors}), so they have not seen your delivery. Please contact them directly: "
-             "{contact}. The order stays awaiting acceptance.",
-    )  # fmt: skip
+        "({errors}), so they have not seen your delivery. Please contact them directly: "
+        "{contact}. The order stays awaiting acceptance.",
+    )
     delivery = session.get(Delivery, meta["delivery_id"])
     order = session.get(Order, delivery.order_id)
     if reminders.is_current(order, delivery.round):  # no reminder can reach them either
@@ -244,10 +272,14 @@ def proof_not_shared(session: Session, message: OutboxMessage, error: str, now: 
     if error.startswith("earlier message"):  # the delivery itself failed: already told
         return
     _alert_seller(
-        session, message.meta["delivery_id"], now=now, kind="proof_not_shared", error=error,
+        session,
+        message.meta["delivery_id"],
+        now=now,
+        kind="proof_not_shared",
+        error=error,
         text=":warning: The customer of order *{order_no}* got your delivery, but I couldn't "
-             "share its proof files with them ({error}). Please send them directly: {contact}.",
-    )  # fmt: skip
+        "share its proof files with them ({error}). Please send them directly: {contact}.",
+    )
 
 
 def _alert_seller(
@@ -257,7 +289,14 @@ def _alert_seller(
     `text` is a template for {order_no}, {contact} and the `detail` fields."""
     delivery = session.get(Delivery, delivery_id)
     order = session.get(Order, delivery.order_id)
-    audit.record(session, kind=kind, actor="system", at=now, order_id=order.id,
-                 delivery_id=delivery.id, **detail)  # fmt: skip
+    audit.record(
+        session,
+        kind=kind,
+        actor="system",
+        at=now,
+        order_id=order.id,
+        delivery_id=delivery.id,
+        **detail,
+    )
     message = text.format(order_no=order.order_no, contact=contact_details(order), **detail)
     _tell_seller(session, order, delivery, now=now, key=f"{kind}:{delivery.id}", text=message)

@@ -50,8 +50,14 @@ PERMALINK = "https://deliverybot.invalid/delivery-message"  # replaced when the 
 
 def schedule_for_acceptance(session: Session, *, order: Order, now: datetime) -> None:
     """An order now awaits acceptance: schedule its reminders (and escalation)."""
-    scheduler.schedule(session, key=f"plan:{order.id}:{order.round}", kind=PLAN, due_at=now,
-                       order_id=order.id, data={"round": order.round})  # fmt: skip
+    scheduler.schedule(
+        session,
+        key=f"plan:{order.id}:{order.round}",
+        kind=PLAN,
+        due_at=now,
+        order_id=order.id,
+        data={"round": order.round},
+    )
 
 
 def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: str) -> None:
@@ -61,9 +67,14 @@ def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: s
     once the rules allow it (3 rejected rounds, or the seller silent for 5 days)."""
     scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason=reason)
     if order.state is not SupervisionState.COMPLETED:
-        scheduler.schedule(session, key=f"appeal-offer:{order.id}:{order.round}",
-                           kind=APPEAL_OFFER, due_at=now, order_id=order.id,
-                           data={"round": order.round})  # fmt: skip
+        scheduler.schedule(
+            session,
+            key=f"appeal-offer:{order.id}:{order.round}",
+            kind=APPEAL_OFFER,
+            due_at=now,
+            order_id=order.id,
+            data={"round": order.round},
+        )
 
 
 def current_delivery(session: Session, order: Order) -> Delivery | None:
@@ -124,13 +135,29 @@ def plan_reminders(run: JobRun) -> None:
     ]
     announce = _last_before(due_times, auto_at)
     for step, due in enumerate(due_times, start=1):
-        data = {"round": order.round, "step": step, "of": len(due_times),
-                "auto_accept_at": auto_at.isoformat() if auto_at and step == announce else None}  # fmt: skip
-        scheduler.schedule(session, key=f"reminder:{order.id}:{order.round}:{step}",
-                           kind=REMINDER, due_at=due, order_id=order.id, data=data)  # fmt: skip
+        data = {
+            "round": order.round,
+            "step": step,
+            "of": len(due_times),
+            "auto_accept_at": auto_at.isoformat() if auto_at and step == announce else None,
+        }
+        scheduler.schedule(
+            session,
+            key=f"reminder:{order.id}:{order.round}:{step}",
+            kind=REMINDER,
+            due_at=due,
+            order_id=order.id,
+            data=data,
+        )
     if auto_at:
-        scheduler.schedule(session, key=f"auto-accept:{order.id}:{order.round}", kind=AUTO_ACCEPT,
-                           due_at=auto_at, order_id=order.id, data={"round": order.round})  # fmt: skip
+        scheduler.schedule(
+            session,
+            key=f"auto-accept:{order.id}:{order.round}",
+            kind=AUTO_ACCEPT,
+            due_at=auto_at,
+            order_id=order.id,
+            data={"round": order.round},
+        )
 
 
 def _last_before(due_times: list[datetime], deadline: datetime | None) -> int | None:
@@ -168,17 +195,37 @@ def send_reminder(run: JobRun) -> Defer | None:
     if auto_at:  # a late reminder (worker down, weekend) still gives the customer notice
         auto_at = max(auto_at, run.now + AUTO_ACCEPT_NOTICE)
     text, blocks = build_reminder(
-        order_no=order.order_no, delivery_id=delivery.id if delivery else None,
-        since=order.state_changed_at, now=run.now, permalink=PERMALINK if sent else None,
+        order_no=order.order_no,
+        delivery_id=delivery.id if delivery else None,
+        since=order.state_changed_at,
+        now=run.now,
+        permalink=PERMALINK if sent else None,
         auto_accept_at=auto_at,
-    )  # fmt: skip
-    outbox.enqueue(session, key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
-                   method="chat.postMessage", payload={"channel": channel, "text": text,
-                   "blocks": blocks}, now=run.now, order_id=order.id,
-                   meta={"purpose": REMINDER, "order_id": order.id, "links_to": sent,
-                         "announces_auto_accept": auto_at.isoformat() if auto_at else None})  # fmt: skip
-    audit.record(session, kind="reminder_sent", actor="system", at=run.now, order_id=order.id,
-                 step=data["step"], of=data.get("of"), channel=channel)  # fmt: skip
+    )
+    outbox.enqueue(
+        session,
+        key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
+        method="chat.postMessage",
+        payload={"channel": channel, "text": text, "blocks": blocks},
+        now=run.now,
+        order_id=order.id,
+        meta={
+            "purpose": REMINDER,
+            "order_id": order.id,
+            "links_to": sent,
+            "announces_auto_accept": auto_at.isoformat() if auto_at else None,
+        },
+    )
+    audit.record(
+        session,
+        kind="reminder_sent",
+        actor="system",
+        at=run.now,
+        order_id=order.id,
+        step=data["step"],
+        of=data.get("of"),
+        channel=channel,
+    )
     if last:
         escalate(session, order=order, now=run.now, reason="silent", again=again)
     return None
@@ -187,10 +234,12 @@ def send_reminder(run: JobRun) -> Defer | None:
 def _superseded(session: Session, run: JobRun) -> bool:
     """A later reminder for the same order is due too (the worker was down): send only that one."""
     later = select(ScheduledJob.id).where(
-        ScheduledJob.order_id == run.job.order_id, ScheduledJob.kind == REMINDER,
-        ScheduledJob.status == JobStatus.PENDING, ScheduledJob.due_at <= run.now,
+        ScheduledJob.order_id == run.job.order_id,
+        ScheduledJob.kind == REMINDER,
+        ScheduledJob.status == JobStatus.PENDING,
+        ScheduledJob.due_at <= run.now,
         ScheduledJob.id != run.job.id,
-    )  # fmt: skip
+    )
     return session.exec(later.limit(1)).first() is not None
 
 
@@ -225,12 +274,19 @@ def escalate(
     kinds = (PLAN, REMINDER, AUTO_ACCEPT) if reason == "unreachable" else (PLAN, REMINDER)
     scheduler.cancel(session, order_id=order.id, kinds=kinds, now=now, reason=reason)
     key = f"escalation:{order.id}:{order.round}" + (f":{again}" if again else "")
-    scheduler.schedule(session, key=key, kind=ESCALATION, due_at=now, order_id=order.id,
-                       data={"round": order.round, "reason": reason})  # fmt: skip
+    scheduler.schedule(
+        session,
+        key=key,
+        kind=ESCALATION,
+        due_at=now,
+        order_id=order.id,
+        data={"round": order.round, "reason": reason},
+    )
 
 
-def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: datetime,
-                        settings: Settings) -> datetime:  # fmt: skip
+def resume_after_appeal(
+    session: Session, *, order: Order, appeal_id: int, now: datetime, settings: Settings
+) -> datetime:
     """Operations rejected an appeal on an order still waiting for the customer: supervision
     goes on. The customer was reminded already, so one more reminder goes after the first step
     of the cadence, at their working time; the sellers hear again if it stays unanswered.
@@ -239,9 +295,14 @@ def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: 
     wait = timedelta(days=min(settings.reminder_days, default=1))
     due = next_send_time(now + wait, tz, settings.working_hours)
     step = f"after-appeal-{appeal_id}"
-    scheduler.schedule(session, key=f"{REMINDER}:{order.id}:{order.round}:{step}", kind=REMINDER,
-                       due_at=due, order_id=order.id,
-                       data={"round": order.round, "step": step, "of": step, "escalation": step})  # fmt: skip
+    scheduler.schedule(
+        session,
+        key=f"{REMINDER}:{order.id}:{order.round}:{step}",
+        kind=REMINDER,
+        due_at=due,
+        order_id=order.id,
+        data={"round": order.round, "step": step, "of": step, "escalation": step},
+    )
     return due
 
 
@@ -259,8 +320,9 @@ class NothingToRemind(DeliverybotError):
         )
 
 
-def remind_now(session: Session, *, order: Order, by: str, now: datetime,
-               working_hours: tuple[int, int]) -> datetime:  # fmt: skip
+def remind_now(
+    session: Session, *, order: Order, by: str, now: datetime, working_hours: tuple[int, int]
+) -> datetime:
     """A seller asks for another reminder: it goes at the customer's next working time
     (now, if that is now). One per order and hour, so double clicks send one. Returns when."""
     if order.state is not SupervisionState.AWAITING_ACCEPTANCE:
@@ -268,9 +330,20 @@ def remind_now(session: Session, *, order: Order, by: str, now: datetime,
     tz = customer_time_zone(session, order)
     due = next_send_time(now, tz, working_hours)
     step = f"manual-{now:%Y%m%d%H}"
-    scheduler.schedule(session, key=f"reminder:{order.id}:{order.round}:{step}", kind=REMINDER,
-                       due_at=due, order_id=order.id,
-                       data={"round": order.round, "step": step, "of": None})  # fmt: skip
-    audit.record(session, kind="reminder_requested", actor=by, at=now, order_id=order.id,
-                 due_at=due.isoformat())  # fmt: skip
+    scheduler.schedule(
+        session,
+        key=f"reminder:{order.id}:{order.round}:{step}",
+        kind=REMINDER,
+        due_at=due,
+        order_id=order.id,
+        data={"round": order.round, "step": step, "of": None},
+    )
+    audit.record(
+        session,
+        kind="reminder_requested",
+        actor=by,
+        at=now,
+        order_id=order.id,
+        due_at=due.isoformat(),
+    )
     return due

@@ -55,25 +55,40 @@ CONFIRM = {"title": plain("t"), "text": plain("t"), "confirm": plain("ok"), "den
         ([{"type": "header", "text": plain("h" * 151)}], "/text/text"),
         ([{"type": "actions", "elements": [{**OK_BUTTON, "text": plain("b" * 76)}]}], "/text"),
         ([{"type": "actions", "elements": [{**OK_BUTTON, "value": "v" * 2001}]}], "/value"),
-        (element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "title": plain("t" * 101)}}),
-         "/confirm/title"),
-        (element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "text": plain("t" * 301)}}),
-         "/confirm/text"),
-        (element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "confirm": plain("c" * 31)}}),
-         "/confirm/confirm"),
-        (element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "deny": plain("d" * 31)}}),
-         "/confirm/deny"),
+        (
+            element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "title": plain("t" * 101)}}),
+            "/confirm/title",
+        ),
+        (
+            element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "text": plain("t" * 301)}}),
+            "/confirm/text",
+        ),
+        (
+            element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "confirm": plain("c" * 31)}}),
+            "/confirm/confirm",
+        ),
+        (
+            element_in_section({**OK_BUTTON, "confirm": {**CONFIRM, "deny": plain("d" * 31)}}),
+            "/confirm/deny",
+        ),
         (element_in_section({"type": "checkboxes", "options": [option("o")] * 11}), "/options"),
-        (element_in_section({"type": "static_select", "options": [option("o")] * 101}),
-         "/options"),
-        (element_in_section({"type": "checkboxes", "options": [option("o" * 76)]}),
-         "/options/0/text"),
-        (element_in_section({"type": "checkboxes", "options": [option("o", "v" * 151)]}),
-         "/options/0/value"),
-        (element_in_section({"type": "checkboxes", "options": [option("a")],
-                             "initial_options": [option("b")]}), "accessory"),
+        (element_in_section({"type": "static_select", "options": [option("o")] * 101}), "/options"),
+        (
+            element_in_section({"type": "checkboxes", "options": [option("o" * 76)]}),
+            "/options/0/text",
+        ),
+        (
+            element_in_section({"type": "checkboxes", "options": [option("o", "v" * 151)]}),
+            "/options/0/value",
+        ),
+        (
+            element_in_section(
+                {"type": "checkboxes", "options": [option("a")], "initial_options": [option("b")]}
+            ),
+            "accessory",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_fake_finds_what_slack_refuses_in_a_message(blocks, where):
     problems = message_problems(blocks)
     assert problems and where in problems[0]
@@ -82,12 +97,19 @@ def test_the_fake_finds_what_slack_refuses_in_a_message(blocks, where):
 def test_a_message_inside_every_limit_passes():
     blocks = [
         {"type": "header", "text": plain("h" * 150)},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3000},
-         "fields": [plain("f" * 2000)] * 10},
-        {"type": "actions", "elements": [{**OK_BUTTON, "text": plain("b" * 75),
-                                          "value": "v" * 2000, "confirm": CONFIRM}]},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "x" * 3000},
+            "fields": [plain("f" * 2000)] * 10,
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {**OK_BUTTON, "text": plain("b" * 75), "value": "v" * 2000, "confirm": CONFIRM}
+            ],
+        },
         *element_in_section({"type": "checkboxes", "options": [option("o" * 75, "v" * 150)] * 10}),
-    ] + [{"type": "divider"}] * 46  # fmt: skip
+    ] + [{"type": "divider"}] * 46
     assert message_problems(blocks) == []
 
 
@@ -95,13 +117,27 @@ def test_a_message_inside_every_limit_passes():
     "view, where",
     [
         ({"type": "modal", "title": plain("t" * 25), "blocks": []}, "/view/title"),
-        ({"type": "modal", "title": plain("t"), "blocks": [{"type": "divider"}] * 101}, "/view/blocks"),
+        (
+            {"type": "modal", "title": plain("t"), "blocks": [{"type": "divider"}] * 101},
+            "/view/blocks",
+        ),
         ({"type": "home", "blocks": [{"type": "divider"}] * 101}, "/view/blocks"),
-        ({"type": "modal", "title": plain("t"), "blocks": [
-            {"type": "input", "label": plain("l" * 2001), "element": {"type": "plain_text_input"}}
-        ]}, "/label"),
+        (
+            {
+                "type": "modal",
+                "title": plain("t"),
+                "blocks": [
+                    {
+                        "type": "input",
+                        "label": plain("l" * 2001),
+                        "element": {"type": "plain_text_input"},
+                    }
+                ],
+            },
+            "/label",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_fake_finds_what_slack_refuses_in_a_view(view, where):
     problems = view_problems(view)
     assert problems and where in problems[0]
@@ -123,8 +159,10 @@ def test_the_fake_answers_like_slack_over_http():
         reply = httpx.post(f"{slack.base_url}/respond/x", json={"blocks": too_many})
         assert (reply.status_code, reply.text) == (400, "invalid_blocks")
         assert [r["method"] for r in slack.rejected] == [
-            "chat.postMessage", "views.publish", "response_url"
-        ]  # fmt: skip
+            "chat.postMessage",
+            "views.publish",
+            "response_url",
+        ]
 
 
 # -- our views at the edges -------------------------------------------------------------------
@@ -132,28 +170,46 @@ def test_the_fake_answers_like_slack_over_http():
 
 def card(*, order_no: str = "12345", template: list | None = None, **order: object) -> OrderCard:
     product = Product(id=1, code="P", name="Prod", delivery_template=template or [])
-    row = Order(id=1, order_no=order_no, product_id=1, amount=Decimal("10"), currency="EUR",
-                imported_status=OrderStatus.PROCESSING, state=SupervisionState.AWAITING_DELIVERY,
-                placed_at=NOW, duration="P1M", customer_user_id="UCUST", state_changed_at=NOW,
-                created_at=NOW, updated_at=NOW, **order)  # fmt: skip
+    row = Order(
+        id=1,
+        order_no=order_no,
+        product_id=1,
+        amount=Decimal("10"),
+        currency="EUR",
+        imported_status=OrderStatus.PROCESSING,
+        state=SupervisionState.AWAITING_DELIVERY,
+        placed_at=NOW,
+        duration="P1M",
+        customer_user_id="UCUST",
+        state_changed_at=NOW,
+        created_at=NOW,
+        updated_at=NOW,
+        **order,
+    )
     return OrderCard(row, product, [SELLER])
 
 
 def draft(**kw) -> Delivery:
     fields = {"state": DeliveryState.DRAFT, "template_answers": {}, **kw}
-    return Delivery(id=7, order_id=1, round=1, holder=SELLER, created_at=NOW, updated_at=NOW,
-                    **fields)  # fmt: skip
+    return Delivery(
+        id=7, order_id=1, round=1, holder=SELLER, created_at=NOW, updated_at=NOW, **fields
+    )
 
 
 def confirm_texts(blocks: list) -> list[str]:
-    return [e["confirm"]["text"]["text"] for b in blocks for e in b.get("elements", [])
-            if "confirm" in e]  # fmt: skip
+    return [
+        e["confirm"]["text"]["text"]
+        for b in blocks
+        for e in b.get("elements", [])
+        if "confirm" in e
+    ]
 
 
 def test_a_deliver_button_lists_what_is_missing_as_far_as_the_dialog_allows():
     missing = [f"Required acceptance criterion number {i}" for i in range(10)]
-    blocks, _ = build_review_step(card(), draft(), [], missing, tz="UTC", now=NOW, outcome=None,
-                                  by=None)  # fmt: skip
+    blocks, _ = build_review_step(
+        card(), draft(), [], missing, tz="UTC", now=NOW, outcome=None, by=None
+    )
     assert message_problems(blocks) == []
     deliver = confirm_texts(blocks)[0]
     assert "Required acceptance criterion number 0" in deliver
@@ -162,17 +218,27 @@ def test_a_deliver_button_lists_what_is_missing_as_far_as_the_dialog_allows():
 
 
 def test_a_deliver_button_for_a_customer_with_long_contact_details_fits():
-    wordy = card(order_no="N" * 100, customer_name="Dr. " + "Longname " * 30,
-                 customer_email="x" * 60 + "@example.com")  # fmt: skip
-    blocks, _ = build_review_step(wordy, draft(enabling_decided=True), [], [], tz="UTC", now=NOW,
-                                  outcome=None, by=None)  # fmt: skip
+    wordy = card(
+        order_no="N" * 100,
+        customer_name="Dr. " + "Longname " * 30,
+        customer_email="x" * 60 + "@example.com",
+    )
+    blocks, _ = build_review_step(
+        wordy, draft(enabling_decided=True), [], [], tz="UTC", now=NOW, outcome=None, by=None
+    )
     assert message_problems(blocks) == []
     assert "will be asked to accept it" in confirm_texts(blocks)[0]
 
 
 def test_accept_confirmation_fits_with_a_100_character_order_number():
-    item = CustomerDelivery(card(order_no="A" * 100).order, Product(id=1, code="P", name="Prod"),
-                            draft(state=DeliveryState.SUBMITTED), [], Validity(NOW, NOW), "UTC")  # fmt: skip
+    item = CustomerDelivery(
+        card(order_no="A" * 100).order,
+        Product(id=1, code="P", name="Prod"),
+        draft(state=DeliveryState.SUBMITTED),
+        [],
+        Validity(NOW, NOW),
+        "UTC",
+    )
     blocks = build_customer_delivery(item)
     assert message_problems(blocks) == []
     assert "will be completed" in confirm_texts(blocks)[0]
@@ -181,12 +247,17 @@ def test_accept_confirmation_fits_with_a_100_character_order_number():
 def test_long_labels_and_dialogs_are_cut_to_what_slack_accepts():
     blocks = [
         actions(
-            button("Order " + "9" * 100, "a", confirm=confirm("Deliver " + "9" * 100 + "?", "y" * 400,
-                                                             ok="o" * 40, deny="d" * 40))
+            button(
+                "Order " + "9" * 100,
+                "a",
+                confirm=confirm(
+                    "Deliver " + "9" * 100 + "?", "y" * 400, ok="o" * 40, deny="d" * 40
+                ),
+            )
         ),
         section(listing(["z" * 50] * 100, limit=300)),
         fields(*[("Customer", "c" * 2500)] * 12),
-    ]  # fmt: skip
+    ]
     assert message_problems(blocks) == []
 
 
@@ -220,8 +291,19 @@ def test_a_template_too_long_for_one_modal_still_opens():
 
 
 def test_an_appeal_with_more_than_ten_files_offers_them_all_preselected():
-    files = [ProofFile(id=i, delivery_id=7, slack_file_id=f"F{i}", name=f"file{i}.pdf", size=10,
-                       kind="sow", added_by=SELLER, added_at=NOW) for i in range(11)]  # fmt: skip
+    files = [
+        ProofFile(
+            id=i,
+            delivery_id=7,
+            slack_file_id=f"F{i}",
+            name=f"file{i}.pdf",
+            size=10,
+            kind="sow",
+            added_by=SELLER,
+            added_at=NOW,
+        )
+        for i in range(11)
+    ]
     modal = build_seller_appeal_modal(order_no="12345", files=files)
     assert view_problems(modal) == []
     proof = next(b for b in modal["blocks"] if b.get("block_id") == BlockId.APPEAL_PROOF)

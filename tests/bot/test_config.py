@@ -58,8 +58,11 @@ def test_tokens_are_masked_in_logs():
 def test_settings_read_the_usual_notations(monkeypatch, tmp_path, variable, value, expected):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(variable, value)
-    field = {"DELIVERYBOT_WORKING_HOURS": "working_hours", "DELIVERYBOT_REMINDER_DAYS": "reminder_days",
-             "DELIVERYBOT_AUTO_ACCEPT_DAYS": "auto_accept_days"}[variable]  # fmt: skip
+    field = {
+        "DELIVERYBOT_WORKING_HOURS": "working_hours",
+        "DELIVERYBOT_REMINDER_DAYS": "reminder_days",
+        "DELIVERYBOT_AUTO_ACCEPT_DAYS": "auto_accept_days",
+    }[variable]
     assert getattr(Settings(), field) == expected
 
 
@@ -76,8 +79,14 @@ def test_settings_read_the_usual_notations(monkeypatch, tmp_path, variable, valu
 )
 def test_a_wrong_setting_stops_the_command_with_a_clear_message(tmp_path, variable, value, says):
     env = {**os.environ, variable: value, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
-    result = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert f"Configuration error in {variable}" in result.stderr and says in result.stderr
     assert "Traceback" not in result.stderr

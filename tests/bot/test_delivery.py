@@ -100,8 +100,9 @@ def file_host():
 
 
 def fetch(url, **kw):
-    options = dict(name="f.pdf", token="xoxb-secret", allowed_hosts=frozenset({"127.0.0.1"}),
-                   max_bytes=1000)  # fmt: skip
+    options = dict(
+        name="f.pdf", token="xoxb-secret", allowed_hosts=frozenset({"127.0.0.1"}), max_bytes=1000
+    )
     return download(url, **{**options, **kw})
 
 

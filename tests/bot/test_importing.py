@@ -19,17 +19,46 @@ from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.factories import make_order, make_product
 
-HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
-          "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
+HEADER = (
+    "order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+    "customer_user_id,customer_email,customer_name,customer_channel,renewal_of"
+)
 PRODUCTS = {"SECUREVPN": 1}
 
 
-def line(order_no="12345", *, product="SECUREVPN", amount="1200.00", currency="EUR",
-         status="Processing", placed_at="2026-01-01T09:00:00Z", duration="1 month",
-         sellers="USELLER", user="UCUSTOMER", email="admin@buyer.example", name="Alex Buyer",
-         channel="", renewal_of="") -> str:  # fmt: skip
-    return ",".join([order_no, product, amount, currency, status, placed_at, duration, sellers,
-                     user, email, name, channel, renewal_of])  # fmt: skip
+def line(
+    order_no="12345",
+    *,
+    product="SECUREVPN",
+    amount="1200.00",
+    currency="EUR",
+    status="Processing",
+    placed_at="2026-01-01T09:00:00Z",
+    duration="1 month",
+    sellers="USELLER",
+    user="UCUSTOMER",
+    email="admin@buyer.example",
+    name="Alex Buyer",
+    channel="",
+    renewal_of="",
+) -> str:
+    return ",".join(
+        [
+            order_no,
+            product,
+            amount,
+            currency,
+            status,
+            placed_at,
+            duration,
+            sellers,
+            user,
+            email,
+            name,
+            channel,
+            renewal_of,
+        ]
+    )
 
 
 def check(tmp_path, *lines: str, products=PRODUCTS, name="orders.csv"):
@@ -70,21 +99,31 @@ def test_bad_rows_are_reported_by_spreadsheet_row_and_field(tmp_path):
 
     problems = {(e.row, e.field) for e in checked.errors}
     assert problems == {
-        (3, "amount"), (3, "currency"),
-        (4, "product_code"), (4, "placed_at"),
-        (5, "duration"), (5, "sellers"), (5, "customer"), (5, "status"),
+        (3, "amount"),
+        (3, "currency"),
+        (4, "product_code"),
+        (4, "placed_at"),
+        (5, "duration"),
+        (5, "sellers"),
+        (5, "customer"),
+        (5, "status"),
         (6, "order_no"),
-    }  # fmt: skip
+    }
     assert [row.order_no for row in checked.rows] == ["1"]
     assert "row 6 (order 1): order_no: appears again (first at row 2)" in map(str, checked.errors)
 
 
 @pytest.mark.parametrize(
     ("typed", "status"),
-    [("Processing", OrderStatus.PROCESSING), ("PAID", OrderStatus.PROCESSING),
-     ("pending payment", OrderStatus.PENDING_PAYMENT), ("Unpaid", OrderStatus.PENDING_PAYMENT),
-     ("cancelled", OrderStatus.CANCELED), ("Completed", OrderStatus.COMPLETED)],
-)  # fmt: skip
+    [
+        ("Processing", OrderStatus.PROCESSING),
+        ("PAID", OrderStatus.PROCESSING),
+        ("pending payment", OrderStatus.PENDING_PAYMENT),
+        ("Unpaid", OrderStatus.PENDING_PAYMENT),
+        ("cancelled", OrderStatus.CANCELED),
+        ("Completed", OrderStatus.COMPLETED),
+    ],
+)
 def test_status_in_any_case_and_usual_synonyms(tmp_path, typed, status):
     (row,) = check(tmp_path, line(status=typed)).rows
     assert row.status is status
@@ -92,9 +131,15 @@ def test_status_in_any_case_and_usual_synonyms(tmp_path, typed, status):
 
 @pytest.mark.parametrize(
     ("typed", "iso"),
-    [("1 month", "P1M"), ("P1M", "P1M"), ("1 year", "P1Y"), ("30 days", "P30D"),
-     ("12 months", "P1Y"), ("p6m", "P6M")],
-)  # fmt: skip
+    [
+        ("1 month", "P1M"),
+        ("P1M", "P1M"),
+        ("1 year", "P1Y"),
+        ("30 days", "P30D"),
+        ("12 months", "P1Y"),
+        ("p6m", "P6M"),
+    ],
+)
 def test_durations_are_stored_as_iso_8601(tmp_path, typed, iso):
     (row,) = check(tmp_path, line(duration=typed)).rows
     assert row.duration == iso
@@ -102,9 +147,17 @@ def test_durations_are_stored_as_iso_8601(tmp_path, typed, iso):
 
 @pytest.mark.parametrize(
     ("typed", "amount"),
-    [("1200", "1200.00"), ("1,200.5", "1200.50"), ("0", "0.00"), ("1.200,50", None),
-     ("12.345", None), ("-1", None), ("1e30", None), ("abc", None)],
-)  # fmt: skip
+    [
+        ("1200", "1200.00"),
+        ("1,200.5", "1200.50"),
+        ("0", "0.00"),
+        ("1.200,50", None),
+        ("12.345", None),
+        ("-1", None),
+        ("1e30", None),
+        ("abc", None),
+    ],
+)
 def test_amounts_are_exact_or_refused(tmp_path, typed, amount):
     checked = check(tmp_path, line(amount=f'"{typed}"'))
     assert [str(row.amount) for row in checked.rows] == ([amount] if amount else [])
@@ -123,11 +176,23 @@ def test_naive_placement_is_utc_and_offsets_are_converted(tmp_path):
 
 def test_several_sellers_and_a_customer_in_one_column(tmp_path):
     path = tmp_path / "orders.json"
-    path.write_text(json.dumps([{
-        "order_no": 7, "product": "SECUREVPN", "amount": 99.5, "currency": "usd",
-        "status": "paid", "placed_at": "2026-01-05", "duration": "P1Y",
-        "sellers": "USELLER; Tea@ISV.example UTEAMMATE", "customer": "UCUSTOMER;Alex Buyer",
-    }]))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "order_no": 7,
+                    "product": "SECUREVPN",
+                    "amount": 99.5,
+                    "currency": "usd",
+                    "status": "paid",
+                    "placed_at": "2026-01-05",
+                    "duration": "P1Y",
+                    "sellers": "USELLER; Tea@ISV.example UTEAMMATE",
+                    "customer": "UCUSTOMER;Alex Buyer",
+                }
+            ]
+        )
+    )
     records, _ = read_records(path)
     (row,) = validate_orders(records, product_ids=PRODUCTS).rows
     assert row.sellers == ("USELLER", "tea@isv.example", "UTEAMMATE")
@@ -141,15 +206,22 @@ def test_several_sellers_and_a_customer_in_one_column(tmp_path):
 def test_import_creates_orders_in_their_supervision_states_with_an_audit_event(session, tmp_path):
     make_product(session)
     report = load(
-        session, tmp_path,
-        line("1", status="Processing"), line("2", status="Pending payment"),
-        line("3", status="Canceled"), line("4", status="Completed"),
-    )  # fmt: skip
+        session,
+        tmp_path,
+        line("1", status="Processing"),
+        line("2", status="Pending payment"),
+        line("3", status="Canceled"),
+        line("4", status="Completed"),
+    )
 
     assert report.created == ["1", "2", "3", "4"]
     states = {no: get_order(session, no).state for no in "1234"}
-    assert states == {"1": SupervisionState.AWAITING_DELIVERY, "2": SupervisionState.NOT_DELIVERABLE,
-                      "3": SupervisionState.NOT_DELIVERABLE, "4": SupervisionState.COMPLETED}  # fmt: skip
+    assert states == {
+        "1": SupervisionState.AWAITING_DELIVERY,
+        "2": SupervisionState.NOT_DELIVERABLE,
+        "3": SupervisionState.NOT_DELIVERABLE,
+        "4": SupervisionState.COMPLETED,
+    }
     (event,) = events(session, "1")
     assert (event.kind, event.actor, event.detail["state"]) == (
         "imported",
@@ -172,8 +244,14 @@ def test_reimporting_the_same_file_changes_nothing(session, tmp_path):
 
 def test_reimport_updates_descriptive_fields_but_keeps_supervision_progress(session, tmp_path):
     product = make_product(session)
-    make_order(session, "1", product=product, sellers=("USELLER",), round=1,
-               state=SupervisionState.AWAITING_ACCEPTANCE)  # fmt: skip
+    make_order(
+        session,
+        "1",
+        product=product,
+        sellers=("USELLER",),
+        round=1,
+        state=SupervisionState.AWAITING_ACCEPTANCE,
+    )
     session.commit()
 
     report = load(
@@ -202,7 +280,10 @@ def test_cancelling_an_order_awaiting_delivery_makes_it_not_deliverable(session,
     assert report.state_changes == [("1", "awaiting_delivery", "not_deliverable")]
     event = events(session, "1")[-1]
     assert (event.kind, event.detail["from"], event.detail["to"]) == (
-        "import_updated", "awaiting_delivery", "not_deliverable")  # fmt: skip
+        "import_updated",
+        "awaiting_delivery",
+        "not_deliverable",
+    )
 
 
 def test_a_paid_order_becomes_deliverable(session, tmp_path):
@@ -218,14 +299,23 @@ def test_a_paid_order_becomes_deliverable(session, tmp_path):
 
 def test_renewal_of_a_completed_order_continues_its_validity_unsupervised(session, tmp_path):
     product = make_product(session)
-    make_order(session, "100", product=product, state=SupervisionState.COMPLETED,
-               status=OrderStatus.COMPLETED,
-               validity_start=datetime(2026, 1, 1, tzinfo=UTC),
-               validity_end=datetime(2026, 1, 31, 12, 0, tzinfo=UTC))  # fmt: skip
+    make_order(
+        session,
+        "100",
+        product=product,
+        state=SupervisionState.COMPLETED,
+        status=OrderStatus.COMPLETED,
+        validity_start=datetime(2026, 1, 1, tzinfo=UTC),
+        validity_end=datetime(2026, 1, 31, 12, 0, tzinfo=UTC),
+    )
     session.commit()
 
-    load(session, tmp_path, line("101", renewal_of="100", duration="1 month"),
-         line("102", renewal_of="101", duration="1 year"))  # fmt: skip
+    load(
+        session,
+        tmp_path,
+        line("101", renewal_of="100", duration="1 month"),
+        line("102", renewal_of="101", duration="1 year"),
+    )
 
     renewal = get_order(session, "101")
     assert renewal.state is SupervisionState.NOT_SUPERVISED
@@ -239,17 +329,20 @@ def test_renewal_of_a_completed_order_continues_its_validity_unsupervised(sessio
 def test_renewal_of_an_order_completed_earlier_in_the_file(session, tmp_path):
     make_product(session)
     load(
-        session, tmp_path,
+        session,
+        tmp_path,
         line("201", renewal_of="200"),  # 200 comes later: this one is supervised
         line("200", status="Completed"),
         line("202", renewal_of="200"),
         line("203", renewal_of="999"),  # renews an order we never saw
-    )  # fmt: skip
+    )
 
     states = {no: get_order(session, no).state for no in ("201", "202", "203")}
-    assert states == {"201": SupervisionState.AWAITING_DELIVERY,
-                      "202": SupervisionState.NOT_SUPERVISED,
-                      "203": SupervisionState.AWAITING_DELIVERY}  # fmt: skip
+    assert states == {
+        "201": SupervisionState.AWAITING_DELIVERY,
+        "202": SupervisionState.NOT_SUPERVISED,
+        "203": SupervisionState.AWAITING_DELIVERY,
+    }
     assert get_order(session, "202").validity_end is None  # the renewed order's end is unknown
 
 
@@ -278,7 +371,7 @@ PRODUCT = {
             "options": ["Installed"],
             "required": False,
         },
-    ],  # fmt: skip
+    ],
     "required_proof_kinds": ["sow"],
 }
 
@@ -305,10 +398,14 @@ def test_products_upsert_by_code_and_audit_template_changes(session, tmp_path):
 
 
 def test_product_errors_name_the_product_and_the_field():
-    bad = dict(PRODUCT, required_proof_kinds=["selfie"], delivery_template=[
-        {"id": "k", "label": "Key", "kind": "colour"},
-        {"id": "k", "label": "", "kind": "checklist"},
-    ])  # fmt: skip
+    bad = dict(
+        PRODUCT,
+        required_proof_kinds=["selfie"],
+        delivery_template=[
+            {"id": "k", "label": "Key", "kind": "colour"},
+            {"id": "k", "label": "", "kind": "checklist"},
+        ],
+    )
 
     rows, errors = validate_products([bad, {"name": "No code"}])
 

@@ -26,13 +26,24 @@ def slack():
 
 def dispatcher(slack, session_factory, clock, **kw) -> OutboxDispatcher:
     client = WebClient(token=slack.token, base_url=slack.api_url)
-    return OutboxDispatcher(session_factory=session_factory, client=client, clock=clock,
-                            channel_interval=kw.pop("channel_interval", 0), **kw)  # fmt: skip
+    return OutboxDispatcher(
+        session_factory=session_factory,
+        client=client,
+        clock=clock,
+        channel_interval=kw.pop("channel_interval", 0),
+        **kw,
+    )
 
 
 def post(session, clock, key: str, channel: str = SELLER, **meta) -> None:
-    enqueue(session, key=key, method="chat.postMessage", now=clock.now(),
-            payload={"channel": channel, "text": key}, meta=meta)  # fmt: skip
+    enqueue(
+        session,
+        key=key,
+        method="chat.postMessage",
+        now=clock.now(),
+        payload={"channel": channel, "text": key},
+        meta=meta,
+    )
 
 
 def rows(session_factory) -> dict[str, OutboxMessage]:
@@ -48,10 +59,20 @@ def test_a_message_is_sent_once_and_its_ts_kept_for_later_updates(
     slack, session, session_factory, clock
 ):
     post(session, clock, "hello")
-    enqueue(session, key="hello:edit", method="chat.update", now=clock.now(),
-            payload={"channel": ref("hello"), "ts": ref("hello"), "text": "hello, edited"})  # fmt: skip
-    enqueue(session, key="hello", method="chat.postMessage", now=clock.now(),
-            payload={"channel": SELLER, "text": "a repeat of the same cause"})  # fmt: skip
+    enqueue(
+        session,
+        key="hello:edit",
+        method="chat.update",
+        now=clock.now(),
+        payload={"channel": ref("hello"), "ts": ref("hello"), "text": "hello, edited"},
+    )
+    enqueue(
+        session,
+        key="hello",
+        method="chat.postMessage",
+        now=clock.now(),
+        payload={"channel": SELLER, "text": "a repeat of the same cause"},
+    )
     session.commit()
 
     dispatcher(slack, session_factory, clock).drain()
@@ -66,8 +87,13 @@ def test_a_message_is_sent_once_and_its_ts_kept_for_later_updates(
 def test_a_429_storm_honours_retry_after_and_sends_every_message_once(
     slack, session, session_factory, clock
 ):
-    slack.fail("chat.postMessage", "ratelimited", status=429, retry_after=30,
-               when=lambda args: args.get("channel") == SELLER)  # fmt: skip
+    slack.fail(
+        "chat.postMessage",
+        "ratelimited",
+        status=429,
+        retry_after=30,
+        when=lambda args: args.get("channel") == SELLER,
+    )
     for n in range(5):
         post(session, clock, f"m{n}")
     post(session, clock, "other channel", channel=CUSTOMER)
@@ -149,8 +175,13 @@ def test_an_update_of_a_message_that_failed_fails_too_instead_of_waiting_forever
     slack, session, session_factory, clock
 ):
     post(session, clock, "first", channel="UNOBODY")
-    enqueue(session, key="first:edit", method="chat.update", now=clock.now(),
-            payload={"channel": ref("first"), "ts": ref("first"), "text": "edited"})  # fmt: skip
+    enqueue(
+        session,
+        key="first:edit",
+        method="chat.update",
+        now=clock.now(),
+        payload={"channel": ref("first"), "ts": ref("first"), "text": "edited"},
+    )
     session.commit()
 
     dispatcher(slack, session_factory, clock).drain()

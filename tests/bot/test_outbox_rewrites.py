@@ -38,11 +38,17 @@ def shown(slack) -> str:
 
 
 def post_and_update(session, clock, *texts: str) -> None:
-    enqueue(session, key="step", method="chat.postMessage", now=clock.now(),
-            payload={"channel": SELLER, "text": "first"})  # fmt: skip
+    enqueue(
+        session,
+        key="step",
+        method="chat.postMessage",
+        now=clock.now(),
+        payload={"channel": SELLER, "text": "first"},
+    )
     for text in texts:
-        enqueue_update(session, key=f"step:{text}", of="step", text=text, blocks=[],
-                       now=clock.now())  # fmt: skip
+        enqueue_update(
+            session, key=f"step:{text}", of="step", text=text, blocks=[], now=clock.now()
+        )
     session.commit()
 
 
@@ -67,8 +73,9 @@ def test_an_older_update_retried_after_a_newer_one_is_superseded(
     older = rows(session_factory)["step:older"]
     newer = rows(session_factory)["step:newer"]
     assert (older.status, older.last_error) == (
-        OutboxStatus.SUPERSEDED, f"superseded by outbox {newer.id}"
-    )  # fmt: skip
+        OutboxStatus.SUPERSEDED,
+        f"superseded by outbox {newer.id}",
+    )
     assert len(slack.calls_to("chat.update")) == 2  # the failed try, then the newer one
 
 
@@ -80,15 +87,26 @@ def test_of_several_queued_updates_only_the_newest_is_sent(slack, session, sessi
     assert shown(slack) == "three"
     assert [c.args["text"] for c in slack.calls_to("chat.update")] == ["three"]
     statuses = {key: row.status for key, row in rows(session_factory).items()}
-    assert statuses == {"step": OutboxStatus.SENT, "step:one": OutboxStatus.SUPERSEDED,
-                        "step:two": OutboxStatus.SUPERSEDED, "step:three": OutboxStatus.SENT}  # fmt: skip
+    assert statuses == {
+        "step": OutboxStatus.SENT,
+        "step:one": OutboxStatus.SUPERSEDED,
+        "step:two": OutboxStatus.SUPERSEDED,
+        "step:three": OutboxStatus.SENT,
+    }
 
 
 def test_home_views_of_one_user_keep_only_the_newest(slack, session, session_factory, clock):
     for n in range(3):
-        enqueue(session, key=f"home:{SELLER}:{n}", method="views.publish", now=clock.now(),
-                payload={"user_id": SELLER, "view": {"type": "home", "blocks": [],
-                                                     "callback_id": f"v{n}"}})  # fmt: skip
+        enqueue(
+            session,
+            key=f"home:{SELLER}:{n}",
+            method="views.publish",
+            now=clock.now(),
+            payload={
+                "user_id": SELLER,
+                "view": {"type": "home", "blocks": [], "callback_id": f"v{n}"},
+            },
+        )
     session.commit()
 
     dispatcher(slack, session_factory, clock).drain()
@@ -109,8 +127,9 @@ def test_an_older_update_that_lands_after_a_newer_one_gets_the_newer_one_sent_ag
     class Slow(OutboxDispatcher):
         def _call(self, method, payload):
             if payload.get("text") == "older":
-                enqueue_update(session, key="step:newer", of="step", text="newer", blocks=[],
-                               now=clock.now())  # fmt: skip
+                enqueue_update(
+                    session, key="step:newer", of="step", text="newer", blocks=[], now=clock.now()
+                )
                 session.commit()
                 other.drain()
             return super()._call(method, payload)
@@ -125,8 +144,13 @@ def test_an_older_update_that_lands_after_a_newer_one_gets_the_newer_one_sent_ag
 def test_sharing_files_holds_its_lease_long_enough_for_large_uploads(
     slack, session, session_factory, clock
 ):
-    enqueue(session, key="share", method="files.share", now=clock.now(),
-            payload={"channel": SELLER, "files": [{"sha256": "0" * 64, "name": "big.pdf"}]})  # fmt: skip
+    enqueue(
+        session,
+        key="share",
+        method="files.share",
+        now=clock.now(),
+        payload={"channel": SELLER, "files": [{"sha256": "0" * 64, "name": "big.pdf"}]},
+    )
     session.commit()
     uploading = dispatcher(slack, session_factory, clock)
     (message_id,) = uploading._due(10)
@@ -141,8 +165,13 @@ def test_sharing_files_holds_its_lease_long_enough_for_large_uploads(
 def test_a_send_whose_lease_passed_to_another_dispatcher_keeps_the_others_record(
     slack, session, session_factory, clock
 ):
-    enqueue(session, key="m", method="chat.postMessage", now=clock.now(),
-            payload={"channel": SELLER, "text": "m"})  # fmt: skip
+    enqueue(
+        session,
+        key="m",
+        method="chat.postMessage",
+        now=clock.now(),
+        payload={"channel": SELLER, "text": "m"},
+    )
     session.commit()
     slow = dispatcher(slack, session_factory, clock)
     (message_id,) = slow._due(10)
@@ -161,9 +190,16 @@ def test_a_send_whose_lease_passed_to_another_dispatcher_keeps_the_others_record
 def test_a_reply_slack_refuses_through_response_url_is_a_failure(
     slack, session, session_factory, clock
 ):
-    enqueue(session, key="reply", method="response_url", now=clock.now(),
-            payload={"url": f"{slack.base_url}/respond/x",
-                     "body": {"blocks": [{"type": "divider"}] * 51}})  # fmt: skip
+    enqueue(
+        session,
+        key="reply",
+        method="response_url",
+        now=clock.now(),
+        payload={
+            "url": f"{slack.base_url}/respond/x",
+            "body": {"blocks": [{"type": "divider"}] * 51},
+        },
+    )
     session.commit()
 
     dispatcher(slack, session_factory, clock).drain()
@@ -176,8 +212,13 @@ def test_a_rate_limited_reply_through_response_url_is_sent_later_once(
     slack, session, session_factory, clock
 ):
     slack.fail("response_url", "ratelimited", status=429)
-    enqueue(session, key="reply", method="response_url", now=clock.now(),
-            payload={"url": f"{slack.base_url}/respond/x", "body": {"text": "Done."}})  # fmt: skip
+    enqueue(
+        session,
+        key="reply",
+        method="response_url",
+        now=clock.now(),
+        payload={"url": f"{slack.base_url}/respond/x", "body": {"text": "Done."}},
+    )
     session.commit()
 
     dispatcher(slack, session_factory, clock).drain()
@@ -193,8 +234,13 @@ def test_a_message_to_a_person_known_by_a_long_email_is_queued_and_sent(
     slack, session, session_factory, clock
 ):
     assert len(LONG_EMAIL) > 64
-    enqueue(session, key="hello", method="chat.postMessage", now=clock.now(),
-            payload={"channel": LONG_EMAIL, "text": "hello"})  # fmt: skip
+    enqueue(
+        session,
+        key="hello",
+        method="chat.postMessage",
+        now=clock.now(),
+        payload={"channel": LONG_EMAIL, "text": "hello"},
+    )
     session.commit()
 
     dispatcher(slack, session_factory, clock).drain()

@@ -41,16 +41,15 @@ TEST_KINDS = {
 
 
 def worker_for(services, holder):
-    return scheduler.Scheduler(
-        services, kinds=TEST_KINDS, recurring=RECURRING_JOBS, holder=holder
-    )
+    return scheduler.Scheduler(services, kinds=TEST_KINDS, recurring=RECURRING_JOBS, holder=holder)
 
 
 def test_a_job_runs_once_when_due_and_a_key_is_scheduled_once(box, session, clock):
     ran.clear()
     for _ in range(2):
-        scheduler.schedule(session, key="k1", kind="test_record", due_at=NOW + timedelta(hours=1),
-                           data={"n": 1})  # fmt: skip
+        scheduler.schedule(
+            session, key="k1", kind="test_record", due_at=NOW + timedelta(hours=1), data={"n": 1}
+        )
     session.commit()
     worker = worker_for(box.services, holder="a")
     assert worker.run_due().ran == 0
@@ -122,8 +121,13 @@ def test_a_long_pass_keeps_its_sqlite_lease(box, session, clock, database_url):
 def test_a_pass_reads_only_what_is_due(box, session, clock, engine):
     ran.clear()
     for n in range(300):
-        scheduler.schedule(session, key=f"later:{n}", kind="test_record",
-                           due_at=NOW + timedelta(days=1 + n), data={"n": n})  # fmt: skip
+        scheduler.schedule(
+            session,
+            key=f"later:{n}",
+            kind="test_record",
+            due_at=NOW + timedelta(days=1 + n),
+            data={"n": n},
+        )
     scheduler.schedule(session, key="now", kind="test_record", due_at=NOW, data={"n": -1})
     session.commit()
     statements: list[str] = []
@@ -133,9 +137,12 @@ def test_a_pass_reads_only_what_is_due(box, session, clock, engine):
     assert len(statements) < 20  # a handful per due job, nothing per stored one
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
-            plan = connection.execute(text(
-                "EXPLAIN QUERY PLAN SELECT id FROM scheduledjob WHERE status = 'pending' "
-                "AND due_at <= '2026-02-02' ORDER BY due_at LIMIT 1")).all()  # fmt: skip
+            plan = connection.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM scheduledjob WHERE status = 'pending' "
+                    "AND due_at <= '2026-02-02' ORDER BY due_at LIMIT 1"
+                )
+            ).all()
         assert "ix_job_due" in " ".join(str(row) for row in plan)
 
 

@@ -16,8 +16,16 @@ from bot.orders.validity import add_duration, compute_validity, renewal_validity
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 FEB_1 = datetime(2026, 2, 1, tzinfo=UTC)
 MAR_1 = datetime(2026, 3, 1, tzinfo=UTC)
-ZONES = ["UTC", "America/New_York", "Europe/Paris", "Asia/Tokyo", "Pacific/Kiritimati",
-         "Pacific/Pago_Pago", "Australia/Lord_Howe", "America/St_Johns"]  # fmt: skip
+ZONES = [
+    "UTC",
+    "America/New_York",
+    "Europe/Paris",
+    "Asia/Tokyo",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+]
 
 
 def test_seed_one_month_bought_jan_1_accepted_feb_1_without_enabling_time_is_feb_1_to_mar_1():
@@ -54,14 +62,16 @@ def test_calendar_arithmetic(start, duration, end):
 def test_the_calendar_is_the_readers_so_a_month_ends_on_their_month_end():
     # Jan 31 18:00 in New York is Jan 31 23:00 UTC; a month later is Feb 28 18:00 New York
     start = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
-    validity = compute_validity(duration="P1M", accepted_at=start, enabling_time=None,
-                                tz=ZoneInfo("America/New_York"))  # fmt: skip
+    validity = compute_validity(
+        duration="P1M", accepted_at=start, enabling_time=None, tz=ZoneInfo("America/New_York")
+    )
     assert validity.end.astimezone(ZoneInfo("America/New_York")) == datetime(
         2026, 2, 28, 18, 0, tzinfo=ZoneInfo("America/New_York")
     )
     # in Tokyo the same instant is already Feb 1: a month later is Mar 1 in Tokyo
-    tokyo = compute_validity(duration="P1M", accepted_at=start, enabling_time=None,
-                             tz=ZoneInfo("Asia/Tokyo"))  # fmt: skip
+    tokyo = compute_validity(
+        duration="P1M", accepted_at=start, enabling_time=None, tz=ZoneInfo("Asia/Tokyo")
+    )
     assert tokyo.end.astimezone(ZoneInfo("Asia/Tokyo")).date() == datetime(2026, 3, 1).date()
 
 
@@ -99,14 +109,16 @@ def _safe_duration(y: int, m: int, d: int) -> str | None:
         return None
 
 
-durations = st.builds(_safe_duration, st.integers(0, 5), st.integers(0, 24),
-                      st.integers(0, 400)).filter(bool)  # fmt: skip
+durations = st.builds(
+    _safe_duration, st.integers(0, 5), st.integers(0, 24), st.integers(0, 400)
+).filter(bool)
 
 
 @given(moments, durations, st.sampled_from(ZONES))
 def test_the_period_always_moves_forward_and_is_utc(start, duration, tz):
-    validity = compute_validity(duration=duration, accepted_at=start, enabling_time=None,
-                                tz=ZoneInfo(tz))  # fmt: skip
+    validity = compute_validity(
+        duration=duration, accepted_at=start, enabling_time=None, tz=ZoneInfo(tz)
+    )
     assert validity.start == start
     assert validity.end > validity.start
     assert validity.end.tzinfo == UTC

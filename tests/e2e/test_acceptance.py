@@ -36,8 +36,14 @@ def labels(message) -> list[str]:
 
 def submit(box, session, order_no="12345", *, enabling_time=None, files=None, **order_kw):
     order = get_order(session, order_no) or make_order(session, order_no, **order_kw)
-    delivery = make_submitted_delivery(session, order, now=box.clock.now(), files=files,
-                                       enabling_time=enabling_time, files_dir=box.files_dir)  # fmt: skip
+    delivery = make_submitted_delivery(
+        session,
+        order,
+        now=box.clock.now(),
+        files=files,
+        enabling_time=enabling_time,
+        files_dir=box.files_dir,
+    )
     session.commit()
     box.settle()
     return order, delivery
@@ -215,8 +221,13 @@ def test_the_second_round_counts_rounds_and_the_first_rounds_buttons_are_stale(
 def test_an_unreachable_customer_reaches_the_seller_with_contact_details(
     box, customer, seller, session
 ):
-    submit(box, session, customer_user_id="UGONE", customer_email="nobody@buyer.example",
-           customer_channel="CGONE")  # fmt: skip
+    submit(
+        box,
+        session,
+        customer_user_id="UGONE",
+        customer_email="nobody@buyer.example",
+        customer_channel="CGONE",
+    )
 
     told = seller.last_dm()
     assert "couldn't reach the customer of order *12345*" in told.text
@@ -246,8 +257,10 @@ def test_a_slack_connect_channel_is_used_when_no_user_can_be_found(box, customer
     assert reload(session).state is SupervisionState.COMPLETED
 
 
-ORDERS_HEADER = ("order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
-                 "customer_user_id,customer_email,customer_name,customer_channel,renewal_of")  # fmt: skip
+ORDERS_HEADER = (
+    "order_no,product_code,amount,currency,status,placed_at,duration,sellers,"
+    "customer_user_id,customer_email,customer_name,customer_channel,renewal_of"
+)
 
 
 def cli(database_url, *args: str):
@@ -267,8 +280,12 @@ def test_a_renewal_of_an_accepted_order_skips_supervision_and_continues_its_vali
 ):
     cli(database_url, "products", "import", str(EXAMPLES / "products.yaml"))
     common = f"SECUREVPN,1200.00,EUR,Processing,2026-01-01T09:00:00Z,1 month,{SELLER},{CUSTOMER},"
-    import_orders(database_url, tmp_path, f"600,{common}admin@buyer.example,Alex Buyer,,",
-                  f"601,{common}admin@buyer.example,Alex Buyer,,600")  # fmt: skip
+    import_orders(
+        database_url,
+        tmp_path,
+        f"600,{common}admin@buyer.example,Alex Buyer,,",
+        f"601,{common}admin@buyer.example,Alex Buyer,,600",
+    )
     assert (
         reload(session, "601").state is SupervisionState.AWAITING_DELIVERY
     )  # 600 still supervised
@@ -281,8 +298,9 @@ def test_a_renewal_of_an_accepted_order_skips_supervision_and_continues_its_vali
     renewal = reload(session, "602")
     assert renewal.state is SupervisionState.NOT_SUPERVISED
     assert (renewal.validity_start, renewal.validity_end) == (
-        datetime(2026, 2, 1, 9, 0, tzinfo=UTC), datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    )  # fmt: skip
+        datetime(2026, 2, 1, 9, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    )
     refusal = seller.runs("/deliver 602").json()
     assert "Supervision does not apply to order 602" in json.dumps(refusal)
     shown = json.loads(cli(database_url, "orders", "show", "600", "--json"))
@@ -326,8 +344,9 @@ def test_the_whole_flow_from_deliver_to_completed_through_a_round_of_changes(
 
 def test_proof_that_cannot_be_shared_is_reported_to_the_seller(box, customer, seller, session):
     order = make_order(session, "12345")
-    make_submitted_delivery(session, order, now=box.clock.now(), files_dir=box.files_dir,
-                            files={"SOW.pdf": b"%PDF sow"})  # fmt: skip
+    make_submitted_delivery(
+        session, order, now=box.clock.now(), files_dir=box.files_dir, files={"SOW.pdf": b"%PDF sow"}
+    )
     session.commit()
     for stored in box.files_dir.rglob("*"):
         if stored.is_file():
@@ -374,8 +393,13 @@ def test_an_unreachable_customer_escalates_to_the_seller_at_once_with_the_appeal
 ):
     from tests.e2e.test_reminders import work
 
-    order = make_order(session, "12345", customer_user_id="UGONE",
-                       customer_email="nobody@buyer.example", customer_channel="CGONE")  # fmt: skip
+    order = make_order(
+        session,
+        "12345",
+        customer_user_id="UGONE",
+        customer_email="nobody@buyer.example",
+        customer_channel="CGONE",
+    )
     make_submitted_delivery(session, order, now=box.clock.now(), files_dir=box.files_dir)
     session.commit()
     work(box)  # the worker plans reminders before the delivery message fails for good ...

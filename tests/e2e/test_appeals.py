@@ -22,13 +22,20 @@ def utc(*args):
 
 def appeal_values(reason: str, details: str = "", letter: str = "", proof=None) -> dict:
     values = {
-        BlockId.APPEAL_REASON: {"value": {"type": "static_select",
-                                          "selected_option": {"value": reason}}},
+        BlockId.APPEAL_REASON: {
+            "value": {"type": "static_select", "selected_option": {"value": reason}}
+        },
         BlockId.APPEAL_DETAILS: {"value": {"type": "plain_text_input", "value": details}},
         BlockId.APPEAL_LETTER: {"value": {"type": "plain_text_input", "value": letter}},
-        BlockId.APPEAL_FILES: {"value": {"type": "file_input", "files": [
-            {"id": "FEXTRA", "name": "call-log.pdf", "permalink": "https://fake/call-log"}]}},
-    }  # fmt: skip
+        BlockId.APPEAL_FILES: {
+            "value": {
+                "type": "file_input",
+                "files": [
+                    {"id": "FEXTRA", "name": "call-log.pdf", "permalink": "https://fake/call-log"}
+                ],
+            }
+        },
+    }
     if proof is not None:
         values[BlockId.APPEAL_PROOF] = {"value": {"type": "checkboxes", "selected_options": proof}}
     return values
@@ -62,9 +69,15 @@ def appealed(box, session, clock, seller):
         BlockId.APPEAL_LETTER: "A letter of commitment is required when the customer is unreachable."
     }
     assert box.slack.messages_in("COPS") == []
-    seller.submits(appeal_values("unreachable", "No answer in 7 days.", "We commit that the "
-                                 "licence was delivered.", proof["element"]["initial_options"]),
-                   modal)  # fmt: skip
+    seller.submits(
+        appeal_values(
+            "unreachable",
+            "No answer in 7 days.",
+            "We commit that the licence was delivered.",
+            proof["element"]["initial_options"],
+        ),
+        modal,
+    )
     return order
 
 
@@ -99,8 +112,10 @@ def test_operations_complete_the_order_from_the_decision_moment(box, appealed, c
         assert order.state is SupervisionState.COMPLETED and order.status.value == "Completed"
         # a month on the customer's New York calendar, as their own Accept would give: 11:00
         # EST on 10 Feb to 11:00 EDT on 10 Mar
-        assert (order.validity_start, order.validity_end) == (utc(2026, 2, 10, 16, 0),
-                                                              utc(2026, 3, 10, 15, 0))  # fmt: skip
+        assert (order.validity_start, order.validity_end) == (
+            utc(2026, 2, 10, 16, 0),
+            utc(2026, 3, 10, 15, 0),
+        )
         appeal = check.exec(select(Appeal)).one()
         assert (appeal.state, appeal.decided_by) == (AppealState.COMPLETED, OPS)
     case = ops_case(box)
@@ -122,8 +137,11 @@ def test_return_to_seller_needs_a_reason(box, appealed, session):
     modal = ops.current_view()
     empty = {BlockId.DECISION_REASON: {"value": {"type": "plain_text_input", "value": "  "}}}
     assert BlockId.DECISION_REASON in ops.submits(empty, modal).json()["errors"]
-    reason = {BlockId.DECISION_REASON: {"value": {"type": "plain_text_input",
-                                                  "value": "The SOW is unsigned."}}}  # fmt: skip
+    reason = {
+        BlockId.DECISION_REASON: {
+            "value": {"type": "plain_text_input", "value": "The SOW is unsigned."}
+        }
+    }
     assert ops.submits(reason, modal).status_code == 200
     with box.session_factory() as check:
         assert check.get(Order, appealed.id).state is SupervisionState.AWAITING_DELIVERY
@@ -180,8 +198,9 @@ def test_an_undecided_appeal_is_flagged_after_3_working_days(box, appealed, cloc
 def test_a_customer_may_appeal_after_three_rejected_rounds(box, session, clock, customer):
     from bot.supervision import reminders
 
-    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
-                       rejected_rounds=3, round=3)  # fmt: skip
+    order = make_order(
+        session, "12345", state=SupervisionState.AWAITING_DELIVERY, rejected_rounds=3, round=3
+    )
     reminders.cancel_for_order(session, order=order, now=NOW, reason="changes_requested")
     session.commit()
     work(box)
@@ -197,14 +216,21 @@ def test_a_customer_may_appeal_after_three_rejected_rounds(box, session, clock, 
 def test_a_customer_may_appeal_when_the_seller_is_silent_for_5_days(box, session, clock, customer):
     from bot.supervision import reminders
 
-    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
-                       rejected_rounds=1, round=1, now=NOW)  # fmt: skip
+    order = make_order(
+        session,
+        "12345",
+        state=SupervisionState.AWAITING_DELIVERY,
+        rejected_rounds=1,
+        round=1,
+        now=NOW,
+    )
     reminders.cancel_for_order(session, order=order, now=NOW, reason="changes_requested")
     session.commit()
     work(box)
     assert customer.dms() == []
-    customer.driver.block_action(CUSTOMER, {"action_id": "appeal_customer", "value": "12345",
-                                            "type": "button"})  # fmt: skip
+    customer.driver.block_action(
+        CUSTOMER, {"action_id": "appeal_customer", "value": "12345", "type": "button"}
+    )
     assert "can't be appealed now" in customer.responses()[-1]["text"]
 
     clock.advance(days=5, minutes=2)
@@ -226,8 +252,11 @@ def test_two_staff_clicking_complete_at_once_decide_once(box, appealed):
     decided = [m for m in box.slack.dms(SELLER) if "Operations decided" in blocks_text(m.blocks)]
     assert len(decided) == 1
     with box.session_factory() as check:
-        kinds = [e.detail.get("decision") for e in check.exec(select(AuditEvent))
-                 if e.kind == "appeal_decided"]  # fmt: skip
+        kinds = [
+            e.detail.get("decision")
+            for e in check.exec(select(AuditEvent))
+            if e.kind == "appeal_decided"
+        ]
         assert kinds == ["complete"]
 
 
@@ -238,16 +267,23 @@ def test_appeals_without_an_operations_channel_say_what_to_do(box, session, cloc
 
     order, _ = submitted_order(box, session)
     with pytest.raises(AppealsNotSetUp, match="DELIVERYBOT_OPS_CHANNEL"):
-        appeals.open_appeal(session, order=order, by=SELLER, role="seller",
-                            form=AppealForm(reason_kind="dispute", details="x"), now=NOW,
-                            settings=Settings(_env_file=None))  # fmt: skip
+        appeals.open_appeal(
+            session,
+            order=order,
+            by=SELLER,
+            role="seller",
+            form=AppealForm(reason_kind="dispute", details="x"),
+            now=NOW,
+            settings=Settings(_env_file=None),
+        )
 
 
 def test_only_the_customer_may_use_the_customers_appeal_button(box, session, stranger):
     from bot.supervision import reminders
 
-    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
-                       rejected_rounds=3, round=3)  # fmt: skip
+    order = make_order(
+        session, "12345", state=SupervisionState.AWAITING_DELIVERY, rejected_rounds=3, round=3
+    )
     reminders.cancel_for_order(session, order=order, now=NOW, reason="changes_requested")
     session.commit()
     work(box)
@@ -363,8 +399,14 @@ def test_with_an_ops_usergroup_only_its_members_decide(
 ):
     from bot.demo.sandbox import Sandbox
 
-    with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
-                 DELIVERYBOT_OPS_USERGROUP="SOPS") as group_box:  # fmt: skip
+    with Sandbox(
+        database_url,
+        clock=clock,
+        files_dir=tmp_path,
+        engine=engine,
+        server=loopback,
+        DELIVERYBOT_OPS_USERGROUP="SOPS",
+    ) as group_box:
         group_box.slack.users = box.slack.users
         group_box.slack.add_channel("COPS", [OPS, SELLER])  # a seller in the channel
         group_box.slack.usergroups["SOPS"] = [OPS]
@@ -398,8 +440,10 @@ def test_an_acceptance_and_a_decision_at_once_settle_the_order_once(
         start.wait()
         answers.append(person.clicks(label, message).status_code)
 
-    threads = [threading.Thread(target=click, args=(customer, "Accept", reminder)),
-               threading.Thread(target=click, args=(ops, "Complete the order", case))]  # fmt: skip
+    threads = [
+        threading.Thread(target=click, args=(customer, "Accept", reminder)),
+        threading.Thread(target=click, args=(ops, "Complete the order", case)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -19,8 +19,14 @@ from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_deliver
 def auto_sandbox(box, clock, database_url, engine, tmp_path, loopback, days: str) -> Sandbox:
     """A second bot on the same database, accepting automatically after `days`, whose Slack
     knows `box`'s people."""
-    sandbox = Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine,
-                      server=loopback, DELIVERYBOT_AUTO_ACCEPT_DAYS=days)  # fmt: skip
+    sandbox = Sandbox(
+        database_url,
+        clock=clock,
+        files_dir=tmp_path,
+        engine=engine,
+        server=loopback,
+        DELIVERYBOT_AUTO_ACCEPT_DAYS=days,
+    )
     sandbox.slack.users = box.slack.users
     return sandbox
 
@@ -45,8 +51,9 @@ def test_a_customer_whose_account_is_gone_is_never_accepted_automatically(auto_b
     session.commit()
     work(auto_box)  # the reminders and the automatic acceptance are planned, then the DM fails
     work(auto_box)  # the sellers hear
-    assert any("can't reach the customer" in blocks_text(m.blocks)
-               for m in auto_box.slack.dms(SELLER))  # fmt: skip
+    assert any(
+        "can't reach the customer" in blocks_text(m.blocks) for m in auto_box.slack.dms(SELLER)
+    )
 
     clock.set(utc(2026, 2, 7, 10, 30))  # day 5
     work(auto_box)
@@ -94,8 +101,15 @@ def test_a_late_announcing_reminder_gives_the_customer_a_day_before_automatic_ac
     """Auto-accept after 5 days, announced by the day-3 reminder (reminders on days 1, 3, 10);
     the worker is down from day 2 until Monday 9 Feb, past the 5 days: the reminder announces
     a date a day ahead, and the order is accepted then, not minutes after the reminder."""
-    with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
-                 DELIVERYBOT_AUTO_ACCEPT_DAYS="5", DELIVERYBOT_REMINDER_DAYS="1,3,10") as auto_box:  # fmt: skip
+    with Sandbox(
+        database_url,
+        clock=clock,
+        files_dir=tmp_path,
+        engine=engine,
+        server=loopback,
+        DELIVERYBOT_AUTO_ACCEPT_DAYS="5",
+        DELIVERYBOT_REMINDER_DAYS="1,3,10",
+    ) as auto_box:
         auto_box.slack.users = box.slack.users
         order, _ = submitted_order(auto_box, session)  # Mon 2 Feb 10:00 UTC
         work(auto_box)

@@ -106,9 +106,16 @@ def test_the_customer_is_found_past_the_first_thousand_members(box, session, cus
 def test_only_the_guest_may_use_the_customers_appeal_button(box, session, connect, customer):
     from bot.supervision import reminders
 
-    order = make_order(session, "12345", state=SupervisionState.AWAITING_DELIVERY,
-                       rejected_rounds=3, round=3, customer_user_id=None, customer_email=None,
-                       customer_channel=connect)  # fmt: skip
+    order = make_order(
+        session,
+        "12345",
+        state=SupervisionState.AWAITING_DELIVERY,
+        rejected_rounds=3,
+        round=3,
+        customer_user_id=None,
+        customer_email=None,
+        customer_channel=connect,
+    )
     reminders.cancel_for_order(session, order=order, now=box.clock.now(), reason="changes")
     session.commit()
     work(box)

@@ -29,8 +29,13 @@ def test_lists_waiting_orders_newest_first_with_deliver_buttons(box, seller, ses
     make_order(session, "1001", product=product, placed_at=datetime(2026, 1, 5, tzinfo=UTC))
     make_order(session, "1002", product=product, placed_at=datetime(2026, 1, 20, tzinfo=UTC))
     make_order(session, "1003", product=product, sellers=("USOMEONE",))
-    make_order(session, "1004", product=product, state=SupervisionState.COMPLETED,
-               status=OrderStatus.COMPLETED)  # fmt: skip
+    make_order(
+        session,
+        "1004",
+        product=product,
+        state=SupervisionState.COMPLETED,
+        status=OrderStatus.COMPLETED,
+    )
     session.commit()
 
     response = seller.runs("/deliver")
@@ -53,8 +58,12 @@ def test_lists_waiting_orders_newest_first_with_deliver_buttons(box, seller, ses
 def test_a_long_list_shows_the_newest_and_counts_them_all(box, seller, session):
     product = make_product(session)
     for n in range(55):
-        make_order(session, f"{2000 + n}", product=product,
-                   placed_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n))  # fmt: skip
+        make_order(
+            session,
+            f"{2000 + n}",
+            product=product,
+            placed_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n),
+        )
     session.commit()
 
     shown = blocks_text(seller.runs("/deliver").json()["blocks"])
@@ -127,8 +136,9 @@ def test_help_explains_usage(box, seller):
 def test_bad_signature_is_refused_and_nothing_processed(box, session):
     make_order(session, "12345")
     session.commit()
-    response = box.driver.post_form({"command": "/deliver", "text": "", "user_id": "USELLER"},
-                                    signature="v0=deadbeef")  # fmt: skip
+    response = box.driver.post_form(
+        {"command": "/deliver", "text": "", "user_id": "USELLER"}, signature="v0=deadbeef"
+    )
     assert response.status_code == 401
     assert box.slack.calls_to("users.info") == []
 
@@ -136,8 +146,9 @@ def test_bad_signature_is_refused_and_nothing_processed(box, session):
 def test_stale_signature_is_refused(box):
     import time
 
-    response = box.driver.post_form({"command": "/deliver", "text": "", "user_id": "USELLER"},
-                                    timestamp=int(time.time()) - 600)  # fmt: skip
+    response = box.driver.post_form(
+        {"command": "/deliver", "text": "", "user_id": "USELLER"}, timestamp=int(time.time()) - 600
+    )
     assert response.status_code == 401
 
 

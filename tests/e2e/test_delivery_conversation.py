@@ -498,14 +498,20 @@ def test_a_stranger_learns_nothing_and_changes_nothing(box, seller, stranger, se
 @pytest.mark.parametrize(
     ("state", "status", "where"),
     [
-        (SupervisionState.AWAITING_ACCEPTANCE, OrderStatus.PROCESSING,
-         "with the customer for acceptance"),
+        (
+            SupervisionState.AWAITING_ACCEPTANCE,
+            OrderStatus.PROCESSING,
+            "with the customer for acceptance",
+        ),
         (SupervisionState.COMPLETED, OrderStatus.COMPLETED, "completed: the customer accepted"),
-        (SupervisionState.NOT_DELIVERABLE, OrderStatus.PENDING_PAYMENT,
-         "becomes deliverable once it is paid"),
+        (
+            SupervisionState.NOT_DELIVERABLE,
+            OrderStatus.PENDING_PAYMENT,
+            "becomes deliverable once it is paid",
+        ),
         (SupervisionState.NOT_DELIVERABLE, OrderStatus.CANCELED, "was cancelled"),
     ],
-)  # fmt: skip
+)
 def test_an_order_in_another_state_says_where_it_stands(box, seller, session, state, status, where):
     make_order(session, "12345", state=state, status=status)
     session.commit()
@@ -807,8 +813,13 @@ def test_two_take_over_clicks_at_once_take_over_once(box, seller, teammate, sess
     session.commit()
     seller.runs("/deliver 12345")
     reply = teammate.runs("/deliver 12345").json()
-    held = Message(channel="D" + teammate.id, ts="1.1", text="", blocks=reply["blocks"],
-                   ephemeral_to=teammate.id)  # fmt: skip
+    held = Message(
+        channel="D" + teammate.id,
+        ts="1.1",
+        text="",
+        blocks=reply["blocks"],
+        ephemeral_to=teammate.id,
+    )
 
     at_once(
         lambda: teammate.clicks("Take over", message=held),

@@ -121,8 +121,16 @@ def test_long_lists_are_cut_short_but_counted_in_full(box, seller, session):
         make_order(session, f"{3000 + n}", product=product)
     for n in range(11):
         order = make_order(session, f"{4000 + n}", product=product)
-        session.add(Delivery(order_id=order.id, round=1, state=DeliveryState.DRAFT,
-                             holder=seller.id, created_at=NOW, updated_at=NOW))  # fmt: skip
+        session.add(
+            Delivery(
+                order_id=order.id,
+                round=1,
+                state=DeliveryState.DRAFT,
+                holder=seller.id,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
     session.commit()
 
     seller.opens_home()

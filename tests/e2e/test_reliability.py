@@ -25,8 +25,9 @@ from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_deliver
 
 def submit(box, session, *, settle: bool = True):
     order = make_order(session, "12345")
-    make_submitted_delivery(session, order, now=box.clock.now(), files_dir=box.files_dir,
-                            files={"SOW.pdf": b"%PDF sow"})  # fmt: skip
+    make_submitted_delivery(
+        session, order, now=box.clock.now(), files_dir=box.files_dir, files={"SOW.pdf": b"%PDF sow"}
+    )
     session.commit()
     if settle:
         box.settle()
@@ -74,12 +75,20 @@ def second_instance(box, database_url):
     """Another replica of the bot: its own engine, Bolt app, web server and outbox dispatcher,
     on the same database and the same Slack."""
     engine = make_engine(database_url)
-    services = build_services(box.settings, session_factory=make_session_factory(engine),
-                              clock=box.clock, channel_interval=0)  # fmt: skip
+    services = build_services(
+        box.settings,
+        session_factory=make_session_factory(engine),
+        clock=box.clock,
+        channel_interval=0,
+    )
     server = LoopbackServer().start()
     server.target = create_web_app(create_app(services), engine)
-    driver = SlackDriver(app_url=server.url, signing_secret=SIGNING_SECRET, slack=box.slack,
-                         settle=services.dispatcher.drain)  # fmt: skip
+    driver = SlackDriver(
+        app_url=server.url,
+        signing_secret=SIGNING_SECRET,
+        slack=box.slack,
+        settle=services.dispatcher.drain,
+    )
     yield driver
     driver.http.close()
     server.stop()
@@ -127,9 +136,14 @@ def test_a_crash_between_commit_and_send_loses_nothing(box, customer, session):
     submit(box, session, settle=False)
     assert customer.dms() == []
 
-    restarted = OutboxDispatcher(session_factory=box.session_factory, client=box.services.client,
-                                 clock=box.clock, channel_interval=0,
-                                 files=store_for(box.settings), kinds=MESSAGE_KINDS)  # fmt: skip
+    restarted = OutboxDispatcher(
+        session_factory=box.session_factory,
+        client=box.services.client,
+        clock=box.clock,
+        channel_interval=0,
+        files=store_for(box.settings),
+        kinds=MESSAGE_KINDS,
+    )
     restarted.drain()
     assert len(customer.dms()) == 2
 

@@ -23,15 +23,19 @@ def work(box):
 
 def delivery_message(box) -> tuple[str, str]:
     """The customer's delivery DM, as the acceptance work would have sent it."""
-    _, data, _ = box.slack.handle("chat.postMessage", {"channel": CUSTOMER, "text": "Order 12345 "
-                                  "was delivered"}, box.slack.token)  # fmt: skip
+    _, data, _ = box.slack.handle(
+        "chat.postMessage",
+        {"channel": CUSTOMER, "text": "Order 12345 was delivered"},
+        box.slack.token,
+    )
     return data["channel"], data["ts"]
 
 
 def submitted_order(box, session, **kw):
     order = make_order(session, "12345", **kw)
-    delivery = make_awaiting_acceptance(session, order, now=NOW, delivery_message=delivery_message(box),
-                                        files=("sow.pdf",))  # fmt: skip
+    delivery = make_awaiting_acceptance(
+        session, order, now=NOW, delivery_message=delivery_message(box), files=("sow.pdf",)
+    )
     session.commit()
     return order, delivery
 
@@ -192,8 +196,14 @@ def test_auto_acceptance_is_announced_in_the_last_reminder_before_it(
 ):
     from bot.demo.sandbox import Sandbox
 
-    with Sandbox(database_url, clock=clock, files_dir=tmp_path, engine=engine, server=loopback,
-                 DELIVERYBOT_AUTO_ACCEPT_DAYS="5") as auto_box:  # fmt: skip
+    with Sandbox(
+        database_url,
+        clock=clock,
+        files_dir=tmp_path,
+        engine=engine,
+        server=loopback,
+        DELIVERYBOT_AUTO_ACCEPT_DAYS="5",
+    ) as auto_box:
         auto_box.slack.users = box.slack.users
         order, _ = submitted_order(auto_box, session)
         work(auto_box)
@@ -222,8 +232,9 @@ def test_sellers_get_a_daily_digest_at_8am_in_their_own_zone_on_working_days(box
     make_order(session, "LATE1", product=promised, placed_at=utc(2026, 1, 20, 9, 0))
     make_order(session, "ONTIME", product=promised, placed_at=utc(2026, 2, 1, 9, 0))
     make_order(session, "NOPROMISE", product=unstated, placed_at=utc(2025, 12, 1, 9, 0))
-    make_order(session, "OTHERS", product=promised, placed_at=utc(2026, 1, 2, 9, 0),
-               sellers=("USOMEONE",))  # fmt: skip
+    make_order(
+        session, "OTHERS", product=promised, placed_at=utc(2026, 1, 2, 9, 0), sellers=("USOMEONE",)
+    )
     session.commit()
     work(box)  # Monday 10:00 UTC: 11:00 in Paris, 19:00 in Tokyo
     assert box.slack.dms(SELLER) == [] and box.slack.dms(TEAMMATE) == []
@@ -303,9 +314,16 @@ def calls_under_write_lock(box, database_url) -> list[str]:
 
         return check
 
-    for method in ("users.info", "users.lookupByEmail", "chat.getPermalink",
-                   "conversations.members", "usergroups.users.list", "chat.postMessage",
-                   "chat.update", "views.open"):  # fmt: skip
+    for method in (
+        "users.info",
+        "users.lookupByEmail",
+        "chat.getPermalink",
+        "conversations.members",
+        "usergroups.users.list",
+        "chat.postMessage",
+        "chat.update",
+        "views.open",
+    ):
         box.slack.fail(method, "never", times=10**6, when=probe(method))
     return locked_during
 

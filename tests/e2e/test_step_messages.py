@@ -23,8 +23,11 @@ def test_a_step_message_that_failed_for_good_is_posted_afresh_at_the_next_change
 ):
     make_order(session, "12345")
     session.commit()
-    box.slack.fail("chat.postMessage", "invalid_blocks",
-                   when=lambda args: "Review and deliver" in str(args.get("blocks")))  # fmt: skip
+    box.slack.fail(
+        "chat.postMessage",
+        "invalid_blocks",
+        when=lambda args: "Review and deliver" in str(args.get("blocks")),
+    )
     seller.runs("/deliver 12345")
     assert not any("Review and deliver" in render_blocks(m.blocks) for m in seller.dms())
 

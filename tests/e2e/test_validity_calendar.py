@@ -23,8 +23,11 @@ def test_a_tokyo_seller_and_a_new_york_customer_see_the_validity_that_is_stored(
     box.clock.set(datetime(2026, 2, 1, 15, 0, tzinfo=UTC))
     seller.runs("/deliver 12345")
 
-    seller.picks(ActionId.ENABLING_DATE, step(seller, "Actual service enabling time"),
-                 selected_date="2026-01-31")  # fmt: skip
+    seller.picks(
+        ActionId.ENABLING_DATE,
+        step(seller, "Actual service enabling time"),
+        selected_date="2026-01-31",
+    )
     # 31 Jan 00:00 in Tokyo is 30 Jan 10:00 in New York: a month on the customer's calendar
     # ends 28 Feb 10:00 New York time, which is 1 Mar in Tokyo
     start, end = datetime(2026, 1, 30, 15, 0, tzinfo=UTC), datetime(2026, 2, 28, 15, 0, tzinfo=UTC)

@@ -21,20 +21,29 @@ DELIVERYBOT = str(Path(sys.executable).with_name("deliverybot"))
 
 def worker_once_at(box, moment: str, tmp_path) -> subprocess.CompletedProcess:
     """Run `deliverybot worker --once` with the system clock at `moment` (UTC)."""
-    env = {**os.environ, "TZ": "UTC", "DATABASE_URL": box.database_url,
-           "SLACK_API_URL": box.slack.api_url, "SLACK_BOT_TOKEN": box.slack.token,
-           "SLACK_SIGNING_SECRET": "x", "DELIVERYBOT_OPS_CHANNEL": "COPS"}  # fmt: skip
+    env = {
+        **os.environ,
+        "TZ": "UTC",
+        "DATABASE_URL": box.database_url,
+        "SLACK_API_URL": box.slack.api_url,
+        "SLACK_BOT_TOKEN": box.slack.token,
+        "SLACK_SIGNING_SECRET": "x",
+        "DELIVERYBOT_OPS_CHANNEL": "COPS",
+    }
     if shutil.which("faketime"):
         env["DONT_FAKE_MONOTONIC"] = "1"
         command = ["faketime", "-f", f"@{moment}", DELIVERYBOT, "worker", "--once"]
     else:
-        wrapper = ("import sys, time_machine; from bot.cli.main import main; "
-                   f"time_machine.travel('{moment}Z', tick=True).start(); "
-                   "sys.argv = ['deliverybot', 'worker', '--once']; main()")  # fmt: skip
+        wrapper = (
+            "import sys, time_machine; from bot.cli.main import main; "
+            f"time_machine.travel('{moment}Z', tick=True).start(); "
+            "sys.argv = ['deliverybot', 'worker', '--once']; main()"
+        )
         command = [sys.executable, "-c", wrapper]
     # cwd: a folder without the developer's .env
-    return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_worker_once_under_a_shifted_clock_sends_what_is_due(box, session, tmp_path):

@@ -26,7 +26,6 @@ class Reading:
     other_refused: str | None = None  # why the other reading can't be the enabling time
 
 
-
 def build_taken_over_notice(card: OrderCard, new_holder: str) -> Rendered:
     no = card.order.order_no
     message = (

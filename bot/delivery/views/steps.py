@@ -40,8 +40,9 @@ def validity_preview(card: OrderCard, enabling: datetime | None, tz: str) -> str
     duration = card.order.duration
     if enabling is None:
         return f"the {describe_duration(duration)} licence starts when the customer accepts"
-    end = compute_validity(duration=duration, accepted_at=enabling, enabling_time=enabling,
-                           tz=zone(card.calendar)).end  # fmt: skip
+    end = compute_validity(
+        duration=duration, accepted_at=enabling, enabling_time=enabling, tz=zone(card.calendar)
+    ).end
     start_text = format_local(enabling, tz, with_time=False)
     return f"valid {start_text} – {format_local(end, tz, with_time=False)}"
 

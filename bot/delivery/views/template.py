@@ -16,8 +16,12 @@ def build_template_modal(card: OrderCard, delivery: Delivery) -> dict[str, Any]:
     template = card.product.delivery_template or []
     blocks = [_template_input(item, answers.get(item["id"])) for item in template[:MAX_FIELDS]]
     if len(template) > MAX_FIELDS:  # imports refuse this; a modal holds at most 100 blocks
-        blocks.append(context(f"{len(template) - MAX_FIELDS} more fields do not fit in one "
-                              "Slack form: ask for this product's template to be shortened."))  # fmt: skip
+        blocks.append(
+            context(
+                f"{len(template) - MAX_FIELDS} more fields do not fit in one "
+                "Slack form: ask for this product's template to be shortened."
+            )
+        )
     return {
         "type": "modal",
         "callback_id": CallbackId.TEMPLATE,

@@ -17,24 +17,48 @@ Records = list[tuple[int, dict[str, Any]]]
 
 # header spellings people use -> our field
 ALIASES = {
-    "order_no": "order_no", "order": "order_no", "order_number": "order_no", "order_id": "order_no",
-    "product_code": "product_code", "product": "product_code", "code": "product_code",
-    "amount": "amount", "price": "amount", "total": "amount",
+    "order_no": "order_no",
+    "order": "order_no",
+    "order_number": "order_no",
+    "order_id": "order_no",
+    "product_code": "product_code",
+    "product": "product_code",
+    "code": "product_code",
+    "amount": "amount",
+    "price": "amount",
+    "total": "amount",
     "currency": "currency",
-    "status": "status", "order_status": "status",
-    "placed_at": "placed_at", "placed": "placed_at", "placement_time": "placed_at",
-    "duration": "duration", "term": "duration",
-    "sellers": "sellers", "seller": "sellers",
+    "status": "status",
+    "order_status": "status",
+    "placed_at": "placed_at",
+    "placed": "placed_at",
+    "placement_time": "placed_at",
+    "duration": "duration",
+    "term": "duration",
+    "sellers": "sellers",
+    "seller": "sellers",
     "customer": "customer",
-    "customer_user_id": "customer_user_id", "customer_id": "customer_user_id",
-    "customer_email": "customer_email", "customer_name": "customer_name",
-    "customer_channel": "customer_channel", "channel": "customer_channel",
+    "customer_user_id": "customer_user_id",
+    "customer_id": "customer_user_id",
+    "customer_email": "customer_email",
+    "customer_name": "customer_name",
+    "customer_channel": "customer_channel",
+    "channel": "customer_channel",
     "slack_connect_channel": "customer_channel",
-    "renewal_of": "renewal_of", "renews": "renewal_of",
-}  # fmt: skip
+    "renewal_of": "renewal_of",
+    "renews": "renewal_of",
+}
 # columns `deliverybot orders list --csv` writes that an import does not read
-EXPORT_ONLY = {"product_name", "state", "round", "enabling_time", "accepted_at", "accepted_by",
-               "validity_start", "validity_end"}  # fmt: skip
+EXPORT_ONLY = {
+    "product_name",
+    "state",
+    "round",
+    "enabling_time",
+    "accepted_at",
+    "accepted_by",
+    "validity_start",
+    "validity_end",
+}
 REQUIRED = ("order_no", "product_code", "amount", "currency", "status", "placed_at", "duration")
 
 

@@ -21,9 +21,19 @@ from storage.states import OrderStatus, SupervisionState
 
 CHUNK = 5000  # rows per upsert statement (and per progress step)
 ACTOR = "cli"
-DESCRIPTIVE = ("product_id", "amount", "currency", "imported_status", "placed_at", "duration",
-               "customer_user_id", "customer_email", "customer_name", "customer_channel",
-               "renewal_of")  # fmt: skip
+DESCRIPTIVE = (
+    "product_id",
+    "amount",
+    "currency",
+    "imported_status",
+    "placed_at",
+    "duration",
+    "customer_user_id",
+    "customer_email",
+    "customer_name",
+    "customer_channel",
+    "renewal_of",
+)
 SUPERVISION = ("state", "state_changed_at", "validity_start", "validity_end")
 UPDATED = DESCRIPTIVE + SUPERVISION + ("updated_at",)  # what a re-import may overwrite
 # a renewal of an order in one of these states is not supervised (nor a renewal of that renewal)
@@ -121,8 +131,16 @@ def import_orders(
 
     ids = {no: k.id for no, k in known.items()}
     for chunk in chunks(writes, CHUNK):
-        ids.update(bulk.upsert(connection, Order.__table__, chunk, key="order_no",
-                               update=UPDATED, returning=("order_no", "id")))  # fmt: skip
+        ids.update(
+            bulk.upsert(
+                connection,
+                Order.__table__,
+                chunk,
+                key="order_no",
+                update=UPDATED,
+                returning=("order_no", "id"),
+            )
+        )
         if progress:
             progress(len(chunk))
     sellers = [{"order_id": ids[no], "seller": seller} for no, seller in seller_rows]
@@ -142,13 +160,20 @@ def _values(row: OrderRow, renewed, existing: Known | None, now: datetime) -> di
         rounds=existing.round if existing else 0,
     )
     values: dict[str, Any] = {
-        "order_no": row.order_no, "product_id": row.product_id, "amount": row.amount,
-        "currency": row.currency, "imported_status": row.status, "placed_at": row.placed_at,
-        "duration": row.duration, "customer_user_id": row.customer_user_id,
-        "customer_email": row.customer_email, "customer_name": row.customer_name,
-        "customer_channel": row.customer_channel, "renewal_of": row.renewal_of,
+        "order_no": row.order_no,
+        "product_id": row.product_id,
+        "amount": row.amount,
+        "currency": row.currency,
+        "imported_status": row.status,
+        "placed_at": row.placed_at,
+        "duration": row.duration,
+        "customer_user_id": row.customer_user_id,
+        "customer_email": row.customer_email,
+        "customer_name": row.customer_name,
+        "customer_channel": row.customer_channel,
+        "renewal_of": row.renewal_of,
         "updated_at": now,
-    }  # fmt: skip
+    }
     if state is None:  # supervision owns these now
         return values | {key: existing.values[key] for key in SUPERVISION}
     start = end = None

@@ -146,8 +146,10 @@ def _options(options: list[str], path: str, fail) -> None:
         fail(path, f"{len(options)} options; Slack shows at most {MAX_OPTIONS}")
     for number, label in enumerate(options, start=1):
         if len(label) > MAX_OPTION_LENGTH:
-            fail(f"{path}[{number}]", f"{len(label)} characters; Slack shows at most "
-                 f"{MAX_OPTION_LENGTH}: shorten it")  # fmt: skip
+            fail(
+                f"{path}[{number}]",
+                f"{len(label)} characters; Slack shows at most {MAX_OPTION_LENGTH}: shorten it",
+            )
         if label in options[: number - 1]:
             fail(f"{path}[{number}]", f"{label!r} appears twice")
 
@@ -160,9 +162,12 @@ def import_products(session: Session, rows: list[ProductRow], *, now: datetime) 
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     for row in rows:
         values = {
-            "code": row.code, "name": row.name, "delivery_template": row.delivery_template,
-            "required_proof_kinds": row.required_proof_kinds, "delivery_days": row.delivery_days,
-        }  # fmt: skip
+            "code": row.code,
+            "name": row.name,
+            "delivery_template": row.delivery_template,
+            "required_proof_kinds": row.required_proof_kinds,
+            "delivery_days": row.delivery_days,
+        }
         before = existing.get(row.code)
         if before and all(getattr(before, key) == value for key, value in values.items()):
             report.unchanged.append(row.code)
@@ -174,6 +179,12 @@ def import_products(session: Session, rows: list[ProductRow], *, now: datetime) 
         connection.execute(statement)
         (report.updated if before else report.created).append(row.code)
         changed = [k for k in values if before is None or getattr(before, k) != values[k]]
-        audit.record(session, kind="product_updated" if before else "product_imported",
-                     actor="cli", at=now, product=row.code, changed=changed)  # fmt: skip
+        audit.record(
+            session,
+            kind="product_updated" if before else "product_imported",
+            actor="cli",
+            at=now,
+            product=row.code,
+            changed=changed,
+        )
     return report

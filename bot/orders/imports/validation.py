@@ -76,7 +76,7 @@ def validate_orders(
                     row.order_no,
                     "order_no",
                     f"appears again (first at row {first_seen[row.order_no]})",
-                )  # fmt: skip
+                )
             )
             row = None
         if row:
@@ -118,11 +118,18 @@ def _check(
     if errors:
         return None, errors
     return OrderRow(
-        row=number, order_no=values["order_no"], product_id=product_ids[values["product_code"]],
-        amount=values["amount"], currency=values["currency"], status=values["status"],
-        placed_at=values["placed_at"], duration=values["duration"], sellers=sellers,
-        renewal_of=values.get("renewal_of"), **customer,
-    ), errors  # fmt: skip
+        row=number,
+        order_no=values["order_no"],
+        product_id=product_ids[values["product_code"]],
+        amount=values["amount"],
+        currency=values["currency"],
+        status=values["status"],
+        placed_at=values["placed_at"],
+        duration=values["duration"],
+        sellers=sellers,
+        renewal_of=values.get("renewal_of"),
+        **customer,
+    ), errors
 
 
 def _text(value: Any) -> str | None:
@@ -219,8 +226,12 @@ def _sellers(raw: Any, fail) -> tuple[str, ...]:
 
 
 def _customer(record: dict[str, Any], fail) -> dict[str, str | None]:
-    found = {"customer_user_id": None, "customer_email": None, "customer_name": None,
-             "customer_channel": None}  # fmt: skip
+    found = {
+        "customer_user_id": None,
+        "customer_email": None,
+        "customer_name": None,
+        "customer_channel": None,
+    }
     given = record.get("customer")
     if isinstance(given, dict):
         for key in ("user_id", "email", "name", "channel"):
@@ -236,9 +247,11 @@ def _customer(record: dict[str, Any], fail) -> dict[str, str | None]:
                 found["customer_name"] = part
     for key in found:
         found[key] = _text(record.get(key)) or found[key]
-    checks = (("customer_user_id", SLACK_USER, "a Slack user id (U…)"),
-              ("customer_email", EMAIL, "an e-mail"),
-              ("customer_channel", SLACK_CHANNEL, "a Slack channel id (C…)"))  # fmt: skip
+    checks = (
+        ("customer_user_id", SLACK_USER, "a Slack user id (U…)"),
+        ("customer_email", EMAIL, "an e-mail"),
+        ("customer_channel", SLACK_CHANNEL, "a Slack channel id (C…)"),
+    )
     for key, pattern, what in checks:
         if found[key] and not pattern.match(found[key]):
             fail(key, f"{found[key]!r} is not {what}")

@@ -44,31 +44,51 @@ def _option(value: str, label: str) -> dict[str, Any]:
     return option(label, value)
 
 
-def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
-           hint: str | None = None) -> dict[str, Any]:  # fmt: skip
-    block = {"type": "input", "block_id": block_id, "label": text(label, plain=True),
-             "element": element, "optional": optional}  # fmt: skip
+def _input(
+    block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None
+) -> dict[str, Any]:
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": text(label, plain=True),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = text(hint, plain=True)
     return block
 
 
 def _modal(callback_id: str, title: str, submit: str, blocks: Blocks, meta: dict) -> dict:
-    return {"type": "modal", "callback_id": callback_id, "title": text(title, plain=True),
-            "submit": text(submit, plain=True), "close": text("Cancel", plain=True),
-            "private_metadata": json.dumps(meta), "blocks": blocks}  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": text(title, plain=True),
+        "submit": text(submit, plain=True),
+        "close": text("Cancel", plain=True),
+        "private_metadata": json.dumps(meta),
+        "blocks": blocks,
+    }
 
 
 def _reason_input(reasons: dict[str, str]) -> dict[str, Any]:
     options = [_option(value, label) for value, label in reasons.items()]
-    element = {"type": "static_select", "action_id": "value", "options": options,
-               "placeholder": text("Choose a reason", plain=True)}  # fmt: skip
+    element = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": options,
+        "placeholder": text("Choose a reason", plain=True),
+    }
     return _input(BlockId.APPEAL_REASON, "Reason", element)
 
 
 def _details_input(placeholder: str) -> dict[str, Any]:
-    element = {"type": "plain_text_input", "action_id": "value", "multiline": True,
-               "placeholder": text(placeholder, plain=True)}  # fmt: skip
+    element = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "placeholder": text(placeholder, plain=True),
+    }
     return _input(BlockId.APPEAL_DETAILS, "What happened", element)
 
 
@@ -82,20 +102,32 @@ def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[
         section(f"Ask operations to decide order *{order_no}*. They answer within 3 working days."),
         _reason_input(SELLER_REASONS),
         _details_input("The customer has not answered since …"),
-    ]  # fmt: skip
+    ]
     if files:
-        options = [_option(str(f.id), f"{f.name} ({kind_label(f.kind)})")
-                   for f in files]  # fmt: skip
+        options = [_option(str(f.id), f"{f.name} ({kind_label(f.kind)})") for f in files]
         element = {**choices(options, chosen=options), "action_id": "value"}
-        blocks.append(_input(BlockId.APPEAL_PROOF, "Proof from the delivery", element,
-                             optional=True))  # fmt: skip
+        blocks.append(
+            _input(BlockId.APPEAL_PROOF, "Proof from the delivery", element, optional=True)
+        )
     blocks.append(_files_input())
     letter = {"type": "plain_text_input", "action_id": "value", "multiline": True}
-    blocks.append(_input(BlockId.APPEAL_LETTER, "Letter of commitment", letter, optional=True,
-                         hint="Required when the customer is unreachable: your commitment that "
-                         "the licence was delivered as described."))  # fmt: skip
-    return _modal(CallbackId.SELLER_APPEAL, "Initiate appeal", "Send to operations", blocks,
-                  {"order_no": order_no})  # fmt: skip
+    blocks.append(
+        _input(
+            BlockId.APPEAL_LETTER,
+            "Letter of commitment",
+            letter,
+            optional=True,
+            hint="Required when the customer is unreachable: your commitment that "
+            "the licence was delivered as described.",
+        )
+    )
+    return _modal(
+        CallbackId.SELLER_APPEAL,
+        "Initiate appeal",
+        "Send to operations",
+        blocks,
+        {"order_no": order_no},
+    )
 
 
 def build_customer_appeal_modal(*, order_no: str, why: str) -> dict[str, Any]:
@@ -104,9 +136,10 @@ def build_customer_appeal_modal(*, order_no: str, why: str) -> dict[str, Any]:
         _reason_input(CUSTOMER_REASONS),
         _details_input("What is missing from the delivery …"),
         _files_input(),
-    ]  # fmt: skip
-    return _modal(CallbackId.CUSTOMER_APPEAL, "Appeal", "Send to operations", blocks,
-                  {"order_no": order_no})  # fmt: skip
+    ]
+    return _modal(
+        CallbackId.CUSTOMER_APPEAL, "Appeal", "Send to operations", blocks, {"order_no": order_no}
+    )
 
 
 def parse_appeal(values: dict[str, dict[str, Any]]) -> AppealForm:
@@ -121,28 +154,48 @@ def parse_appeal(values: dict[str, dict[str, Any]]) -> AppealForm:
         details=element(BlockId.APPEAL_DETAILS).get("value") or "",
         letter=(element(BlockId.APPEAL_LETTER).get("value") or "").strip() or None,
         file_ids=[int(option["value"]) for option in proof],
-        attachments=[{"id": f.get("id", ""), "name": f.get("name", ""),
-                      "url": f.get("permalink") or f.get("url_private", "")} for f in added],
-    )  # fmt: skip
+        attachments=[
+            {
+                "id": f.get("id", ""),
+                "name": f.get("name", ""),
+                "url": f.get("permalink") or f.get("url_private", ""),
+            }
+            for f in added
+        ],
+    )
 
 
 def build_decision_modal(*, appeal_id: int, order_no: str, decision: Decision) -> dict[str, Any]:
     element = {"type": "plain_text_input", "action_id": "value", "multiline": True}
     blocks: Blocks = [
-        section(f"*{DECISION_WORDS[decision]}* – order *{order_no}*. Both sides will read your reason."),
+        section(
+            f"*{DECISION_WORDS[decision]}* – order *{order_no}*. Both sides will read your reason."
+        ),
         _input(BlockId.DECISION_REASON, "Reason", element),
-    ]  # fmt: skip
-    return _modal(CallbackId.OPS_DECISION, DECISION_WORDS[decision], "Decide", blocks,
-                  {"appeal_id": appeal_id, "decision": decision.value})  # fmt: skip
+    ]
+    return _modal(
+        CallbackId.OPS_DECISION,
+        DECISION_WORDS[decision],
+        "Decide",
+        blocks,
+        {"appeal_id": appeal_id, "decision": decision.value},
+    )
 
 
 def parse_decision_reason(values: dict[str, dict[str, Any]]) -> str:
     return ((values.get(BlockId.DECISION_REASON) or {}).get("value") or {}).get("value") or ""
 
 
-def build_case(*, appeal: Appeal, order: Order, sellers: list[str], files: list[ProofFile],
-               attachments: list[dict[str, str]], timeline: list[AuditEvent],
-               reasons: dict[str, str]) -> tuple[str, Blocks]:  # fmt: skip
+def build_case(
+    *,
+    appeal: Appeal,
+    order: Order,
+    sellers: list[str],
+    files: list[ProofFile],
+    attachments: list[dict[str, str]],
+    timeline: list[AuditEvent],
+    reasons: dict[str, str],
+) -> tuple[str, Blocks]:
     """The full case in the operations channel; once decided, the decision replaces the buttons."""
     blocks: Blocks = [
         header(f"Appeal: order {order.order_no}"),
@@ -150,44 +203,81 @@ def build_case(*, appeal: Appeal, order: Order, sellers: list[str], files: list[
             ("Appealed by", f"{mention(appeal.by_user)} ({appeal.by_role})"),
             ("Reason", reasons.get(appeal.reason_kind, appeal.reason_kind)),
             ("Order", f"{order.order_no} · {order.amount:,.2f} {order.currency}"),
-            ("State", f"{order.state.value.replace('_', ' ')} · round {order.round} · "
-                      f"{order.rejected_rounds} rejected"),
+            (
+                "State",
+                f"{order.state.value.replace('_', ' ')} · round {order.round} · "
+                f"{order.rejected_rounds} rejected",
+            ),
             ("Sellers", ", ".join(mention(s) for s in sellers) or "none"),
-            ("Customer", " · ".join(p for p in (order.customer_name, order.customer_email,
-                                               mention(order.customer_user_id)
-                                               if order.customer_user_id else None) if p)),
+            (
+                "Customer",
+                " · ".join(
+                    p
+                    for p in (
+                        order.customer_name,
+                        order.customer_email,
+                        mention(order.customer_user_id) if order.customer_user_id else None,
+                    )
+                    if p
+                ),
+            ),
         ),
         section(f"*Details*\n{appeal.details}"),
-    ]  # fmt: skip
+    ]
     if appeal.letter_of_commitment:
         blocks.append(section(f"*Letter of commitment*\n{appeal.letter_of_commitment}"))
-    proof = [f"• {f.name} ({kind_label(f.kind)}, sha256 {(f.sha256 or '?')[:12]})"
-             for f in files] + [f"• <{a['url']}|{a['name']}> (added to the appeal)" if a.get("url")
-                                else f"• {a['name']} (added to the appeal)" for a in attachments]  # fmt: skip
+    proof = [
+        f"• {f.name} ({kind_label(f.kind)}, sha256 {(f.sha256 or '?')[:12]})" for f in files
+    ] + [
+        f"• <{a['url']}|{a['name']}> (added to the appeal)"
+        if a.get("url")
+        else f"• {a['name']} (added to the appeal)"
+        for a in attachments
+    ]
     blocks.append(section("*Proof*\n" + ("\n".join(proof) or "none attached")))
-    steps = [f"{slack_date(e.at)} · {e.kind.replace('_', ' ')} · {mention(e.actor) if e.actor.startswith(('U', 'W')) else e.actor}"
-             for e in timeline]  # fmt: skip
+    steps = [
+        f"{slack_date(e.at)} · {e.kind.replace('_', ' ')} · {mention(e.actor) if e.actor.startswith(('U', 'W')) else e.actor}"
+        for e in timeline
+    ]
     blocks += [section("*Timeline*\n" + "\n".join(steps)), divider()]
     if appeal.state is AppealState.OPEN:
         value = str(appeal.id)
-        blocks.append(actions(
-            button("Complete the order", ActionId.OPS_COMPLETE, value, style="primary",
-                   confirm=confirm("Complete the order?", f"Order {order.order_no} becomes "
-                                   "Completed now; its validity starts from this decision "
-                                   "unless the seller stated an enabling time.")),
-            button("Return to seller", ActionId.OPS_RETURN, value),
-            button("Reject appeal", ActionId.OPS_REJECT, value, style="danger"),
-        ))  # fmt: skip
+        blocks.append(
+            actions(
+                button(
+                    "Complete the order",
+                    ActionId.OPS_COMPLETE,
+                    value,
+                    style="primary",
+                    confirm=confirm(
+                        "Complete the order?",
+                        f"Order {order.order_no} becomes "
+                        "Completed now; its validity starts from this decision "
+                        "unless the seller stated an enabling time.",
+                    ),
+                ),
+                button("Return to seller", ActionId.OPS_RETURN, value),
+                button("Reject appeal", ActionId.OPS_REJECT, value, style="danger"),
+            )
+        )
         blocks.append(
             context(f"Opened {slack_date(appeal.created_at)}. Decide within 3 working days.")
         )
     elif appeal.state is AppealState.CLOSED:
-        blocks.append(section(f":information_source: {appeal.decision_reason} on "
-                              f"{slack_date(appeal.decided_at)}; nothing left to decide."))  # fmt: skip
+        blocks.append(
+            section(
+                f":information_source: {appeal.decision_reason} on "
+                f"{slack_date(appeal.decided_at)}; nothing left to decide."
+            )
+        )
     else:
         reason = f": {appeal.decision_reason}" if appeal.decision_reason else ""
-        blocks.append(section(f":white_check_mark: *{STATE_WORDS[appeal.state]}* by "
-                              f"{mention(appeal.decided_by)} on {slack_date(appeal.decided_at)}{reason}"))  # fmt: skip
+        blocks.append(
+            section(
+                f":white_check_mark: *{STATE_WORDS[appeal.state]}* by "
+                f"{mention(appeal.decided_by)} on {slack_date(appeal.decided_at)}{reason}"
+            )
+        )
     return f"Appeal on order {order.order_no}", blocks
 
 
@@ -212,11 +302,15 @@ def build_case_not_posted(*, order_no: str, error: str) -> tuple[str, Blocks]:
 def build_decided_notice(*, appeal: Appeal, order: Order) -> tuple[str, Blocks]:
     outcome = {
         AppealState.COMPLETED: "completed the order"
-        + (f": the licence is valid {slack_date(order.validity_start, with_time=False)} – "
-           f"{slack_date(order.validity_end, with_time=False)}" if order.validity_start else ""),
+        + (
+            f": the licence is valid {slack_date(order.validity_start, with_time=False)} – "
+            f"{slack_date(order.validity_end, with_time=False)}"
+            if order.validity_start
+            else ""
+        ),
         AppealState.RETURNED: "returned the order to the seller for a new delivery",
         AppealState.REJECTED: "rejected the appeal; the order stays where it was",
-    }[appeal.state]  # fmt: skip
+    }[appeal.state]
     reason = f"\n>{appeal.decision_reason}" if appeal.decision_reason else ""
     body = f":scales: Operations decided the appeal on order *{order.order_no}*: they {outcome}.{reason}"
     return f"Appeal on order {order.order_no} decided", [section(body)]

@@ -58,10 +58,14 @@ def period(validity: Validity, tz: str | None) -> str:
 
 def validity_line(item: CustomerDelivery) -> str:
     if item.delivery.enabling_time:
-        return (f"*Your licence is valid {period(item.validity, item.tz)}* "
-                "(from the service enabling time the seller stated).")  # fmt: skip
-    return (f"*If you accept now, your licence is valid {period(item.validity, item.tz)}* "
-            f"({describe_duration(item.order.duration)} from the moment you accept).")  # fmt: skip
+        return (
+            f"*Your licence is valid {period(item.validity, item.tz)}* "
+            "(from the service enabling time the seller stated)."
+        )
+    return (
+        f"*If you accept now, your licence is valid {period(item.validity, item.tz)}* "
+        f"({describe_duration(item.order.duration)} from the moment you accept)."
+    )
 
 
 def answers_text(product: Product, answers: dict[str, Any]) -> str:
@@ -93,14 +97,17 @@ def files_text(files: list[ProofFile]) -> str:
 def build_customer_delivery(item: CustomerDelivery, *, outcome: list[dict] | None = None) -> list:
     """The delivery with Accept / Request changes, or with `outcome` in place of the buttons."""
     order, delivery = item.order, item.delivery
-    enabling = (slack_date(delivery.enabling_time, fallback_tz=item.tz) if delivery.enabling_time
-                else "Not stated: the licence starts when you accept")  # fmt: skip
+    enabling = (
+        slack_date(delivery.enabling_time, fallback_tz=item.tz)
+        if delivery.enabling_time
+        else "Not stated: the licence starts when you accept"
+    )
     blocks = [
         header(f"Delivery of order {order.order_no}"),
         section(
             f"{mention(delivery.holder)} delivered *{item.product.name}* for your order "
             f"*{order.order_no}* and asks you to accept it."
-        ),  # fmt: skip
+        ),
         fields(
             ("Order", order.order_no),
             ("Product", item.product.name),
@@ -130,7 +137,7 @@ def build_customer_delivery(item: CustomerDelivery, *, outcome: list[dict] | Non
                 button_value(order.order_no, delivery.id),
             ),
             block_id=BlockId.CUSTOMER_ACTIONS,
-        )  # fmt: skip
+        )
     ]
 
 
@@ -144,23 +151,35 @@ def accepted_outcome(
     order: Order, accepted_at: datetime, tz: str | None, *, how: str = "Accepted by you"
 ) -> list[dict]:
     validity = Validity(order.validity_start, order.validity_end)
-    return [context(f":white_check_mark: {how} on {slack_date(accepted_at, fallback_tz=tz)} "
-                    f"· licence valid {period(validity, tz)}")]  # fmt: skip
+    return [
+        context(
+            f":white_check_mark: {how} on {slack_date(accepted_at, fallback_tz=tz)} "
+            f"· licence valid {period(validity, tz)}"
+        )
+    ]
 
 
 def returned_outcome(delivery: Delivery, at: datetime, reason: str, tz: str | None) -> list[dict]:
     """Operations sent the order back to the seller while this delivery waited for the customer."""
-    return [context(f":scales: Operations returned this delivery to the seller on "
-                    f"{slack_date(at, fallback_tz=tz)}: “{reason}”. {mention(delivery.holder)} "
-                    "will send a new delivery.")]  # fmt: skip
+    return [
+        context(
+            f":scales: Operations returned this delivery to the seller on "
+            f"{slack_date(at, fallback_tz=tz)}: “{reason}”. {mention(delivery.holder)} "
+            "will send a new delivery."
+        )
+    ]
 
 
 def changes_outcome(order: Order, delivery: Delivery, at: datetime, tz: str | None) -> list[dict]:
-    return [context(f":leftwards_arrow_with_hook: You asked for changes on "
-                    f"{slack_date(at, fallback_tz=tz)}: “{delivery.changes_reason}”. "
-                    f"{mention(delivery.holder)} will send a new delivery "
-                    f"(this was round {delivery.round}; changes asked {order.rejected_rounds} "
-                    f"time{'s' if order.rejected_rounds != 1 else ''}).")]  # fmt: skip
+    return [
+        context(
+            f":leftwards_arrow_with_hook: You asked for changes on "
+            f"{slack_date(at, fallback_tz=tz)}: “{delivery.changes_reason}”. "
+            f"{mention(delivery.holder)} will send a new delivery "
+            f"(this was round {delivery.round}; changes asked {order.rejected_rounds} "
+            f"time{'s' if order.rejected_rounds != 1 else ''})."
+        )
+    ]
 
 
 def build_changes_modal(order_no: str, delivery_id: int, round_no: int) -> dict[str, Any]:
@@ -175,7 +194,7 @@ def build_changes_modal(order_no: str, delivery_id: int, round_no: int) -> dict[
             section(
                 f"Tell the seller what is missing or wrong in delivery round {round_no} "
                 f"of order *{order_no}*. They will deliver again."
-            ),  # fmt: skip
+            ),
             {
                 "type": "input",
                 "block_id": BlockId.CHANGES_REASON,
@@ -186,7 +205,7 @@ def build_changes_modal(order_no: str, delivery_id: int, round_no: int) -> dict[
                     "multiline": True,
                     "min_length": 1,
                     "max_length": 2000,
-                },  # fmt: skip
+                },
             },
         ],
     }

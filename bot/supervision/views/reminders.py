@@ -26,14 +26,26 @@ def decision_buttons(order_no: str, delivery_id: int) -> dict[str, Any]:
     """The same Accept / Request changes buttons as the delivery message itself."""
     value = button_value(order_no, delivery_id)
     return actions(
-        button("Accept", ActionId.ACCEPT, value, style="primary",
-               confirm=confirm("Accept the delivery?", f"Order {order_no} will be completed.")),
+        button(
+            "Accept",
+            ActionId.ACCEPT,
+            value,
+            style="primary",
+            confirm=confirm("Accept the delivery?", f"Order {order_no} will be completed."),
+        ),
         button("Request changes", ActionId.REQUEST_CHANGES, value),
-    )  # fmt: skip
+    )
 
 
-def build_reminder(*, order_no: str, delivery_id: int | None, since: datetime, now: datetime,
-                   permalink: str | None, auto_accept_at: datetime | None) -> tuple[str, Blocks]:  # fmt: skip
+def build_reminder(
+    *,
+    order_no: str,
+    delivery_id: int | None,
+    since: datetime,
+    now: datetime,
+    permalink: str | None,
+    auto_accept_at: datetime | None,
+) -> tuple[str, Blocks]:
     where = f"<{permalink}|the delivery>" if permalink else "the delivery above"
     text = (
         f":wave: A friendly reminder: order *{order_no}* was delivered {waited(since, now)} ago "
@@ -53,8 +65,15 @@ def build_reminder(*, order_no: str, delivery_id: int | None, since: datetime, n
     return f"Reminder: order {order_no} is waiting for your acceptance", blocks
 
 
-def build_escalation(*, order_no: str, since: datetime, now: datetime, reminded: int,
-                     contact: CustomerContact, unreachable: bool) -> tuple[str, Blocks]:  # fmt: skip
+def build_escalation(
+    *,
+    order_no: str,
+    since: datetime,
+    now: datetime,
+    reminded: int,
+    contact: CustomerContact,
+    unreachable: bool,
+) -> tuple[str, Blocks]:
     if unreachable:
         lead = (
             f":rotating_light: I can't reach the customer of order *{order_no}*: my messages "
@@ -89,8 +108,9 @@ def _contact_fields(contact: CustomerContact) -> list[tuple[str, str]]:
     return pairs
 
 
-def build_auto_accepted(*, order_no: str, start: datetime, end: datetime,
-                        days: int | None) -> tuple[str, Blocks]:  # fmt: skip
+def build_auto_accepted(
+    *, order_no: str, start: datetime, end: datetime, days: int | None
+) -> tuple[str, Blocks]:
     text = (
         f":white_check_mark: Order *{order_no}* was accepted automatically after {days} days "
         f"without an answer. The licence is valid {slack_date(start, with_time=False)} – "
@@ -101,8 +121,10 @@ def build_auto_accepted(*, order_no: str, start: datetime, end: datetime,
 
 def build_digest(rows: list[tuple[str, str, int]], now: datetime) -> tuple[str, Blocks]:
     """rows: (order no., product name, whole days late)."""
-    lines = [f"• *{no}* – {product}: {_late(days)} past the stated delivery time"
-             for no, product, days in rows]  # fmt: skip
+    lines = [
+        f"• *{no}* – {product}: {_late(days)} past the stated delivery time"
+        for no, product, days in rows
+    ]
     blocks: Blocks = [
         header("Orders waiting too long for delivery"),
         section("\n".join(lines)),
