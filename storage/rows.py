@@ -1,0 +1,31 @@
+"""Typed helpers for the two row operations the bot does everywhere: fetching a row that must
+exist, and a compare-and-set UPDATE whose row count decides who won."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import CursorResult, Executable, Table
+from sqlmodel import Session, SQLModel
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_row(session: Session, model: type[Row], key: Any, **options: Any) -> Row:
+    """The row of `model` with primary key `key`; LookupError when there is none (a row the
+    caller's own data points at, so its absence is a bug, not a user error)."""
+    row = session.get(model, key, **options)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} does not exist")
+    return row
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE/DELETE and return how many rows it changed."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return result.rowcount
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model (for bulk inserts and upserts)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]  # SQLModel does not declare it
