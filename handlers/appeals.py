@@ -6,7 +6,6 @@ import json
 
 from slack_bolt import Ack, App, Respond
 
-from bot.core import audit
 from bot.core.dates import format_local
 from bot.core.errors import DeliverybotError, NotTheCustomer, OrderNotFound
 from bot.core.ids import ActionId, BlockId, CallbackId
@@ -16,7 +15,7 @@ from bot.orders.calendar import customer_time_zone
 from bot.slack import directory
 from bot.slack.services import Services
 from bot.supervision import appeals, decisions, reminders
-from bot.supervision.appeal_terms import Decision, NotOpsStaff
+from bot.supervision.appeal_terms import Decision
 from bot.supervision.views.appeals import (
     build_customer_appeal_modal,
     build_decision_modal,
@@ -24,7 +23,7 @@ from bot.supervision.views.appeals import (
     parse_appeal,
     parse_decision_reason,
 )
-from storage.models import Appeal, Order
+from storage.models import Order
 
 
 def _say(respond: Respond, message: str) -> None:
@@ -138,38 +137,19 @@ def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) ->
 def _decide(
     services: Services, *, appeal_id: int, decision: Decision, user: str, reason: str
 ) -> None:
-    now = services.clock.now()
     with services.session_factory() as session:
-        try:
-            decisions.decide(
-                session,
-                appeal_id=appeal_id,
-                decision=decision,
-                by=user,
-                reason=reason,
-                now=now,
-                client=services.client,
-                settings=services.settings,
-            )
-        except NotOpsStaff:
-            session.rollback()
-            _record_refusal(session, appeal_id, user, now)
-            raise
+        decisions.decide(
+            session,
+            appeal_id=appeal_id,
+            decision=decision,
+            by=user,
+            reason=reason,
+            now=services.clock.now(),
+            client=services.client,
+            settings=services.settings,
+        )
         session.commit()
     services.notify_outbox()
-
-
-def _record_refusal(session, appeal_id: int, user: str, now) -> None:
-    appeal = session.get(Appeal, appeal_id)
-    audit.record(
-        session,
-        kind="appeal_decision_refused",
-        actor=user,
-        at=now,
-        order_id=appeal.order_id if appeal else None,
-        appeal_id=appeal_id,
-    )
-    session.commit()
 
 
 def handle_ops_complete(
@@ -198,9 +178,14 @@ def handle_ops_reason_needed(
     decision = Decision.RETURN if action["action_id"] == ActionId.OPS_RETURN else Decision.REJECT
     with services.session_factory() as session:
         try:
-            if not decisions.is_ops_staff(services.client, services.settings, user):
-                _record_refusal(session, appeal_id, user, services.clock.now())
-                raise NotOpsStaff()
+            decisions.authorise_decider(
+                session,
+                appeal_id=appeal_id,
+                user=user,
+                now=services.clock.now(),
+                client=services.client,
+                settings=services.settings,
+            )
             appeal = decisions.get_open_appeal(session, appeal_id)
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
@@ -212,11 +197,6 @@ def handle_ops_reason_needed(
 def handle_decision_submission(ack: Ack, body: dict, view: dict, context: dict) -> None:
     meta = json.loads(view["private_metadata"])
     reason = parse_decision_reason(view["state"]["values"])
-    if not reason.strip():
-        return ack(
-            response_action="errors",
-            errors={BlockId.DECISION_REASON: "Please give a reason: both sides will read it."},
-        )
     try:
         _decide(
             context["services"],

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from bot.core.retry import backoff
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob, WorkerLease
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ class Scheduler:
                 job.status = JobStatus.CANCELLED
                 job.done_at = now
             else:
-                job.due_at = now + timedelta(minutes=2**job.attempts)
+                job.due_at = now + backoff(job.attempts, first=FIRST_RETRY)
             session.add(job)
             session.commit()
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import Clock
 from bot.core.filestore import FileStore
+from bot.core.retry import backoff
 from bot.slack import rewrites
 from bot.slack.outbox import (
     PERMANENT_ERRORS,
@@ -31,6 +32,8 @@ from storage.models import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+FIRST_RETRY = timedelta(seconds=2)  # after a connection or server error
+LONGEST_WAIT = timedelta(minutes=5)
 CLAIM_SECONDS = 60
 # Re-sharing proof uploads every file (up to 50 MB each, several per delivery): a lease that
 # ran out mid-upload would let another dispatcher upload them all again.
@@ -315,7 +318,9 @@ class OutboxDispatcher:
             give_up = message.attempts + 1 >= MAX_ATTEMPTS
             if not give_up:
                 message.attempts += 1
-                due_at = self.clock.now() + timedelta(seconds=_backoff(message.attempts))
+                due_at = self.clock.now() + backoff(
+                    message.attempts, first=FIRST_RETRY, cap=LONGEST_WAIT
+                )
                 self._reschedule(session, message, due_at=due_at, error=error)
         return self._fail(message_id, error) if give_up else 0
 
@@ -399,7 +404,3 @@ def _retry_after(response: Any) -> float:
         return max(float(value), 1.0)
     except (TypeError, ValueError):
         return 1.0
-
-
-def _backoff(attempts: int) -> float:
-    return min(2**attempts, 300)

@@ -4,12 +4,19 @@ words the person can act on). Shared by the domain, the views and the handlers."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.core.dates import slack_date
 from bot.core.errors import DeliverybotError
 from storage.models import AppealState
+
+# DOMAIN.md: a customer may appeal after this many rejected rounds, or when the seller has not
+# delivered again for longer than SELLER_SILENCE; operations decide within DECISION_DAYS.
+CUSTOMER_MAY_APPEAL_AFTER_ROUNDS = 3
+SELLER_SILENCE = timedelta(days=5)
+DECISION_DAYS = 3  # working days
 
 SELLER_REASONS = {
     "unreachable": "Customer unreachable",

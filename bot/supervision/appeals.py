@@ -27,7 +27,10 @@ from bot.orders.queries import sellers_of
 from bot.slack import outbox
 from bot.supervision import reminders
 from bot.supervision.appeal_terms import (
+    CUSTOMER_MAY_APPEAL_AFTER_ROUNDS,
+    DECISION_DAYS,
     REASONS,
+    SELLER_SILENCE,
     AppealAlreadyOpen,
     AppealForm,
     AppealNotAllowed,
@@ -45,9 +48,6 @@ from storage.states import OPEN_STATES, SupervisionState
 
 APPEAL_OVERDUE = "appeal_overdue"
 APPEAL_CASE = "appeal"  # the outbox purpose of the case posted to operations
-DECISION_DAYS = 3  # working days
-CUSTOMER_MAY_APPEAL_AFTER_ROUNDS = 3
-SELLER_SILENCE = timedelta(days=5)
 
 
 def proof_files(session: Session, order: Order) -> list[ProofFile]:
@@ -79,8 +79,9 @@ def check_may_appeal(order: Order, *, role: str, now: datetime) -> None:
     if role == "customer" and customer_may_appeal(order, now) is None:
         raise AppealNotAllowed(
             order.order_no,
-            "a customer can appeal after 3 rejected deliveries, or when the seller has not "
-            "delivered again for more than 5 days after you asked for changes",
+            f"a customer can appeal after {CUSTOMER_MAY_APPEAL_AFTER_ROUNDS} rejected deliveries, "
+            "or when the seller has not delivered again for more than "
+            f"{SELLER_SILENCE.days} days after you asked for changes",
         )
 
 

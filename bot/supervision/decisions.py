@@ -45,6 +45,33 @@ def is_ops_staff(client: WebClient, settings: Settings, user: str) -> bool:
     return directory.in_channel(client, settings.ops_channel, user)
 
 
+def authorise_decider(
+    session: Session,
+    *,
+    appeal_id: int,
+    user: str,
+    now: datetime,
+    client: WebClient,
+    settings: Settings,
+) -> None:
+    """Only operations staff decide appeals: anyone else is refused, and the attempt is audited
+    (committed, so it stays whatever the caller does next)."""
+    if is_ops_staff(client, settings, user):
+        return
+    session.rollback()
+    appeal = session.get(Appeal, appeal_id)
+    audit.record(
+        session,
+        kind="appeal_decision_refused",
+        actor=user,
+        at=now,
+        order_id=appeal.order_id if appeal else None,
+        appeal_id=appeal_id,
+    )
+    session.commit()
+    raise NotOpsStaff()
+
+
 def get_open_appeal(session: Session, appeal_id: int) -> Appeal:
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
@@ -67,8 +94,9 @@ def decide(
     settings: Settings,
 ) -> Appeal:
     """Record an operations decision once, apply it to the order and tell everyone."""
-    if not is_ops_staff(client, settings, by):
-        raise NotOpsStaff()
+    authorise_decider(
+        session, appeal_id=appeal_id, user=by, now=now, client=client, settings=settings
+    )
     reason = reason.strip()
     if decision is not Decision.COMPLETE and not reason:
         raise ReasonRequired()

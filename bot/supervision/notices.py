@@ -20,6 +20,7 @@ from bot.orders.validity import Validity
 from bot.slack import outbox
 from bot.slack.blocks import actions, button, context, section
 from bot.supervision import reminders
+from bot.supervision.appeal_terms import CUSTOMER_MAY_APPEAL_AFTER_ROUNDS
 from bot.supervision.views.customer import (
     CustomerDelivery,
     accepted_outcome,
@@ -32,7 +33,6 @@ from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product
 
 SELLER_NOTICE = "seller_notice"
 CUSTOMER_FILES = "customer_files"
-APPEAL_AFTER_REJECTIONS = 3  # DOMAIN.md: the customer may appeal after 3 rejected rounds
 
 
 def customer_key(delivery: Delivery) -> str:
@@ -130,8 +130,8 @@ def changes_requested(session: Session, *, order: Order, delivery: Delivery, now
     )
     rejected = order.rejected_rounds
     appeal = (
-        f" After {APPEAL_AFTER_REJECTIONS} rejected rounds the customer may appeal to operations."
-        if rejected < APPEAL_AFTER_REJECTIONS
+        f" After {CUSTOMER_MAY_APPEAL_AFTER_ROUNDS} rejected rounds the customer may appeal to operations."
+        if rejected < CUSTOMER_MAY_APPEAL_AFTER_ROUNDS
         else " The customer may now appeal to operations."
     )
     text = (

@@ -25,6 +25,7 @@ from bot.slack.blocks import (
 )
 from bot.supervision.appeal_terms import (
     CUSTOMER_REASONS,
+    DECISION_DAYS,
     DECISION_WORDS,
     SELLER_REASONS,
     AppealForm,
@@ -99,7 +100,9 @@ def _files_input() -> dict[str, Any]:
 
 def build_seller_appeal_modal(*, order_no: str, files: list[ProofFile]) -> dict[str, Any]:
     blocks: Blocks = [
-        section(f"Ask operations to decide order *{order_no}*. They answer within 3 working days."),
+        section(
+            f"Ask operations to decide order *{order_no}*. They answer within {DECISION_DAYS} working days."
+        ),
         _reason_input(SELLER_REASONS),
         _details_input("The customer has not answered since …"),
     ]
@@ -261,7 +264,9 @@ def build_case(
             )
         )
         blocks.append(
-            context(f"Opened {slack_date(appeal.created_at)}. Decide within 3 working days.")
+            context(
+                f"Opened {slack_date(appeal.created_at)}. Decide within {DECISION_DAYS} working days."
+            )
         )
     elif appeal.state is AppealState.CLOSED:
         blocks.append(
