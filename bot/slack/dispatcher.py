@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
@@ -20,11 +19,13 @@ from bot.core.clock import Clock
 from bot.core.filestore import FileStore
 from bot.core.retry import backoff
 from bot.slack import rewrites
+from bot.slack.calls import PACED_METHODS, SlackCaller, rate_scope, retry_after
 from bot.slack.outbox import (
     PERMANENT_ERRORS,
     MessageKind,
+    NotYetSent,
     PermanentFailure,
-    sent_message,
+    resolve_refs,
 )
 from storage.engine import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
@@ -38,7 +39,6 @@ CLAIM_SECONDS = 60
 # Re-sharing proof uploads every file (up to 50 MB each, several per delivery): a lease that
 # ran out mid-upload would let another dispatcher upload them all again.
 CLAIM_SECONDS_BY_METHOD = {"files.share": 30 * 60}
-PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s per channel
 
 
 class _Deferred(Exception):
@@ -47,15 +47,6 @@ class _Deferred(Exception):
 
 class _Superseded(Exception):
     """A newer rewrite of the same message was sent or queued: this one was marked done."""
-
-
-class NotYetSent(Exception):
-    """A message refers to an earlier one that has not gone out yet."""
-
-    def __init__(self, key: str, due_at: datetime | None):
-        self.key = key
-        self.due_at = due_at
-        super().__init__(key)
 
 
 class OutboxDispatcher:
@@ -68,6 +59,7 @@ class OutboxDispatcher:
         channel_interval: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         files: FileStore | None = None,
+        caller: SlackCaller | None = None,
         kinds: Mapping[str, MessageKind] | None = None,
     ):
         self.session_factory = session_factory
@@ -75,7 +67,7 @@ class OutboxDispatcher:
         self.clock = clock
         self.channel_interval = channel_interval
         self.sleep = sleep
-        self.files = files
+        self.caller = caller or SlackCaller(client, files)
         self.kinds = kinds or {}  # by purpose: the registry built in bot.bootstrap
         self.wake = threading.Event()
         self._last_post: dict[str, float] = {}
@@ -86,7 +78,7 @@ class OutboxDispatcher:
 
     def dispatch_due(self, limit: int = 100) -> int:
         """Send what is due now. Returns how many messages were handled (sent or failed)."""
-        return sum(self._send_one(message_id) for message_id in self._due(limit))
+        return sum(self.send_one(message_id) for message_id in self._due(limit))
 
     def drain(self, rounds: int = 50) -> int:
         """Send until nothing is due (tests, the demo, `worker --once`)."""
@@ -150,7 +142,9 @@ class OutboxDispatcher:
             return lease if result.rowcount == 1 else None
 
     # -- sending -----------------------------------------------------------------------------
-    def _send_one(self, message_id: int) -> int:
+    def send_one(self, message_id: int) -> int:
+        """Claim, send and record one message. Returns 1 when it was handled (sent, failed for
+        good or superseded), 0 when it was left for later (or another dispatcher has it)."""
         lease = self._claim(message_id)
         if lease is None:
             return 0
@@ -167,14 +161,14 @@ class OutboxDispatcher:
             prepare = self._kind(meta).prepare
             if prepare:
                 payload = prepare(self.client, payload, meta)
-            payload = self._address(payload)
-            scope = _rate_scope(method, payload)
+            payload = self.caller.address(payload)
+            scope = rate_scope(method, payload)
             held = self._held_until.get(scope)
             if held and held > self.clock.now():
                 return self._defer(message_id, due_at=held, error="ratelimited")
             if method in PACED_METHODS:
                 self._pace(payload.get("channel"))
-            channel, ts = self._call(method, payload)
+            channel, ts = self.caller.call(method, payload)
         except PermanentFailure as failure:
             return self._fail(message_id, failure.code)
         except SlackApiError as error:
@@ -225,7 +219,7 @@ class OutboxDispatcher:
                 log.debug("outbox %s superseded by %s", message_id, newer)
                 raise _Superseded
             try:
-                payload = self._resolve(session, message.payload)
+                payload = resolve_refs(session, message.payload)
             except NotYetSent as waiting:
                 if waiting.due_at is None:
                     raise PermanentFailure(f"earlier message {waiting.key} failed") from None
@@ -240,72 +234,13 @@ class OutboxDispatcher:
             )
         return 0
 
-    def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
-        if method == "response_url":
-            response = WebhookClient(payload["url"]).send_dict(payload["body"])
-            if response.status_code >= 500 or response.status_code == 429:  # try again later
-                raise ConnectionError(f"response_url answered {response.status_code}")
-            if response.status_code >= 400:  # e.g. 400 invalid_blocks, 404 expired_url
-                raise PermanentFailure(response.body or f"http_{response.status_code}")
-            return None, None
-        if method == "files.share":
-            return self._share_files(payload)
-        response = self.client.api_call(method, json=payload)
-        data = response.data if isinstance(response.data, dict) else {}
-        channel = data.get("channel") or payload.get("channel")
-        if isinstance(channel, dict):
-            channel = channel.get("id")
-        return channel, data.get("ts") or payload.get("ts")
-
-    def _address(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """A message addressed to an e-mail (a person not looked up before) goes to the Slack
-        user with that e-mail. Channel ids never contain "@"."""
-        channel = payload.get("channel")
-        if not (isinstance(channel, str) and "@" in channel):
-            return payload
-        try:
-            user = self.client.users_lookupByEmail(email=channel)["user"]["id"]
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            if code in PERMANENT_ERRORS:
-                raise PermanentFailure(code) from None
-            raise
-        return {**payload, "channel": user}
-
-    def _share_files(self, payload: dict[str, Any]) -> tuple[str | None, str | None]:
-        """Re-share stored proof files into a conversation (getUploadURLExternal, upload,
-        completeUploadExternal): the recipient may be in another organisation."""
-        if self.files is None:
-            raise PermanentFailure("no_file_store")
-        uploads = []
-        for item in payload["files"]:
-            try:
-                content = self.files.get(item["sha256"])
-            except FileNotFoundError:
-                raise PermanentFailure("file_not_in_store") from None
-            uploads.append(
-                {
-                    "content": content,
-                    "filename": item["name"],
-                    "title": item.get("title") or item["name"],
-                }
-            )
-        self.client.files_upload_v2(
-            file_uploads=uploads,
-            channel=payload["channel"],
-            initial_comment=payload.get("initial_comment"),
-            thread_ts=payload.get("thread_ts"),
-            request_file_info=False,
-        )
-        return payload["channel"], None
-
     # -- outcomes ----------------------------------------------------------------------------
     def _record_error(self, message_id: int, error: SlackApiError, scope: str) -> int:
         response = error.response
         code = response.get("error") if response is not None else None
         status = response.status_code if response is not None else None
         if status == 429 or code == "ratelimited":
-            until = self.clock.now() + timedelta(seconds=_retry_after(response))
+            until = self.clock.now() + timedelta(seconds=retry_after(response))
             self._held_until[scope] = until
             return self._defer(message_id, due_at=until, error="ratelimited")
         if code in PERMANENT_ERRORS:
@@ -361,22 +296,6 @@ class OutboxDispatcher:
         session.add(message)
         session.commit()
 
-    def _resolve(self, session: Session, payload: dict[str, Any]) -> dict[str, Any]:
-        resolved = dict(payload)
-        for field, index in (("channel", 0), ("ts", 1), ("thread_ts", 1)):
-            value = payload.get(field)
-            if isinstance(value, dict) and "$outbox" in value:
-                key = value["$outbox"]
-                found = sent_message(session, key)
-                if found is None:
-                    row = session.exec(
-                        select(OutboxMessage).where(OutboxMessage.key == key)
-                    ).first()
-                    pending = row is not None and row.status is OutboxStatus.PENDING
-                    raise NotYetSent(key, row.due_at if pending else None)
-                resolved[field] = found[index]
-        return resolved
-
     def _pace(self, channel: Any) -> None:
         """About one message per second per channel, as Slack asks."""
         if not isinstance(channel, str) or self.channel_interval <= 0:
@@ -386,21 +305,3 @@ class OutboxDispatcher:
         if last is not None and now - last < self.channel_interval:
             self.sleep(self.channel_interval - (now - last))
         self._last_post[channel] = time.monotonic()
-
-
-def _rate_scope(method: str, payload: dict[str, Any]) -> str:
-    """What one 429 holds back: posting is limited per channel, other methods per method."""
-    if method in PACED_METHODS:
-        return f"{method}:{payload.get('channel')}"
-    return method
-
-
-def _retry_after(response: Any) -> float:
-    headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
-    value = headers.get("retry-after")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return max(float(value), 1.0)
-    except (TypeError, ValueError):
-        return 1.0

@@ -148,3 +148,29 @@ def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     if row and row.status is OutboxStatus.SENT and row.result_ts:
         return row.result_channel, row.result_ts
     return None
+
+
+class NotYetSent(Exception):
+    """A message refers to an earlier one that has not gone out yet."""
+
+    def __init__(self, key: str, due_at: datetime | None):
+        self.key = key
+        self.due_at = due_at
+        super().__init__(key)
+
+
+def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with each `ref()` replaced by the channel/ts the outbox recorded for it;
+    NotYetSent while the earlier message has not gone out."""
+    resolved = dict(payload)
+    for field, index in (("channel", 0), ("ts", 1), ("thread_ts", 1)):
+        value = payload.get(field)
+        if isinstance(value, dict) and "$outbox" in value:
+            key = value["$outbox"]
+            found = sent_message(session, key)
+            if found is None:
+                row = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+                pending = row is not None and row.status is OutboxStatus.PENDING
+                raise NotYetSent(key, row.due_at if pending else None)
+            resolved[field] = found[index]
+    return resolved

@@ -8,10 +8,12 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.fakeslack.server import FakeSlack
-from bot.slack.dispatcher import CLAIM_SECONDS, OutboxDispatcher
+from bot.slack.calls import SlackCaller
+from bot.slack.dispatcher import CLAIM_SECONDS
 from bot.slack.outbox import enqueue, enqueue_update
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import SELLER
+from tests.slack.conftest import Died
 
 LONG_EMAIL = "alexandra.konstantinopoulou-vanderberg@emea-licensing.example-isv.com"
 
@@ -21,11 +23,6 @@ def slack():
     with FakeSlack() as fake:
         fake.add_user(SELLER, "sam", email=LONG_EMAIL)
         yield fake
-
-
-def dispatcher(slack, session_factory, clock, cls=OutboxDispatcher) -> OutboxDispatcher:
-    client = WebClient(token=slack.token, base_url=slack.api_url)
-    return cls(session_factory=session_factory, client=client, clock=clock, channel_interval=0)
 
 
 def rows(session_factory) -> dict[str, OutboxMessage]:
@@ -53,11 +50,11 @@ def post_and_update(session, clock, *texts: str) -> None:
 
 
 def test_an_older_update_retried_after_a_newer_one_is_superseded(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     post_and_update(session, clock, "older")
     slack.fail("chat.update", "internal_error", status=500)
-    sender = dispatcher(slack, session_factory, clock)
+    sender = make_dispatcher()
     sender.drain()  # the post goes out, the older update fails for now
     assert rows(session_factory)["step:older"].status is OutboxStatus.PENDING
 
@@ -79,10 +76,12 @@ def test_an_older_update_retried_after_a_newer_one_is_superseded(
     assert len(slack.calls_to("chat.update")) == 2  # the failed try, then the newer one
 
 
-def test_of_several_queued_updates_only_the_newest_is_sent(slack, session, session_factory, clock):
+def test_of_several_queued_updates_only_the_newest_is_sent(
+    make_dispatcher, slack, session, session_factory, clock
+):
     post_and_update(session, clock, "one", "two", "three")
 
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
 
     assert shown(slack) == "three"
     assert [c.args["text"] for c in slack.calls_to("chat.update")] == ["three"]
@@ -95,7 +94,9 @@ def test_of_several_queued_updates_only_the_newest_is_sent(slack, session, sessi
     }
 
 
-def test_home_views_of_one_user_keep_only_the_newest(slack, session, session_factory, clock):
+def test_home_views_of_one_user_keep_only_the_newest(
+    make_dispatcher, slack, session, session_factory, clock
+):
     for n in range(3):
         enqueue(
             session,
@@ -109,32 +110,33 @@ def test_home_views_of_one_user_keep_only_the_newest(slack, session, session_fac
         )
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
 
     assert len(slack.calls_to("views.publish")) == 1
     assert slack.home[SELLER]["callback_id"] == "v2"
 
 
 def test_an_older_update_that_lands_after_a_newer_one_gets_the_newer_one_sent_again(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     """Two dispatchers: the older update's call is slow; meanwhile a newer one is queued and
     sent by the other dispatcher; the older one lands last."""
     post_and_update(session, clock, "older")
-    other = dispatcher(slack, session_factory, clock)
-    other._send_one(rows(session_factory)["step"].id)  # the post is out, the update is not
+    other = make_dispatcher()
+    other.send_one(rows(session_factory)["step"].id)  # the post is out, the update is not
 
-    class Slow(OutboxDispatcher):
-        def _call(self, method, payload):
+    class Slow(SlackCaller):
+        def call(self, method, payload):
             if payload.get("text") == "older":
                 enqueue_update(
                     session, key="step:newer", of="step", text="newer", blocks=[], now=clock.now()
                 )
                 session.commit()
                 other.drain()
-            return super()._call(method, payload)
+            return super().call(method, payload)
 
-    dispatcher(slack, session_factory, clock, cls=Slow).drain()
+    slow = Slow(WebClient(token=slack.token, base_url=slack.api_url), None)
+    make_dispatcher(caller=slow).drain()
 
     assert [c.args["text"] for c in slack.calls_to("chat.update")] == ["newer", "older", "newer"]
     assert shown(slack) == "newer"
@@ -142,7 +144,7 @@ def test_an_older_update_that_lands_after_a_newer_one_gets_the_newer_one_sent_ag
 
 
 def test_sharing_files_holds_its_lease_long_enough_for_large_uploads(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     enqueue(
         session,
@@ -152,18 +154,18 @@ def test_sharing_files_holds_its_lease_long_enough_for_large_uploads(
         payload={"channel": SELLER, "files": [{"sha256": "0" * 64, "name": "big.pdf"}]},
     )
     session.commit()
-    uploading = dispatcher(slack, session_factory, clock)
-    (message_id,) = uploading._due(10)
-    assert uploading._claim(message_id)  # it is uploading 50 MB files now
+    uploading = make_dispatcher(dies_calling=True)
+    with pytest.raises(Died):  # it was uploading 50 MB files when it died
+        uploading.dispatch_due()
 
     clock.advance(seconds=CLAIM_SECONDS + 1)
-    assert dispatcher(slack, session_factory, clock)._due(10) == []
+    assert make_dispatcher().dispatch_due() == 0  # still its upload
     clock.advance(minutes=30)
-    assert dispatcher(slack, session_factory, clock)._due(10) == [message_id]
+    assert make_dispatcher().dispatch_due() == 1  # taken over
 
 
 def test_a_send_whose_lease_passed_to_another_dispatcher_keeps_the_others_record(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     enqueue(
         session,
@@ -173,14 +175,20 @@ def test_a_send_whose_lease_passed_to_another_dispatcher_keeps_the_others_record
         payload={"channel": SELLER, "text": "m"},
     )
     session.commit()
-    slow = dispatcher(slack, session_factory, clock)
-    (message_id,) = slow._due(10)
-    lease = slow._claim(message_id)
-    clock.advance(seconds=CLAIM_SECONDS + 1)
-    dispatcher(slack, session_factory, clock).drain()
-    taken_over = rows(session_factory)["m"]
+    taken_over = []
 
-    slow._record_sent(message_id, lease, channel="DSTALE", ts="1.000001")
+    class Slow(SlackCaller):
+        """Slack answers after the lease has passed to another dispatcher, which sent it too."""
+
+        def call(self, method, payload):
+            clock.advance(seconds=CLAIM_SECONDS + 1)
+            make_dispatcher().drain()
+            taken_over.append(rows(session_factory)["m"])
+            return "DSTALE", "1.000001"
+
+    slow = Slow(WebClient(token=slack.token, base_url=slack.api_url), None)
+    make_dispatcher(caller=slow).drain()
+    (taken_over,) = taken_over
 
     row = rows(session_factory)["m"]
     assert (row.result_channel, row.result_ts) == (taken_over.result_channel, taken_over.result_ts)
@@ -188,7 +196,7 @@ def test_a_send_whose_lease_passed_to_another_dispatcher_keeps_the_others_record
 
 
 def test_a_reply_slack_refuses_through_response_url_is_a_failure(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     enqueue(
         session,
@@ -202,14 +210,14 @@ def test_a_reply_slack_refuses_through_response_url_is_a_failure(
     )
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
 
     row = rows(session_factory)["reply"]
     assert (row.status, row.last_error) == (OutboxStatus.FAILED, "invalid_blocks")
 
 
 def test_a_rate_limited_reply_through_response_url_is_sent_later_once(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     slack.fail("response_url", "ratelimited", status=429)
     enqueue(
@@ -221,17 +229,17 @@ def test_a_rate_limited_reply_through_response_url_is_sent_later_once(
     )
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
     assert rows(session_factory)["reply"].status is OutboxStatus.PENDING
     clock.advance(minutes=5)
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
 
     assert [r["text"] for r in slack.responses] == ["Done."]
     assert rows(session_factory)["reply"].status is OutboxStatus.SENT
 
 
 def test_a_message_to_a_person_known_by_a_long_email_is_queued_and_sent(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     assert len(LONG_EMAIL) > 64
     enqueue(
@@ -243,7 +251,7 @@ def test_a_message_to_a_person_known_by_a_long_email_is_queued_and_sent(
     )
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
 
     assert shown(slack) == "hello"
     assert rows(session_factory)["hello"].channel_key == LONG_EMAIL

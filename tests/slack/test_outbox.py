@@ -6,14 +6,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.fakeslack.server import FakeSlack
-from bot.slack.dispatcher import CLAIM_SECONDS, MAX_ATTEMPTS, OutboxDispatcher
+from bot.slack.dispatcher import CLAIM_SECONDS, MAX_ATTEMPTS
 from bot.slack.outbox import MessageKind, enqueue, ref
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import CUSTOMER, SELLER
+from tests.slack.conftest import Died
 
 
 @pytest.fixture
@@ -22,17 +22,6 @@ def slack():
         fake.add_user(SELLER, "sam")
         fake.add_user(CUSTOMER, "alex")
         yield fake
-
-
-def dispatcher(slack, session_factory, clock, **kw) -> OutboxDispatcher:
-    client = WebClient(token=slack.token, base_url=slack.api_url)
-    return OutboxDispatcher(
-        session_factory=session_factory,
-        client=client,
-        clock=clock,
-        channel_interval=kw.pop("channel_interval", 0),
-        **kw,
-    )
 
 
 def post(session, clock, key: str, channel: str = SELLER, **meta) -> None:
@@ -56,7 +45,7 @@ def texts(slack, user) -> list[str]:
 
 
 def test_a_message_is_sent_once_and_its_ts_kept_for_later_updates(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     post(session, clock, "hello")
     enqueue(
@@ -75,8 +64,8 @@ def test_a_message_is_sent_once_and_its_ts_kept_for_later_updates(
     )
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
+    make_dispatcher().drain()
 
     assert texts(slack, SELLER) == ["hello, edited"]
     sent = rows(session_factory)["hello"]
@@ -85,7 +74,7 @@ def test_a_message_is_sent_once_and_its_ts_kept_for_later_updates(
 
 
 def test_a_429_storm_honours_retry_after_and_sends_every_message_once(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     slack.fail(
         "chat.postMessage",
@@ -98,7 +87,7 @@ def test_a_429_storm_honours_retry_after_and_sends_every_message_once(
         post(session, clock, f"m{n}")
     post(session, clock, "other channel", channel=CUSTOMER)
     session.commit()
-    sender = dispatcher(slack, session_factory, clock)
+    sender = make_dispatcher()
 
     sender.drain()
     assert texts(slack, CUSTOMER) == ["other channel"]  # another channel is not held back
@@ -115,11 +104,13 @@ def test_a_429_storm_honours_retry_after_and_sends_every_message_once(
     assert all(r.status is OutboxStatus.SENT for r in rows(session_factory).values())
 
 
-def test_server_errors_are_retried_with_growing_backoff(slack, session, session_factory, clock):
+def test_server_errors_are_retried_with_growing_backoff(
+    make_dispatcher, slack, session, session_factory, clock
+):
     slack.fail("chat.postMessage", "internal_error", status=500, times=2)
     post(session, clock, "eventually")
     session.commit()
-    sender = dispatcher(slack, session_factory, clock)
+    sender = make_dispatcher()
 
     sender.drain()
     first = rows(session_factory)["eventually"]
@@ -135,7 +126,7 @@ def test_server_errors_are_retried_with_growing_backoff(slack, session, session_
 
 
 def test_a_permanent_error_is_recorded_and_its_failure_handler_runs(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     told = []
 
@@ -147,7 +138,7 @@ def test_a_permanent_error_is_recorded_and_its_failure_handler_runs(
     session.commit()
 
     kinds = {"test_notice": MessageKind(on_failure=tell)}
-    dispatcher(slack, session_factory, clock, kinds=kinds).drain()
+    make_dispatcher(kinds=kinds).drain()
 
     failed = rows(session_factory)["to nobody"]
     assert (failed.status, failed.last_error) == (OutboxStatus.FAILED, "channel_not_found")
@@ -156,12 +147,12 @@ def test_a_permanent_error_is_recorded_and_its_failure_handler_runs(
 
 
 def test_a_message_that_keeps_failing_gives_up_after_max_attempts(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     slack.fail("chat.postMessage", "internal_error", status=500, times=100)
     post(session, clock, "doomed")
     session.commit()
-    sender = dispatcher(slack, session_factory, clock)
+    sender = make_dispatcher()
 
     for _ in range(MAX_ATTEMPTS + 2):
         sender.drain()
@@ -172,7 +163,7 @@ def test_a_message_that_keeps_failing_gives_up_after_max_attempts(
 
 
 def test_an_update_of_a_message_that_failed_fails_too_instead_of_waiting_forever(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     post(session, clock, "first", channel="UNOBODY")
     enqueue(
@@ -184,20 +175,22 @@ def test_an_update_of_a_message_that_failed_fails_too_instead_of_waiting_forever
     )
     session.commit()
 
-    dispatcher(slack, session_factory, clock).drain()
+    make_dispatcher().drain()
 
     assert rows(session_factory)["first:edit"].status is OutboxStatus.FAILED
     assert slack.calls_to("chat.update") == []
 
 
-def test_a_crash_between_commit_and_send_loses_nothing(slack, session, session_factory, clock):
+def test_a_crash_between_commit_and_send_loses_nothing(
+    make_dispatcher, slack, session, session_factory, clock
+):
     post(session, clock, "committed, never sent")
     session.commit()
-    crashed = dispatcher(slack, session_factory, clock)
-    (message_id,) = crashed._due(10)
-    assert crashed._claim(message_id)  # it took the row, then died before calling Slack
+    crashed = make_dispatcher(dies_calling=True)
+    with pytest.raises(Died):  # it took the row, then died before Slack answered
+        crashed.dispatch_due()
 
-    restarted = dispatcher(slack, session_factory, clock)
+    restarted = make_dispatcher()
     restarted.drain()
     assert texts(slack, SELLER) == []  # the dead one's lease still holds
 
@@ -207,12 +200,12 @@ def test_a_crash_between_commit_and_send_loses_nothing(slack, session, session_f
 
 
 def test_two_dispatchers_draining_together_send_each_message_once(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     for n in range(20):
         post(session, clock, f"m{n}", channel=SELLER if n % 2 else CUSTOMER)
     session.commit()
-    senders = [dispatcher(slack, session_factory, clock) for _ in range(3)]
+    senders = [make_dispatcher() for _ in range(3)]
 
     threads = [threading.Thread(target=s.drain) for s in senders]
     for thread in threads:
@@ -226,7 +219,7 @@ def test_two_dispatchers_draining_together_send_each_message_once(
 
 
 def test_posting_keeps_to_one_message_per_second_per_channel(
-    slack, session, session_factory, clock
+    make_dispatcher, slack, session, session_factory, clock
 ):
     slept = []
     for n in range(3):
@@ -234,7 +227,7 @@ def test_posting_keeps_to_one_message_per_second_per_channel(
     post(session, clock, "c0", channel=CUSTOMER)
     session.commit()
 
-    dispatcher(slack, session_factory, clock, channel_interval=1.0, sleep=slept.append).drain()
+    make_dispatcher(channel_interval=1.0, sleep=slept.append).drain()
 
     assert len(slept) == 2 and all(0.9 < seconds <= 1.0 for seconds in slept)
     assert texts(slack, SELLER) == ["s0", "s1", "s2"] and texts(slack, CUSTOMER) == ["c0"]
