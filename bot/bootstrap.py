@@ -18,7 +18,7 @@ from bot.orders import customers
 from bot.slack.dispatcher import OutboxDispatcher
 from bot.slack.outbox import MessageKind
 from bot.slack.services import Services
-from bot.supervision import appeals, digest, escalation, housekeeping, notices, reminders
+from bot.supervision import appeals, cases, digest, escalation, housekeeping, notices, reminders
 from storage.engine import SessionFactory
 
 JOB_KINDS: Mapping[str, JobKind] = {
@@ -31,7 +31,7 @@ JOB_KINDS: Mapping[str, JobKind] = {
     ),
     reminders.AUTO_ACCEPT: JobKind(escalation.auto_accept),
     reminders.APPEAL_OFFER: JobKind(appeals.offer_customer_appeal),
-    appeals.APPEAL_OVERDUE: JobKind(appeals.flag_overdue),
+    cases.APPEAL_OVERDUE: JobKind(cases.flag_overdue),
     digest.DIGEST: JobKind(digest.send_digest, look_up=digest.look_up_sellers),
     housekeeping.PURGE_EVENTS: JobKind(housekeeping.purge),
     proof_fetch.DOWNLOAD: JobKind(
@@ -49,7 +49,7 @@ MESSAGE_KINDS: Mapping[str, MessageKind] = {
     reminders.REMINDER: MessageKind(
         prepare=reminders.link_the_delivery, on_failure=reminders.reminder_failed
     ),
-    appeals.APPEAL_CASE: MessageKind(on_failure=appeals.case_not_posted),
+    cases.APPEAL_CASE: MessageKind(on_failure=cases.case_not_posted),
 }
 
 

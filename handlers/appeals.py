@@ -16,7 +16,7 @@ from bot.slack import directory
 from bot.slack.services import Services
 from bot.supervision import appeals, decisions, reminders
 from bot.supervision.appeal_terms import Decision
-from bot.supervision.views.appeals import (
+from bot.supervision.views.appeal_forms import (
     build_customer_appeal_modal,
     build_decision_modal,
     build_seller_appeal_modal,

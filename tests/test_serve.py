@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
-from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import FakeSlack
 from tests.e2e.test_deliver_command import blocks_text
 
 

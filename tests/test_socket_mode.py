@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.fakeslack import FakeSlack
+from bot.fakeslack.server import FakeSlack
 from tests.e2e.test_deliver_command import blocks_text
 from tests.test_serve import free_port, stop
 

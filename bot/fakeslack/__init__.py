@@ -1,5 +1,3 @@
-"""A fake Slack (Web API server + a driver that sends signed requests) for tests and the demo."""
-
-from bot.fakeslack.server import FakeSlack, FakeUser
-
-__all__ = ["FakeSlack", "FakeUser"]
+"""A fake Slack for the tests and the demo: a Web API server over real HTTP that keeps what
+each person sees (server.FakeSlack, with its state, methods and HTTP front), and a driver that
+sends the bot signed requests as people would (driver.SlackDriver)."""

@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from bot.fakeslack.server import FakeSlack, Message
+from bot.fakeslack.records import Message
+from bot.fakeslack.server import FakeSlack
 
 
 class SlackDriver:

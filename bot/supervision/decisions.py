@@ -22,8 +22,9 @@ from bot.slack import directory, outbox
 from bot.supervision import notices as notifications
 from bot.supervision import reminders
 from bot.supervision.appeal_terms import AppealAlreadyDecided, Decision, NotOpsStaff, ReasonRequired
-from bot.supervision.appeals import APPEAL_OVERDUE, update_case
-from bot.supervision.views.appeals import build_decided_notice
+from bot.supervision.cases import APPEAL_OVERDUE, update_case
+from bot.supervision.views.cases import build_decided_notice
+from bot.supervision.waiting import current_delivery
 from storage.models import Appeal, AppealState, DeliveryState, Order
 from storage.states import SupervisionState
 
@@ -157,7 +158,7 @@ def _apply(
 ) -> None:
     """Move the order; a delivery still waiting for the customer shows the decision in place
     of its buttons."""
-    delivery = reminders.current_delivery(session, order)
+    delivery = current_delivery(session, order)
     waiting = delivery is not None and delivery.state is DeliveryState.SUBMITTED
     if decision is Decision.COMPLETE:
         validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)

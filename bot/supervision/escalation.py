@@ -22,14 +22,9 @@ from bot.orders.workflow import change_state
 from bot.slack import outbox
 from bot.supervision import appeals
 from bot.supervision import notices as notifications
-from bot.supervision.reminders import (
-    NOT_SENT_YET_RETRY,
-    REMINDER,
-    WHILE_AWAITING,
-    current_delivery,
-    is_current,
-)
+from bot.supervision.reminders import NOT_SENT_YET_RETRY, REMINDER, WHILE_AWAITING
 from bot.supervision.views.reminders import build_auto_accepted, build_escalation
+from bot.supervision.waiting import current_delivery, customer_key, is_current
 from storage.models import (
     AuditEvent,
     DeliveryState,
@@ -166,7 +161,7 @@ def customer_was_told(session: Session, order: Order) -> bool | None:
     delivery = current_delivery(session, order)
     if delivery is None:
         return False
-    keys = (f"customer-delivery:{delivery.id}", f"{REMINDER}:{order.id}:{order.round}:")
+    keys = (customer_key(delivery), f"{REMINDER}:{order.id}:{order.round}:")
     rows = session.exec(
         select(OutboxMessage).where(
             or_(OutboxMessage.key == keys[0], OutboxMessage.key.startswith(keys[1]))

@@ -29,15 +29,11 @@ from bot.supervision.views.customer import (
     period,
     returned_outcome,
 )
+from bot.supervision.waiting import customer_key, is_current
 from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
 
 SELLER_NOTICE = "seller_notice"
 CUSTOMER_FILES = "customer_files"
-
-
-def customer_key(delivery: Delivery) -> str:
-    """The outbox key of the customer's delivery message (others may `ref()` it)."""
-    return f"customer-delivery:{delivery.id}"
 
 
 def delivery_submitted(
@@ -263,7 +259,7 @@ def customer_unreachable(
     )
     delivery = session.get(Delivery, meta["delivery_id"])
     order = session.get(Order, delivery.order_id)
-    if reminders.is_current(order, delivery.round):  # no reminder can reach them either
+    if is_current(order, delivery.round):  # no reminder can reach them either
         reminders.escalate(session, order=order, now=now, reason="unreachable")
 
 

@@ -26,9 +26,13 @@ from bot.orders.contacts import customer_channel, look_up_customer
 from bot.slack import outbox
 from bot.slack.services import Services
 from bot.supervision.views.reminders import build_reminder
+from bot.supervision.waiting import (
+    current_delivery,
+    customer_unreachable,
+    delivery_message_row,
+    is_current,
+)
 from storage.models import (
-    Delivery,
-    DeliveryState,
     JobStatus,
     Order,
     OutboxMessage,
@@ -75,42 +79,6 @@ def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: s
             order_id=order.id,
             data={"round": order.round},
         )
-
-
-def current_delivery(session: Session, order: Order) -> Delivery | None:
-    query = (
-        select(Delivery)
-        .where(Delivery.order_id == order.id, Delivery.state != DeliveryState.DRAFT)
-        .where(Delivery.state != DeliveryState.CANCELLED)
-        .order_by(Delivery.round.desc(), Delivery.id.desc())
-    )
-    return session.exec(query).first()
-
-
-def is_current(order: Order | None, job_round: int) -> bool:
-    """Whether a job made for `job_round` still applies: the order still awaits acceptance
-    of that very round."""
-    return (
-        order is not None
-        and order.state is SupervisionState.AWAITING_ACCEPTANCE
-        and order.round == job_round
-    )
-
-
-def customer_unreachable(session: Session, order: Order, delivery: Delivery | None) -> bool:
-    """No way to reach the customer: the delivery message failed for good, or there is none
-    and nothing on the order to send one to."""
-    row = _delivery_message_row(session, delivery)
-    if row is not None:
-        return row.status is OutboxStatus.FAILED
-    return not (order.customer_user_id or order.customer_channel)
-
-
-def _delivery_message_row(session: Session, delivery: Delivery | None) -> OutboxMessage | None:
-    if delivery is None:
-        return None
-    key = f"customer-delivery:{delivery.id}"
-    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
 
 
 def plan_reminders(run: JobRun) -> None:
@@ -186,7 +154,7 @@ def send_reminder(run: JobRun) -> Defer | None:
     tz = customer_time_zone(session, order)
     if not is_working_time(run.now, tz, settings.working_hours):
         return Defer(next_send_time(run.now, tz, settings.working_hours))
-    row = _delivery_message_row(session, delivery)
+    row = delivery_message_row(session, delivery)
     if row is not None and row.status is OutboxStatus.PENDING:
         return Defer(run.now + NOT_SENT_YET_RETRY)
     sent = outbox.sent_message(session, row.key) if row else None

@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import select
 
 from bot.core.ids import ActionId
+from bot.fakeslack.records import Message
 from bot.fakeslack.render import render_blocks
-from bot.fakeslack.server import Message
 from bot.slack import downloads
 from storage.models import AuditEvent, Delivery, DeliveryState, Order, ProofFile
 from storage.states import OrderStatus, SupervisionState

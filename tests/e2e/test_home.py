@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.ids import BlockId
+from bot.fakeslack.records import Message
 from bot.fakeslack.render import render_blocks
-from bot.fakeslack.server import Message
 from bot.home import page as home
 from storage.models import Delivery, DeliveryState, Order
 from storage.states import OrderStatus, SupervisionState

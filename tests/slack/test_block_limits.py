@@ -20,7 +20,7 @@ from bot.orders.queries import OrderCard
 from bot.orders.template import read_answers
 from bot.orders.validity import Validity
 from bot.slack.blocks import actions, button, confirm, fields, listing, section
-from bot.supervision.views.appeals import build_seller_appeal_modal
+from bot.supervision.views.appeal_forms import build_seller_appeal_modal
 from bot.supervision.views.customer import CustomerDelivery, build_customer_delivery
 from storage.models import Delivery, DeliveryState, Order, Product, ProofFile
 from storage.states import OrderStatus, SupervisionState

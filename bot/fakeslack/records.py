@@ -1,0 +1,87 @@
+"""What the fake Slack keeps: users, calls, messages, and failures to inject."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BOT_USER = "UBOT"
+BOT_TOKEN = "xoxb-fake-token"
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str
+    email: str | None = None
+    tz: str = "UTC"
+    real_name: str | None = None
+    deleted: bool = False
+    team_id: str = "T0001"  # their home workspace (another one: a Slack Connect guest)
+
+    def as_slack(self) -> dict[str, Any]:
+
+        offset = datetime.now(ZoneInfo(self.tz)).utcoffset()
+        real = self.real_name or self.name
+        return {
+            "id": self.id,
+            "team_id": self.team_id,
+            "name": self.name,
+            "real_name": real,
+            "deleted": self.deleted,
+            "tz": self.tz,
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "is_bot": False,
+            "profile": {
+                "email": self.email,
+                "real_name": real,
+                "display_name": self.name,
+                "team": self.team_id,
+            },
+        }
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    user: str = BOT_USER
+    files: list[dict[str, Any]] = field(default_factory=list)
+    ephemeral_to: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)  # earlier versions (chat.update)
+
+
+@dataclass
+class Failure:
+    error: str
+    times: int
+    status: int = 200
+    retry_after: int | None = None
+    when: Any = None  # optional predicate on args
+
+
+def as_list(value: Any) -> list:
+    if isinstance(value, str):
+        return json.loads(value) if value else []
+    return list(value or [])
+
+
+def as_dict(value: Any) -> dict:
+    if isinstance(value, str):
+        return json.loads(value)
+    return dict(value or {})

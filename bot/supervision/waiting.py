@@ -1,0 +1,51 @@
+"""The delivery an order waits on: which one it is, the outbox key of its message to the
+customer, and whether the customer can be reached at all."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Delivery, DeliveryState, Order, OutboxMessage, OutboxStatus
+from storage.states import SupervisionState
+
+
+def customer_key(delivery: Delivery) -> str:
+    """The outbox key of the customer's delivery message (others may `ref()` it)."""
+    return f"customer-delivery:{delivery.id}"
+
+
+def current_delivery(session: Session, order: Order) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.order_id == order.id, Delivery.state != DeliveryState.DRAFT)
+        .where(Delivery.state != DeliveryState.CANCELLED)
+        .order_by(Delivery.round.desc(), Delivery.id.desc())
+    )
+    return session.exec(query).first()
+
+
+def is_current(order: Order | None, job_round: int) -> bool:
+    """Whether a job made for `job_round` still applies: the order still awaits acceptance
+    of that very round."""
+    return (
+        order is not None
+        and order.state is SupervisionState.AWAITING_ACCEPTANCE
+        and order.round == job_round
+    )
+
+
+def customer_unreachable(session: Session, order: Order, delivery: Delivery | None) -> bool:
+    """No way to reach the customer: the delivery message failed for good, or there is none
+    and nothing on the order to send one to."""
+    row = delivery_message_row(session, delivery)
+    if row is not None:
+        return row.status is OutboxStatus.FAILED
+    return not (order.customer_user_id or order.customer_channel)
+
+
+def delivery_message_row(session: Session, delivery: Delivery | None) -> OutboxMessage | None:
+    """The outbox row of the customer's delivery message (None when there is no delivery)."""
+    if delivery is None:
+        return None
+    key = customer_key(delivery)
+    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
