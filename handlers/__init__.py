@@ -1,4 +1,5 @@
-"""Thin Slack listeners, one module per surface; each exposes register(app)."""
+"""Thin Slack listeners, one module per surface; each exposes register(app). They parse the
+payload, call one domain function and render the result: no business rule lives here."""
 
 from slack_bolt import App
 

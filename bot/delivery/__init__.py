@@ -1,1 +1,4 @@
-"""TODO"""
+"""The seller's delivery conversation, from `/deliver 12345` to a submitted delivery: the draft
+(drafts: start, resume, take over, cancel, submit), its steps (enabling time, template answers),
+proof files (recording, classifying, fetching from Slack), typed replies in the DM, the step
+messages updated in place (dm), and their views. Exposes drafts.submit_delivery to the handlers."""

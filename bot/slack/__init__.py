@@ -1,1 +1,4 @@
-"""TODO"""
+"""Talking to Slack: the transactional outbox (enqueue in the change's transaction; the
+dispatcher sends afterwards, paced, retried, newest rewrite wins), the Slack call itself, the
+people directory (cached users.info), file downloads, Block Kit helpers, and Services (what a
+listener or job gets: settings, session factories, clock, client, dispatcher)."""

@@ -1,1 +1,2 @@
-"""TODO"""
+"""Block Kit of the delivery conversation: the step messages, replies in the DM, and the
+template modal."""
