@@ -55,10 +55,12 @@ class SlackDriver:
         signature: str | None = None,
     ) -> httpx.Response:
         timestamp = int(time.time()) if timestamp is None else timestamp
+        signature = signature or self.verifier.generate_signature(
+            timestamp=str(timestamp), body=body
+        )
         signed = {
             "X-Slack-Request-Timestamp": str(timestamp),
-            "X-Slack-Signature": signature
-            or self.verifier.generate_signature(timestamp=str(timestamp), body=body),
+            "X-Slack-Signature": signature or "",
             "Content-Type": content_type,
             **(headers or {}),
         }
@@ -247,7 +249,7 @@ class Person:
         mine = [
             v
             for v in self.slack.views.values()
-            if self.driver.triggers.get(v.get("trigger_id")) == self.id
+            if self.driver.triggers.get(v.get("trigger_id", "")) == self.id
         ]
         if not mine:
             raise AssertionError(f"no modal is open for {self.id}")

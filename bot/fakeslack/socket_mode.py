@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import itertools
 import json
 import queue
@@ -18,7 +19,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, BinaryIO
+from typing import Any
 
 APP_TOKEN_PREFIX = "xapp-"
 PATH = "/socket"
@@ -34,7 +35,7 @@ def accept_key(key: str) -> str:
 class WebSocket:
     """The server end of one WebSocket whose handshake is done."""
 
-    def __init__(self, rfile: BinaryIO, sock: socket.socket):
+    def __init__(self, rfile: io.BufferedIOBase, sock: socket.socket):
         self.rfile = rfile
         self.sock = sock
         self._send_lock = threading.Lock()

@@ -26,11 +26,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.retry import backoff
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob, WorkerLease
+from storage.rows import changed_rows, table_of
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def schedule(
     """Add a job in the caller's transaction. A key already scheduled is left as it is."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(ScheduledJob.__table__)
+        insert(table_of(ScheduledJob))
         .values(
             key=key,
             kind=kind,
@@ -103,17 +104,17 @@ def cancel(
     session: Session, *, order_id: int, kinds: tuple[str, ...], now: datetime, reason: str
 ) -> int:
     """Cancel an order's pending jobs of these kinds. Returns how many were cancelled."""
-    result = session.execute(
+    return changed_rows(
+        session,
         update(ScheduledJob)
         .where(
-            ScheduledJob.order_id == order_id,
-            ScheduledJob.kind.in_(kinds),
-            ScheduledJob.status == JobStatus.PENDING,
+            col(ScheduledJob.order_id) == order_id,
+            col(ScheduledJob.kind).in_(kinds),
+            col(ScheduledJob.status) == JobStatus.PENDING,
         )
         .values(status=JobStatus.CANCELLED, done_at=now, last_error=f"cancelled: {reason}")
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount
 
 
 @dataclass
@@ -180,8 +181,10 @@ class Scheduler:
         with self.services.read_session_factory() as session:
             query = (
                 select(ScheduledJob)
-                .where(ScheduledJob.status == JobStatus.PENDING, ScheduledJob.due_at <= now)
-                .order_by(ScheduledJob.due_at, ScheduledJob.id)
+                .where(
+                    col(ScheduledJob.status) == JobStatus.PENDING, col(ScheduledJob.due_at) <= now
+                )
+                .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
                 .limit(1)
             )
             if postgres:  # a job another worker is running stays locked: skip it
@@ -204,9 +207,9 @@ class Scheduler:
                 log.exception("looking up Slack for job %s (%s) failed", due.id, due.kind)
         with self.services.session_factory() as session:
             query = select(ScheduledJob).where(
-                ScheduledJob.id == due.id,
-                ScheduledJob.status == JobStatus.PENDING,
-                ScheduledJob.due_at <= now,
+                col(ScheduledJob.id) == due.id,
+                col(ScheduledJob.status) == JobStatus.PENDING,
+                col(ScheduledJob.due_at) <= now,
             )
             if postgres:
                 query = query.with_for_update(skip_locked=True)
@@ -235,7 +238,9 @@ class Scheduler:
             )
             session.execute(
                 update(ScheduledJob)
-                .where(ScheduledJob.id == job_id, ScheduledJob.status == JobStatus.PENDING)
+                .where(
+                    col(ScheduledJob.id) == job_id, col(ScheduledJob.status) == JobStatus.PENDING
+                )
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )

@@ -22,11 +22,11 @@ class SlackCaller:
 
     def call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
         if method == "response_url":
-            response = WebhookClient(payload["url"]).send_dict(payload["body"])
-            if response.status_code >= 500 or response.status_code == 429:  # try again later
-                raise ConnectionError(f"response_url answered {response.status_code}")
-            if response.status_code >= 400:  # e.g. 400 invalid_blocks, 404 expired_url
-                raise PermanentFailure(response.body or f"http_{response.status_code}")
+            reply = WebhookClient(payload["url"]).send_dict(payload["body"])
+            if reply.status_code >= 500 or reply.status_code == 429:  # try again later
+                raise ConnectionError(f"response_url answered {reply.status_code}")
+            if reply.status_code >= 400:  # e.g. 400 invalid_blocks, 404 expired_url
+                raise PermanentFailure(reply.body or f"http_{reply.status_code}")
             return None, None
         if method == "files.share":
             return self._share_files(payload)
@@ -94,6 +94,6 @@ def retry_after(response: Any) -> float:
     if isinstance(value, list):
         value = value[0] if value else None
     try:
-        return max(float(value), 1.0)
-    except (TypeError, ValueError):
+        return max(float(str(value)), 1.0)
+    except ValueError:  # none given, or not a number
         return 1.0

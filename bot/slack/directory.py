@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.models import SlackUser
+from storage.rows import get_row
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -97,7 +98,7 @@ def store(session: Session, data: dict, *, now: datetime) -> SlackUser:
         with session.begin_nested():  # two first requests by one person race to cache them
             return remember(session, data, now=now)
     except IntegrityError:
-        return session.get(SlackUser, data["id"], populate_existing=True)
+        return get_row(session, SlackUser, data["id"], populate_existing=True)
 
 
 def remember(session: Session, data: dict, *, now: datetime) -> SlackUser:

@@ -13,7 +13,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
 
 from bot.core.clock import Clock
 from bot.core.filestore import FileStore
@@ -29,6 +30,7 @@ from bot.slack.outbox import (
 )
 from storage.engine import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
+from storage.rows import changed_rows, get_row
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,12 @@ CLAIM_SECONDS = 60
 # Re-sharing proof uploads every file (up to 50 MB each, several per delivery): a lease that
 # ran out mid-upload would let another dispatcher upload them all again.
 CLAIM_SECONDS_BY_METHOD = {"files.share": 30 * 60}
+
+
+def claimable(now: datetime) -> ColumnElement[bool]:
+    """Not claimed, or its lease has run out."""
+    claimed_until = col(OutboxMessage.claimed_until)
+    return or_(claimed_until.is_(None), claimed_until < now)
 
 
 class _Deferred(Exception):
@@ -105,16 +113,14 @@ class OutboxDispatcher:
         now = self.clock.now()
         with self.session_factory() as session:
             query = (
-                select(OutboxMessage.id)
-                .where(OutboxMessage.status == OutboxStatus.PENDING)
-                .where(OutboxMessage.due_at <= now)
-                .where(
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
-                )
-                .order_by(OutboxMessage.id)
+                select(col(OutboxMessage.id))
+                .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+                .where(col(OutboxMessage.due_at) <= now)
+                .where(claimable(now))
+                .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
-            return list(session.exec(query))
+            return [message_id for message_id in session.exec(query) if message_id is not None]
 
     def _claim(self, message_id: int) -> datetime | None:
         """Take the row for one send; whoever's UPDATE matches owns it until the lease ends
@@ -124,22 +130,24 @@ class OutboxDispatcher:
         now = self.clock.now()
         with self.session_factory() as session:
             method = session.exec(
-                select(OutboxMessage.method).where(OutboxMessage.id == message_id)
+                select(OutboxMessage.method).where(col(OutboxMessage.id) == message_id)
             ).first()
-            lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
-            result = session.execute(
+            seconds = CLAIM_SECONDS_BY_METHOD.get(method or "", CLAIM_SECONDS)
+            lease = now + timedelta(seconds=seconds)
+            claimed = changed_rows(
+                session,
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.due_at <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    col(OutboxMessage.due_at) <= now,
+                    claimable(now),
                 )
                 .values(claimed_until=lease)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
             session.commit()
-            return lease if result.rowcount == 1 else None
+            return lease if claimed == 1 else None
 
     # -- sending -----------------------------------------------------------------------------
     def send_one(self, message_id: int) -> int:
@@ -185,12 +193,13 @@ class OutboxDispatcher:
         records its own send); then, if a newer rewrite of the same message went out while
         this one was on its way, that one is sent again so the newest stays on screen."""
         with self.session_factory() as session:
-            recorded = session.execute(
+            recorded = changed_rows(
+                session,
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.claimed_until == lease,
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    col(OutboxMessage.claimed_until) == lease,
                 )
                 .values(
                     status=OutboxStatus.SENT,
@@ -199,20 +208,20 @@ class OutboxDispatcher:
                     result_ts=ts,
                     attempts=OutboxMessage.attempts + 1,
                     last_error=None,
-                )
+                ),
             )
-            if recorded.rowcount != 1:
+            if recorded != 1:
                 log.warning(
                     "outbox %s: sent after its lease passed to another dispatcher", message_id
                 )
-            message = session.get(OutboxMessage, message_id)
+            message = get_row(session, OutboxMessage, message_id)
             rewrites.resend_if_overtaken(session, message, now=self.clock.now())
             session.commit()
 
     def _load(self, message_id: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """The message's method, payload with references resolved, and meta."""
         with self.session_factory() as session:
-            message = session.get(OutboxMessage, message_id)
+            message = get_row(session, OutboxMessage, message_id)
             newer = rewrites.supersede_if_outdated(session, message)
             if newer is not None:
                 session.commit()
@@ -230,7 +239,7 @@ class OutboxDispatcher:
     def _defer(self, message_id: int, *, due_at: datetime, error: str) -> int:
         with self.session_factory() as session:
             self._reschedule(
-                session, session.get(OutboxMessage, message_id), due_at=due_at, error=error
+                session, get_row(session, OutboxMessage, message_id), due_at=due_at, error=error
             )
         return 0
 
@@ -249,7 +258,7 @@ class OutboxDispatcher:
 
     def _transient(self, message_id: int, error: str) -> int:
         with self.session_factory() as session:
-            message = session.get(OutboxMessage, message_id)
+            message = get_row(session, OutboxMessage, message_id)
             give_up = message.attempts + 1 >= MAX_ATTEMPTS
             if not give_up:
                 message.attempts += 1
@@ -262,7 +271,7 @@ class OutboxDispatcher:
     def _fail(self, message_id: int, error: str) -> int:
         now = self.clock.now()
         with self.session_factory() as session:
-            message = session.get(OutboxMessage, message_id)
+            message = get_row(session, OutboxMessage, message_id)
             message.status = OutboxStatus.FAILED
             message.last_error = error
             message.attempts += 1

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from bot.slack.rewrites import rewrite_target
 from storage.models import OutboxMessage, OutboxStatus
+from storage.rows import table_of
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -113,7 +114,7 @@ def enqueue(
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(OutboxMessage.__table__)
+        insert(table_of(OutboxMessage))
         .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
     )
@@ -145,7 +146,7 @@ def enqueue_update(
 def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     """(channel, ts) of a message the outbox has sent, or None if it has not (yet)."""
     row = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
-    if row and row.status is OutboxStatus.SENT and row.result_ts:
+    if row and row.status is OutboxStatus.SENT and row.result_channel and row.result_ts:
         return row.result_channel, row.result_ts
     return None
 
@@ -170,7 +171,7 @@ def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
             found = sent_message(session, key)
             if found is None:
                 row = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
-                pending = row is not None and row.status is OutboxStatus.PENDING
-                raise NotYetSent(key, row.due_at if pending else None)
+                pending = row.due_at if row and row.status is OutboxStatus.PENDING else None
+                raise NotYetSent(key, pending)
             resolved[field] = found[index]
     return resolved

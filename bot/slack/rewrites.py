@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -38,16 +38,16 @@ def newer_rewrite(
     session: Session, message: OutboxMessage, statuses: tuple[OutboxStatus, ...]
 ) -> int | None:
     """The newest later call rewriting the same message as `message`, in `statuses`."""
-    if message.target is None:
+    if message.target is None or message.id is None:
         return None
     query = (
-        select(OutboxMessage.id)
+        select(col(OutboxMessage.id))
         .where(
-            OutboxMessage.target == message.target,
-            OutboxMessage.id > message.id,
-            OutboxMessage.status.in_(statuses),
+            col(OutboxMessage.target) == message.target,
+            col(OutboxMessage.id) > message.id,
+            col(OutboxMessage.status).in_(statuses),
         )
-        .order_by(OutboxMessage.id.desc())
+        .order_by(col(OutboxMessage.id).desc())
         .limit(1)
     )
     return session.exec(query).first()
@@ -71,7 +71,7 @@ def resend_if_overtaken(session: Session, message: OutboxMessage, *, now: dateti
         return
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == newer, OutboxMessage.status == OutboxStatus.SENT)
+        .where(col(OutboxMessage.id) == newer, col(OutboxMessage.status) == OutboxStatus.SENT)
         .values(
             status=OutboxStatus.PENDING,
             due_at=now,
@@ -91,8 +91,11 @@ def lost(session: Session, key: str) -> bool:
         return True
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.target == key, OutboxMessage.status != OutboxStatus.SUPERSEDED)
-        .order_by(OutboxMessage.id.desc())
+        .where(
+            col(OutboxMessage.target) == key,
+            col(OutboxMessage.status) != OutboxStatus.SUPERSEDED,
+        )
+        .order_by(col(OutboxMessage.id).desc())
     )
     newest = session.exec(query).first()
     return (
