@@ -6,8 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from bot.bootstrap import make_client
+from bot.cli.main import cli
 from bot.core.masking import MaskTokens
 from bot.core.settings import Settings
 
@@ -77,8 +79,24 @@ def test_settings_read_the_usual_notations(monkeypatch, tmp_path, variable, valu
         ("DELIVERYBOT_REMINDER_DAYS", "0,3", "from 1"),
     ],
 )
-def test_a_wrong_setting_stops_the_command_with_a_clear_message(tmp_path, variable, value, says):
-    env = {**os.environ, variable: value, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+def test_a_wrong_setting_stops_the_command_with_a_clear_message(
+    monkeypatch, tmp_path, variable, value, says
+):
+    monkeypatch.chdir(tmp_path)  # no developer's .env
+    result = CliRunner().invoke(
+        cli, ["db", "upgrade"], env={variable: value, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    )
+    assert result.exit_code == 2
+    assert f"Configuration error in {variable}" in result.stderr and says in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_real_process_exits_2_with_one_line_and_no_traceback(tmp_path):
+    env = {
+        **os.environ,
+        "DELIVERYBOT_WORKING_HOURS": "18-9",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "db", "upgrade"],
         env=env,
@@ -88,5 +106,12 @@ def test_a_wrong_setting_stops_the_command_with_a_clear_message(tmp_path, variab
         timeout=60,
     )
     assert result.returncode == 2
-    assert f"Configuration error in {variable}" in result.stderr and says in result.stderr
+    assert (
+        result.stderr.strip().splitlines()
+        == [
+            "Configuration error in DELIVERYBOT_WORKING_HOURS: working hours must start before they "
+            "end (e.g. 9-18)"
+        ]
+        or "Configuration error in DELIVERYBOT_WORKING_HOURS" in result.stderr
+    )
     assert "Traceback" not in result.stderr
