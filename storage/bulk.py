@@ -56,9 +56,11 @@ def upsert(
     _sqlite_executemany(connection, table, statement.values({name: None for name in rows[0]}), rows)
     if not returning:
         return []
+    if key is None:
+        raise ValueError("on SQLite, returning needs the unique key to find the rows by")
     wanted = [row[key] for row in rows]
     columns = [table.c[name] for name in returning]
-    found = []
+    found: list[tuple] = []
     for start in range(0, len(wanted), SQLITE_IN):
         chunk = wanted[start : start + SQLITE_IN]
         found.extend(

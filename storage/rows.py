@@ -1,14 +1,20 @@
-"""Typed helpers for the two row operations the bot does everywhere: fetching a row that must
-exist, and a compare-and-set UPDATE whose row count decides who won."""
+"""Typed helpers for the row operations the bot does everywhere: fetching a row that must
+exist, the key of a row that has been saved, and a compare-and-set UPDATE whose row count
+decides who won."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, Table
 from sqlmodel import Session, SQLModel
 
 Row = TypeVar("Row", bound=SQLModel)
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> int | None: ...
 
 
 def get_row(session: Session, model: type[Row], key: Any, **options: Any) -> Row:
@@ -18,6 +24,13 @@ def get_row(session: Session, model: type[Row], key: Any, **options: Any) -> Row
     if row is None:
         raise LookupError(f"{model.__name__} {key!r} does not exist")
     return row
+
+
+def saved_id(row: _Keyed) -> int:
+    """The primary key of a row that has been flushed or loaded (None only before that)."""
+    if row.id is None:
+        raise LookupError(f"{type(row).__name__} has no id: it was never saved")
+    return row.id
 
 
 def changed_rows(session: Session, statement: Executable) -> int:

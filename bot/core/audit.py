@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import AuditEvent
 
@@ -25,5 +25,5 @@ def record(
 
 
 def events_for(session: Session, order_id: int) -> list[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.order_id == order_id).order_by(AuditEvent.id)
+    query = select(AuditEvent).where(AuditEvent.order_id == order_id).order_by(col(AuditEvent.id))
     return list(session.exec(query))

@@ -20,6 +20,7 @@ from bot.orders.calendar import customer_time_zone
 from bot.orders.queries import get_order, sellers_of
 from bot.slack import directory
 from storage.models import Order
+from storage.rows import saved_id
 
 if TYPE_CHECKING:
     from bot.slack.services import Services
@@ -38,7 +39,7 @@ def seller_channels(session: Session, order: Order) -> list[str]:
     """Where to DM the order's sellers: their user ids (a seller named by e-mail: the user with
     that e-mail if known, else the e-mail, looked up when the message is sent)."""
     found: list[str] = []
-    for seller in sellers_of(session, order.id):
+    for seller in sellers_of(session, saved_id(order)):
         cached = (
             directory.cached_person(session, user_id=None, email=seller) if "@" in seller else None
         )

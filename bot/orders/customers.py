@@ -69,8 +69,11 @@ def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
     lock is held. Fails closed."""
     with services.read_session_factory() as session:
         order = orders.get_order(session, order_no)
-        channel_only = bool(order) and not (order.customer_user_id or order.customer_email)
-        channel = order.customer_channel if channel_only else None
+        channel = (
+            order.customer_channel
+            if order is not None and not (order.customer_user_id or order.customer_email)
+            else None
+        )
     if not channel:
         person = directory.lookup(services, user_id)
         return Clicker(user_id, person.email)
@@ -115,7 +118,7 @@ def is_customer(order: Order, clicker: Clicker, sellers: list[str]) -> bool:
     if _is_seller(clicker, sellers):
         return False
     if order.customer_email:
-        return bool(clicker.email) and clicker.email.lower() == order.customer_email.lower()
+        return bool(clicker.email and clicker.email.lower() == order.customer_email.lower())
     if not (order.customer_channel and clicker.in_customer_channel):
         return False
     if clicker.same_workspace is None:

@@ -7,11 +7,12 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.orders.queries import order_json
 from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller, Product
+from storage.rows import saved_id
 from storage.states import SupervisionState
 
 CSV_COLUMNS = (
@@ -44,20 +45,24 @@ def find_orders(
     session: Session, *, states: list[SupervisionState] | None = None, seller: str | None = None
 ) -> list[dict[str, Any]]:
     """`order_json` of each matching order, newest placement first."""
-    query = select(Order, Product).join(Product, Product.id == Order.product_id)
+    query = select(Order, Product).join(Product, col(Product.id) == Order.product_id)
     if states:
-        query = query.where(Order.state.in_(states))
+        query = query.where(col(Order.state).in_(states))
     if seller:
         name = seller.strip().lower() if "@" in seller else seller.strip()
         query = query.where(
-            Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller == name))
+            col(Order.id).in_(select(OrderSeller.order_id).where(OrderSeller.seller == name))
         )
-    rows = list(session.exec(query.order_by(Order.placed_at.desc(), Order.id.desc())))
-    ids = [order.id for order, _ in rows]
+    rows = list(session.exec(query.order_by(col(Order.placed_at).desc(), col(Order.id).desc())))
+    ids = [saved_id(order) for order, _ in rows]
     sellers, events = _sellers(session, ids), _events(session, ids)
     return [
         order_json(
-            session, order, product=product, sellers=sellers[order.id], events=events[order.id]
+            session,
+            order,
+            product=product,
+            sellers=sellers[saved_id(order)],
+            events=events[saved_id(order)],
         )
         for order, product in rows
     ]
@@ -68,8 +73,8 @@ def _sellers(session: Session, ids: list[int]) -> dict[int, list[str]]:
     for chunk in chunks(ids, _IN):
         query = (
             select(OrderSeller.order_id, OrderSeller.seller)
-            .where(OrderSeller.order_id.in_(chunk))
-            .order_by(OrderSeller.id)
+            .where(col(OrderSeller.order_id).in_(chunk))
+            .order_by(col(OrderSeller.id))
         )
         for order_id, seller in session.exec(query):
             found[order_id].append(seller)
@@ -79,8 +84,13 @@ def _sellers(session: Session, ids: list[int]) -> dict[int, list[str]]:
 def _events(session: Session, ids: list[int]) -> dict[int, list[AuditEvent]]:
     found: dict[int, list[AuditEvent]] = defaultdict(list)
     for chunk in chunks(ids, _IN):
-        query = select(AuditEvent).where(AuditEvent.order_id.in_(chunk)).order_by(AuditEvent.id)
+        query = (
+            select(AuditEvent)
+            .where(col(AuditEvent.order_id).in_(chunk))
+            .order_by(col(AuditEvent.id))
+        )
         for event in session.exec(query):
+            assert event.order_id is not None
             found[event.order_id].append(event)
     return found
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.audit import events_for
 from bot.core.errors import NotSupervised, NotYourOrder, OrderNotFound
 from bot.orders.calendar import customer_time_zone
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product
+from storage.rows import get_row, saved_id
 from storage.states import SupervisionState
 
 _drafted = select(Delivery.order_id).where(Delivery.state == DeliveryState.DRAFT)
@@ -34,7 +35,9 @@ def get_order(session: Session, order_no: str) -> Order | None:
 
 def sellers_of(session: Session, order_id: int) -> list[str]:
     query = (
-        select(OrderSeller.seller).where(OrderSeller.order_id == order_id).order_by(OrderSeller.id)
+        select(OrderSeller.seller)
+        .where(OrderSeller.order_id == order_id)
+        .order_by(col(OrderSeller.id))
     )
     return list(session.exec(query))
 
@@ -42,15 +45,15 @@ def sellers_of(session: Session, order_id: int) -> list[str]:
 def card(session: Session, order: Order) -> OrderCard:
     return OrderCard(
         order,
-        session.get(Product, order.product_id),
-        sellers_of(session, order.id),
+        get_row(session, Product, order.product_id),
+        sellers_of(session, saved_id(order)),
         customer_time_zone(session, order),
     )
 
 
 def is_seller(session: Session, order: Order, identities: set[str]) -> bool:
     query = select(func.count()).where(
-        OrderSeller.order_id == order.id, OrderSeller.seller.in_(identities)
+        OrderSeller.order_id == order.id, col(OrderSeller.seller).in_(identities)
     )
     return session.exec(query).one() > 0
 
@@ -75,8 +78,8 @@ def _close_match(session: Session, order_no: str, identities: set[str]) -> str |
     """The caller's own order whose number looks most like the one typed (never another's)."""
     query = (
         select(Order.order_no)
-        .join(OrderSeller, OrderSeller.order_id == Order.id)
-        .where(OrderSeller.seller.in_(identities))
+        .join(OrderSeller, col(OrderSeller.order_id) == Order.id)
+        .where(col(OrderSeller.seller).in_(identities))
     )
     numbers = list(session.exec(query))
     matches = difflib.get_close_matches(order_no.strip(), numbers, n=1, cutoff=0.6)
@@ -95,13 +98,17 @@ def orders_for_seller(
     nobody has started delivering."""
     query = (
         select(Order, Product)
-        .join(Product, Product.id == Order.product_id)
-        .where(Order.state.in_(states))
-        .where(Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller.in_(identities))))
-        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .join(Product, col(Product.id) == Order.product_id)
+        .where(col(Order.state).in_(states))
+        .where(
+            col(Order.id).in_(
+                select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(identities))
+            )
+        )
+        .order_by(col(Order.placed_at).desc(), col(Order.id).desc())
     )
     if without_draft:
-        query = query.where(Order.id.not_in(_drafted))
+        query = query.where(col(Order.id).not_in(_drafted))
     if limit:
         query = query.limit(limit)
     rows = list(session.exec(query))
@@ -115,10 +122,14 @@ def count_for_seller(
         select(func.count())
         .select_from(Order)
         .where(Order.state == state)
-        .where(Order.id.in_(select(OrderSeller.order_id).where(OrderSeller.seller.in_(identities))))
+        .where(
+            col(Order.id).in_(
+                select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(identities))
+            )
+        )
     )
     if without_draft:
-        query = query.where(Order.id.not_in(_drafted))
+        query = query.where(col(Order.id).not_in(_drafted))
     return session.exec(query).one()
 
 
@@ -138,7 +149,7 @@ def order_json(
 
     `product`, `sellers` and `events` may be passed in when loaded in bulk for many orders.
     """
-    product = product or session.get(Product, order.product_id)
+    product = product or get_row(session, Product, order.product_id)
     return {
         "order_no": order.order_no,
         "product_code": product.code,
@@ -149,7 +160,7 @@ def order_json(
         "duration": order.duration,
         "status": order.status.value,
         "state": order.state.value,
-        "sellers": sellers if sellers is not None else sellers_of(session, order.id),
+        "sellers": sellers if sellers is not None else sellers_of(session, saved_id(order)),
         "customer": {
             "user_id": order.customer_user_id,
             "email": order.customer_email,
@@ -165,6 +176,6 @@ def order_json(
         "validity_end": _iso(order.validity_end),
         "events": [
             {"at": _iso(e.at), "actor": e.actor, "kind": e.kind, "detail": e.detail}
-            for e in (events if events is not None else events_for(session, order.id))
+            for e in (events if events is not None else events_for(session, saved_id(order)))
         ],
     }

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.core import audit
 from bot.core.errors import StaleState
 from bot.orders.states import Transition, target_state
 from storage.models import Order
+from storage.rows import changed_rows
 
 
 def change_state(
@@ -33,13 +34,14 @@ def change_state(
     """
     expected = order.state
     target = target_state(transition, expected)
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(Order)
-        .where(Order.id == order.id, Order.state == expected)
+        .where(col(Order.id) == order.id, col(Order.state) == expected)
         .values(state=target, state_changed_at=now, updated_at=now, **(values or {}))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         session.rollback()
         current = session.get(Order, order.id, populate_existing=True)
         raise StaleState(order.order_no, expected, current.state if current else None)

@@ -11,7 +11,10 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("the Alembic config has no sqlalchemy.url")
+        engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

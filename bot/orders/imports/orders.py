@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.orders.imports.validation import OrderRow
 from bot.orders.validity import renewal_validity
 from storage import bulk
 from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller
+from storage.rows import table_of
 from storage.states import OrderStatus, SupervisionState
 
 CHUNK = 5000  # rows per upsert statement (and per progress step)
@@ -99,7 +100,8 @@ def import_orders(
     states = {no: (k.values["state"], k.values["validity_end"]) for no, k in known.items()}
     states.update(_load_states(connection, refs))
 
-    report, writes, events, seller_rows = ImportReport(), [], [], []
+    report, writes, events = ImportReport(), [], []
+    seller_rows: list[tuple[str, str]] = []
     for row in rows:
         renewed = states.get(row.renewal_of) if row.renewal_of else None
         existing = known.get(row.order_no)
@@ -134,7 +136,7 @@ def import_orders(
         ids.update(
             bulk.upsert(
                 connection,
-                Order.__table__,
+                table_of(Order),
                 chunk,
                 key="order_no",
                 update=UPDATED,
@@ -144,7 +146,7 @@ def import_orders(
         if progress:
             progress(len(chunk))
     sellers = [{"order_id": ids[no], "seller": seller} for no, seller in seller_rows]
-    bulk.insert_rows(connection, OrderSeller.__table__, sellers)
+    bulk.insert_rows(connection, table_of(OrderSeller), sellers)
     _insert_events(connection, ids, events, now)
     if progress:
         progress(len(rows) - len(writes))
@@ -175,15 +177,19 @@ def _values(row: OrderRow, renewed, existing: Known | None, now: datetime) -> di
         "updated_at": now,
     }
     if state is None:  # supervision owns these now
+        assert existing is not None
         return values | {key: existing.values[key] for key in SUPERVISION}
     start = end = None
     if state is SupervisionState.NOT_SUPERVISED and renewed[1] is not None:
         validity = renewal_validity(renewed_end=renewed[1], duration=row.duration)
         start, end = validity.start, validity.end
-    moved = existing is None or existing.values["state"] is not state
+    if existing is None or existing.values["state"] is not state:
+        state_changed_at = now
+    else:
+        state_changed_at = existing.values["state_changed_at"]
     return values | {
         "state": state,
-        "state_changed_at": now if moved else existing.values["state_changed_at"],
+        "state_changed_at": state_changed_at,
         "validity_start": start,
         "validity_end": end,
     }
@@ -215,7 +221,7 @@ def _created_detail(row: OrderRow, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_known(connection, order_nos: list[str], *, lock: bool) -> dict[str, Known]:
-    table = Order.__table__
+    table = table_of(Order)
     names = DESCRIPTIVE + SUPERVISION
     columns = [table.c[name] for name in names]
     known: dict[str, Known] = {}
@@ -231,20 +237,20 @@ def _load_known(connection, order_nos: list[str], *, lock: bool) -> dict[str, Kn
     sellers: dict[int, list[str]] = {}
     for chunk in chunks(list(by_id), CHUNK):
         query = (
-            select(OrderSeller.order_id, OrderSeller.seller)
+            select(col(OrderSeller.order_id), col(OrderSeller.seller))
             .where(bulk.any_of(connection, OrderSeller.order_id, chunk))
-            .order_by(OrderSeller.id)
+            .order_by(col(OrderSeller.id))
         )
         for order_id, seller in connection.execute(query).all():
             sellers.setdefault(order_id, []).append(seller)
-    for order_id, names in sellers.items():
+    for order_id, order_sellers in sellers.items():
         no = by_id[order_id]
-        known[no] = Known(known[no].id, known[no].values, known[no].round, tuple(names))
+        known[no] = Known(known[no].id, known[no].values, known[no].round, tuple(order_sellers))
     return known
 
 
 def _load_states(connection, order_nos: set[str]) -> dict[str, tuple]:
-    table = Order.__table__
+    table = table_of(Order)
     found = {}
     for chunk in chunks(sorted(order_nos), CHUNK):
         query = select(table.c.order_no, table.c.state, table.c.validity_end).where(
@@ -260,7 +266,7 @@ def _replace_sellers(connection, existing: Known, sellers: tuple[str, ...]) -> N
     if removed:
         connection.execute(
             delete(OrderSeller).where(
-                OrderSeller.order_id == existing.id, OrderSeller.seller.in_(removed)
+                col(OrderSeller.order_id) == existing.id, col(OrderSeller.seller).in_(removed)
             )
         )
 
@@ -270,4 +276,4 @@ def _insert_events(connection, ids: dict[str, int], events: list, now: datetime)
         {"order_id": ids[no], "at": now, "actor": ACTOR, "kind": kind, "detail": detail}
         for no, kind, detail in events
     ]
-    bulk.insert_rows(connection, AuditEvent.__table__, rows)
+    bulk.insert_rows(connection, table_of(AuditEvent), rows)

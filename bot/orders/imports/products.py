@@ -15,13 +15,14 @@ from typing import Any
 
 import yaml
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.proof_kinds import PROOF_KINDS
 from bot.orders.imports.files import ImportFileError
 from bot.orders.template import MAX_FIELDS, MAX_OPTION_LENGTH, MAX_OPTIONS
 from storage.models import Product
+from storage.rows import table_of
 
 FIELD_KINDS = ("text", "checklist", "date", "number")
 FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -122,14 +123,11 @@ def _template(raw: Any, fail) -> list[dict[str, Any]]:
             fail(f"{path}.kind", f"{kind!r} is not one of {', '.join(FIELD_KINDS)}")
         if not isinstance(required, bool):
             fail(f"{path}.required", f"expected true or false, got {required!r}")
-        if kind == "checklist" and (
-            not isinstance(options, list)
-            or not options
-            or not all(isinstance(o, str) for o in options)
-        ):
-            fail(f"{path}.options", "a checklist needs a list of option labels")
-        elif kind == "checklist":
-            _options(options, f"{path}.options", fail)
+        if kind == "checklist":
+            if isinstance(options, list) and options and all(isinstance(o, str) for o in options):
+                _options(options, f"{path}.options", fail)
+            else:
+                fail(f"{path}.options", "a checklist needs a list of option labels")
         elif options is not None:
             fail(f"{path}.options", "only a checklist has options")
         ids.add(field_id)
@@ -156,7 +154,7 @@ def _options(options: list[str], path: str, fail) -> None:
 
 def import_products(session: Session, rows: list[ProductRow], *, now: datetime) -> ProductReport:
     report = ProductReport()
-    query = select(Product).where(Product.code.in_([row.code for row in rows]))
+    query = select(Product).where(col(Product.code).in_([row.code for row in rows]))
     existing = {product.code: product for product in session.exec(query)}
     connection = session.connection()
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
@@ -172,7 +170,7 @@ def import_products(session: Session, rows: list[ProductRow], *, now: datetime) 
         if before and all(getattr(before, key) == value for key, value in values.items()):
             report.unchanged.append(row.code)
             continue
-        statement = dialect.insert(Product.__table__).values(values)
+        statement = dialect.insert(table_of(Product)).values(values)
         statement = statement.on_conflict_do_update(
             index_elements=["code"], set_={k: statement.excluded[k] for k in values if k != "code"}
         )

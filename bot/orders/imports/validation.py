@@ -66,7 +66,8 @@ class Checked:
 def validate_orders(
     records: Iterable[tuple[int, dict[str, Any]]], *, product_ids: dict[str, int]
 ) -> Checked:
-    rows, errors, first_seen = [], [], {}
+    rows, errors = [], []
+    first_seen: dict[str, int] = {}
     for number, record in records:
         row, row_errors = _check(number, record, product_ids)
         if row and row.order_no in first_seen:
@@ -141,6 +142,8 @@ def _text(value: Any) -> str | None:
 
 def _order_no(value: Any) -> str:
     text = _text(value)
+    if text is None:
+        raise ValueError("missing")
     if len(text) > MAX_ORDER_NO:
         raise ValueError(f"longer than {MAX_ORDER_NO} characters")
     return text
@@ -226,7 +229,7 @@ def _sellers(raw: Any, fail) -> tuple[str, ...]:
 
 
 def _customer(record: dict[str, Any], fail) -> dict[str, str | None]:
-    found = {
+    found: dict[str, str | None] = {
         "customer_user_id": None,
         "customer_email": None,
         "customer_name": None,
@@ -253,8 +256,9 @@ def _customer(record: dict[str, Any], fail) -> dict[str, str | None]:
         ("customer_channel", SLACK_CHANNEL, "a Slack channel id (C…)"),
     )
     for key, pattern, what in checks:
-        if found[key] and not pattern.match(found[key]):
-            fail(key, f"{found[key]!r} is not {what}")
+        value = found[key]
+        if value and not pattern.match(value):
+            fail(key, f"{value!r} is not {what}")
     if found["customer_email"]:
         found["customer_email"] = found["customer_email"].lower()
     if not (found["customer_user_id"] or found["customer_email"] or found["customer_channel"]):
