@@ -419,3 +419,13 @@ def test_product_errors_name_the_product_and_the_field():
         "product 2: code: missing",
         "product 2: delivery_template: expected a non-empty list of fields",
     ]
+
+
+def test_a_nested_proof_kind_is_an_error_not_a_crash():
+    rows, errors = validate_products([dict(PRODUCT, required_proof_kinds=[["sow"]])])
+
+    assert rows == []
+    assert errors == [
+        "product 1 (SECUREVPN): required_proof_kinds: use a list of: sow, acceptance, "
+        "validity_screenshot, deployment_proof, other"
+    ]

@@ -84,7 +84,8 @@ def validate_products(items: list[Any]) -> tuple[list[ProductRow], list[str]]:
         template = _template(item.get("delivery_template"), fail)
         proofs = item.get("required_proof_kinds")
         if proofs is not None and (
-            not isinstance(proofs, list) or any(p not in PROOF_KINDS for p in proofs)
+            not isinstance(proofs, list)
+            or any(not isinstance(p, str) or p not in PROOF_KINDS for p in proofs)
         ):
             fail("required_proof_kinds", f"use a list of: {', '.join(PROOF_KINDS)}")
         days = item.get("delivery_days")
