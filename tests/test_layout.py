@@ -87,9 +87,9 @@ def test_imports_inside_functions_say_why():
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for node in ast.walk(function):
-                if isinstance(node, ast.Import | ast.ImportFrom):
-                    if not (explained_by_docstring or "#" in lines[node.lineno - 1]):
-                        unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                is_import = isinstance(node, ast.Import | ast.ImportFrom)
+                if is_import and not (explained_by_docstring or "#" in lines[node.lineno - 1]):
+                    unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert unexplained == []
 
 
