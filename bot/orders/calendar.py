@@ -8,14 +8,19 @@ as cached (UTC when unknown), whoever is reading or clicking: they all give the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from sqlalchemy import Connection, or_, select
 from sqlmodel import Session
 
 from bot.core.dates import zone
 from bot.orders.validity import Validity, compute_validity
 from bot.slack.directory import cached_person
-from storage.models import Order
+from storage.models import Order, SlackUser
+from storage.rows import table_of
 
 
 def customer_time_zone(session: Session, order: Order) -> str:
@@ -35,3 +40,49 @@ def validity_for(
         enabling_time=enabling_time,
         tz=zone(customer_time_zone(session, order)),
     )
+
+
+@dataclass(frozen=True)
+class CustomerZones:
+    """The cached time zones of many orders' customers, read in one query (for imports), by
+    the same rule as customer_time_zone: the user id when the order has one, else the e-mail."""
+
+    by_user: dict[str, str]
+    by_email: dict[str, str]
+
+    @classmethod
+    def load(cls, connection: Connection, orders: Sequence[CustomerOf]) -> CustomerZones:
+        users = {order.customer_user_id for order in orders if order.customer_user_id}
+        emails = {
+            order.customer_email.lower()
+            for order in orders
+            if order.customer_email and not order.customer_user_id
+        }
+        if not (users or emails):
+            return cls({}, {})
+        people = table_of(SlackUser)
+        query = select(people.c.user_id, people.c.email, people.c.tz).where(
+            or_(people.c.user_id.in_(users), people.c.email.in_(emails))
+        )
+        by_user, by_email = {}, {}
+        for user_id, email, tz in connection.execute(query):
+            if tz:
+                by_user[user_id] = tz
+                if email:
+                    by_email[email] = tz
+        return cls(by_user, by_email)
+
+    def of(self, order: CustomerOf) -> str:
+        if order.customer_user_id:
+            return self.by_user.get(order.customer_user_id, "UTC")
+        return self.by_email.get((order.customer_email or "").lower(), "UTC")
+
+
+class CustomerOf(Protocol):
+    """What names an order's customer (an Order, or an order row being imported)."""
+
+    @property
+    def customer_user_id(self) -> str | None: ...
+
+    @property
+    def customer_email(self) -> str | None: ...

@@ -40,6 +40,7 @@ def add_duration(start: datetime, duration: str, tz: ZoneInfo = ZoneInfo("UTC"))
     return end_local.astimezone(UTC)
 
 
-def renewal_validity(*, renewed_end: datetime, duration: str) -> Validity:
-    """A renewal continues from the end of the order it renews."""
-    return Validity(start=renewed_end.astimezone(UTC), end=add_duration(renewed_end, duration))
+def renewal_validity(*, renewed_end: datetime, duration: str, tz: ZoneInfo) -> Validity:
+    """A renewal continues from the end of the order it renews, counted on the same calendar
+    (the customer's) as every other validity."""
+    return compute_validity(duration=duration, accepted_at=renewed_end, enabling_time=None, tz=tz)

@@ -14,7 +14,7 @@ from bot.orders.imports.orders import import_orders
 from bot.orders.imports.products import import_products, read_products, validate_products
 from bot.orders.imports.validation import validate_orders
 from bot.orders.queries import get_order, sellers_of
-from storage.models import AuditEvent, Product
+from storage.models import AuditEvent, Product, SlackUser
 from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.factories import make_order, make_product
@@ -324,6 +324,43 @@ def test_renewal_of_a_completed_order_continues_its_validity_unsupervised(sessio
     again = get_order(session, "102")
     assert again.state is SupervisionState.NOT_SUPERVISED
     assert again.validity_end == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("customer", "end"),
+    [
+        # renewed order ends 31 Jan 00:00 in Tokyo: one month later is 28 Feb 00:00 in Tokyo
+        (dict(user="UTOKYO"), datetime(2026, 2, 27, 15, 0, tzinfo=UTC)),
+        (
+            dict(user="", email="Buyer@Tokyo.example"),
+            "Asia/Tokyo",
+            datetime(2026, 2, 27, 15, 0, tzinfo=UTC),
+        ),
+        # a customer nobody knows yet: counted on UTC, where the renewed order ended 30 Jan
+        (dict(user="UNKNOWN"), datetime(2026, 2, 28, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_renewal_counts_its_month_on_the_customers_calendar(session, tmp_path, customer, tz, end):
+    session.add(
+        SlackUser(user_id="UTOKYO", email="buyer@tokyo.example", tz="Asia/Tokyo", fetched_at=NOW)
+    )
+    product = make_product(session)
+    make_order(
+        session,
+        "400",
+        product=product,
+        state=SupervisionState.COMPLETED,
+        status=OrderStatus.COMPLETED,
+        validity_start=datetime(2025, 12, 30, 15, 0, tzinfo=UTC),
+        validity_end=datetime(2026, 1, 30, 15, 0, tzinfo=UTC),  # 31 Jan 00:00 in Tokyo
+    )
+    session.commit()
+
+    load(session, tmp_path, line("401", renewal_of="400", duration="1 month", **customer))
+
+    renewal = get_order(session, "401")
+    assert renewal.validity_start == datetime(2026, 1, 30, 15, 0, tzinfo=UTC)
+    assert renewal.validity_end == end
 
 
 def test_renewal_of_an_order_completed_earlier_in_the_file(session, tmp_path):

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
+from bot.core.dates import zone
+from bot.orders.calendar import CustomerZones
 from bot.orders.imports.validation import OrderRow
 from bot.orders.validity import renewal_validity
 from storage import bulk
@@ -99,13 +101,14 @@ def import_orders(
     refs = {row.renewal_of for row in rows if row.renewal_of} - known.keys()
     states = {no: (k.values["state"], k.values["validity_end"]) for no, k in known.items()}
     states.update(_load_states(connection, refs))
+    customer_zones = CustomerZones.load(connection, [row for row in rows if row.renewal_of])
 
     report, writes, events = ImportReport(), [], []
     seller_rows: list[tuple[str, str]] = []
     for row in rows:
         renewed = states.get(row.renewal_of) if row.renewal_of else None
         existing = known.get(row.order_no)
-        values = _values(row, renewed, existing, now)
+        values = _values(row, renewed, existing, now, customer_zones)
         states[row.order_no] = (values["state"], values["validity_end"])
         # every written row has the same keys; created_at and the counters only count on insert
         values |= {"created_at": now, "round": 0, "rejected_rounds": 0}
@@ -153,7 +156,13 @@ def import_orders(
     return report
 
 
-def _values(row: OrderRow, renewed, existing: Known | None, now: datetime) -> dict[str, Any]:
+def _values(
+    row: OrderRow,
+    renewed: tuple[SupervisionState, datetime | None] | None,
+    existing: Known | None,
+    now: datetime,
+    customer_zones: CustomerZones,
+) -> dict[str, Any]:
     renews_supervised = renewed is not None and renewed[0] in SUPERVISION_DONE
     state = decide_state(
         row.status,
@@ -180,8 +189,10 @@ def _values(row: OrderRow, renewed, existing: Known | None, now: datetime) -> di
         assert existing is not None
         return values | {key: existing.values[key] for key in SUPERVISION}
     start = end = None
-    if state is SupervisionState.NOT_SUPERVISED and renewed[1] is not None:
-        validity = renewal_validity(renewed_end=renewed[1], duration=row.duration)
+    if state is SupervisionState.NOT_SUPERVISED and renewed and renewed[1] is not None:
+        validity = renewal_validity(
+            renewed_end=renewed[1], duration=row.duration, tz=zone(customer_zones.of(row))
+        )
         start, end = validity.start, validity.end
     if existing is None or existing.values["state"] is not state:
         state_changed_at = now
