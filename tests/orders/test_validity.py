@@ -88,13 +88,22 @@ def test_a_naive_start_is_refused():
 
 
 def test_a_renewal_continues_from_the_end_of_the_order_it_renews():
-    validity = renewal_validity(renewed_end=MAR_1, duration="P1Y")
+    validity = renewal_validity(renewed_end=MAR_1, duration="P1Y", tz=ZoneInfo("UTC"))
     assert (validity.start, validity.end) == (MAR_1, datetime(2027, 3, 1, tzinfo=UTC))
 
 
 def test_a_renewal_of_a_month_ending_on_the_31st_keeps_to_month_ends():
-    validity = renewal_validity(renewed_end=datetime(2026, 1, 31, tzinfo=UTC), duration="P1M")
+    validity = renewal_validity(
+        renewed_end=datetime(2026, 1, 31, tzinfo=UTC), duration="P1M", tz=ZoneInfo("UTC")
+    )
     assert validity.end == datetime(2026, 2, 28, tzinfo=UTC)
+
+
+def test_a_renewal_keeps_to_month_ends_on_the_customers_calendar():
+    tokyo = ZoneInfo("Asia/Tokyo")
+    jan_31_in_tokyo = datetime(2026, 1, 31, tzinfo=tokyo)  # 30 Jan 15:00 UTC
+    validity = renewal_validity(renewed_end=jan_31_in_tokyo, duration="P1M", tz=tokyo)
+    assert validity.end == datetime(2026, 2, 28, tzinfo=tokyo)
 
 
 moments = st.datetimes(
@@ -154,9 +163,12 @@ def test_an_enabling_time_decides_the_start_whatever_the_acceptance(enabled, dur
     assert validity == compute_validity(duration=duration, accepted_at=enabled, enabling_time=None)
 
 
-@given(moments, durations)
+@given(moments, durations, st.sampled_from(ZONES))
 def test_a_renewal_is_the_same_period_as_an_order_starting_where_the_renewed_one_ends(
-    end, duration
+    end, duration, zone_name
 ):
-    renewal = renewal_validity(renewed_end=end, duration=duration)
-    assert renewal == compute_validity(duration=duration, accepted_at=end, enabling_time=None)
+    tz = ZoneInfo(zone_name)
+    renewal = renewal_validity(renewed_end=end, duration=duration, tz=tz)
+    assert renewal == compute_validity(
+        duration=duration, accepted_at=end, enabling_time=None, tz=tz
+    )
