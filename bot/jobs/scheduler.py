@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from bot.core.retry import backoff
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob, WorkerLease
-from storage.rows import changed_rows, table_of
+from storage.rows import changed_rows, saved_id, table_of
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class Scheduler:
             job = session.exec(query).first()
             if job is None:  # another worker ran it meanwhile
                 return True
-            job_id, kind = job.id, job.kind
+            job_id, kind = saved_id(job), job.kind
             job_kind = self.kinds.get(kind)
             try:
                 if job_kind is None:
