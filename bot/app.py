@@ -3,9 +3,10 @@ time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.slack.services import Services
 from handlers import register_all
@@ -23,7 +24,7 @@ def create_app(services: Services, **bolt_kwargs: Any) -> App:
     app = App(**options)
 
     @app.middleware
-    def inject_services(context, next):  # noqa: A002 (Bolt's name)
+    def inject_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
         context["services"] = services
         next()
 

@@ -41,8 +41,13 @@ def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
         finally:
             scheduler.release()
     stop = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        services.dispatcher.wake.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: (stop.set(), services.dispatcher.wake.set()))
+        signal.signal(signum, on_signal)
     outbox = threading.Thread(target=services.dispatcher.run_forever, args=(stop,), daemon=True)
     outbox.start()
     log.info("worker %s running (every %ss)", scheduler.holder, interval)

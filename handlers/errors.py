@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltResponse, Respond
 
 from bot.core.errors import DeliverybotError
 
@@ -16,7 +16,7 @@ SORRY = (
 )
 
 
-def handle_error(error: Exception, body: dict, respond) -> BoltResponse | None:
+def handle_error(error: Exception, body: dict, respond: Respond) -> BoltResponse | None:
     if isinstance(error, DeliverybotError):
         message = f":warning: {error}"
     else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from bot.delivery import files as delivery_files
 from bot.delivery import proof
@@ -16,19 +18,25 @@ from bot.slack import directory
 from bot.slack.services import Services
 from handlers.files import take_file
 from storage.models import ProcessedEvent
+from storage.rows import changed_rows
 
 # Slack retries after about 1 and 5 minutes: a claim this old and unhandled was lost with its process
 STALE_CLAIM = timedelta(minutes=2)
 
 
-def dedupe_events(body: dict, context: dict, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+def dedupe_events(
+    body: dict[str, Any],
+    context: BoltContext,
+    next: Callable[[], None],  # noqa: A002
+) -> BoltResponse | None:
     """Slack retries an event it thinks we missed (X-Slack-Retry-Num) and may replay it:
     the first delivery of an event_id claims it in the database, the rest are acknowledged
     and dropped — unless the claim was never handled and is older than STALE_CLAIM (the
     process died in the middle), in which case Slack's later retry takes it over."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     if not event_id:
-        return next()
+        next()
+        return None
     services: Services = context["services"]
     now = services.clock.now()
     with services.session_factory() as session:
@@ -37,22 +45,25 @@ def dedupe_events(body: dict, context: dict, next: Callable[[], None]) -> BoltRe
             session.commit()
         except IntegrityError:
             session.rollback()
-            taken_over = session.execute(
+            taken_over = changed_rows(
+                session,
                 update(ProcessedEvent)
-                .where(ProcessedEvent.event_id == event_id, ProcessedEvent.handled_at.is_(None))
-                .where(ProcessedEvent.received_at < now - STALE_CLAIM)
-                .values(received_at=now)
-            ).rowcount
+                .where(
+                    ProcessedEvent.event_id == event_id, col(ProcessedEvent.handled_at).is_(None)
+                )
+                .where(col(ProcessedEvent.received_at) < now - STALE_CLAIM)
+                .values(received_at=now),
+            )
             session.commit()
             if taken_over != 1:
                 return BoltResponse(status=200, body="")
-    response = next()  # listeners run before the response: the event has been handled now
+    next()  # listeners run before the response: the event has been handled now
     with services.session_factory() as session:
         session.execute(
             update(ProcessedEvent).where(ProcessedEvent.event_id == event_id).values(handled_at=now)
         )
         session.commit()
-    return response
+    return None
 
 
 def released_on_failure(listener: Callable[[dict, dict], None]) -> Callable[..., None]:
@@ -65,7 +76,9 @@ def released_on_failure(listener: Callable[[dict, dict], None]) -> Callable[...,
             services: Services = context["services"]
             with services.session_factory() as session:
                 session.execute(
-                    delete(ProcessedEvent).where(ProcessedEvent.event_id == body.get("event_id"))
+                    delete(ProcessedEvent).where(
+                        col(ProcessedEvent.event_id) == body.get("event_id")
+                    )
                 )
                 session.commit()
             raise

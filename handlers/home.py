@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.core.ids import ActionId
 from bot.home import page as home
@@ -27,7 +28,7 @@ def handle_home_opened(event: dict, context: dict) -> None:
     services.notify_outbox()
 
 
-def handle_find_order(ack: Ack, body: dict, client) -> None:
+def handle_find_order(ack: Ack, body: dict, client: WebClient) -> None:
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=build_find_order_modal())
 

@@ -116,6 +116,7 @@ def waiting_delivery(
     order = orders.get_order(session, order_no)
     if order is None:
         raise OrderNotFound(order_no)
+    assert order.id is not None
     if not is_customer(order, clicker, orders.sellers_of(session, order.id)):
         audit.record(
             session,
@@ -132,6 +133,7 @@ def waiting_delivery(
     where = where_it_stands(order, delivery)
     if where:
         raise AlreadySettled(order.order_no, where)
+    assert delivery is not None  # where_it_stands refuses a missing delivery
     return order, delivery
 
 
@@ -183,6 +185,7 @@ def _move(
         )
     except StaleState:  # someone else decided first: say what they decided
         current = orders.get_order(session, order.order_no)
+        assert current is not None
         where = where_it_stands(current, session.get(Delivery, delivery.id))
         raise AlreadySettled(
             order.order_no, where or f"Order {order.order_no} just changed."

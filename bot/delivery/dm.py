@@ -41,6 +41,8 @@ def _render(
     outcome: str | None = None,
     by: str | None = None,
 ) -> dict[str, tuple[list, str]]:
+    assert delivery.id is not None
+    assert card.order.id is not None
     tz = cached_tz(session, delivery.holder)
     files = proof.active_files(session, delivery.id)
     kinds = tuple(delivery.messages.get("required_kinds", DEFAULT_REQUIRED_KINDS))

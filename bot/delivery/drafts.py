@@ -29,6 +29,7 @@ from bot.orders.workflow import change_state
 from bot.supervision import notices as notifications
 from bot.supervision import reminders
 from storage.models import Delivery, DeliveryState, Order, ProofFile
+from storage.rows import get_row
 from storage.states import OrderStatus, SupervisionState
 
 
@@ -74,8 +75,10 @@ def start_or_resume(
     order = card.order
     if order.state is not SupervisionState.AWAITING_DELIVERY:
         raise NotDeliverable(where_it_stands(order), card)
+    assert order.id is not None
     draft = open_draft(session, order.id)
     if draft and draft.holder != user:
+        assert draft.id is not None
         raise HeldByTeammate(order.order_no, draft.holder, draft.id)
     if draft:
         audit_step(session, draft, "delivery_resumed", user=user, now=now)
@@ -83,6 +86,7 @@ def start_or_resume(
         return Started(draft, card, resumed=True)
     draft = _new_draft(session, order, user=user, now=now)
     if draft.holder != user:  # a teammate's click won the race for the one draft
+        assert draft.id is not None
         raise HeldByTeammate(order.order_no, draft.holder, draft.id)
     kinds = tuple(required_kinds(card, default_kinds))
     delivery_dm.post_all(session, draft, card, now=now, required_kinds=kinds)
@@ -91,6 +95,7 @@ def start_or_resume(
 
 
 def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery:
+    assert order.id is not None
     previous = previous_round(session, order.id)
     draft = Delivery(
         order_id=order.id,
@@ -110,8 +115,12 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
             session.add(draft)
             session.flush()
     except IntegrityError:  # the partial unique index: one draft per order
-        return open_draft(session, order.id)
+        winner = open_draft(session, order.id)
+        assert winner is not None
+        return winner
+    assert draft.id is not None
     if previous:
+        assert previous.id is not None
         for old in active_files(session, previous.id):
             session.add(
                 ProofFile(
@@ -158,7 +167,7 @@ def _sellers_draft(
     delivery = session.get(Delivery, int(delivery_id), with_for_update=True)  # see open_draft
     if delivery is None:
         raise DraftClosed("That delivery no longer exists. Type `/deliver` to start again.")
-    order = session.get(Order, delivery.order_id)
+    order = get_row(session, Order, delivery.order_id)
     if not orders.is_seller(session, order, identities):
         raise NotYourOrder(order.order_no)
     if delivery.state is not DeliveryState.DRAFT:
@@ -199,6 +208,7 @@ def cancel(
     session: Session, *, order_no: str, user: str, identities: set[str], now: datetime
 ) -> Delivery:
     card = orders.order_for_seller(session, order_no, identities, for_delivery=True)
+    assert card.order.id is not None
     draft = open_draft(session, card.order.id)
     if draft is None:
         raise NotDeliverable(
@@ -225,10 +235,12 @@ def submit_delivery(
     """OK on Deliver: the order moves to awaiting acceptance with its delivery record, the
     audit events and the messages it causes, in the caller's one transaction."""
     delivery, card = held_draft(session, delivery_id, user=user, identities=identities)
+    draft_id = delivery.id
+    assert draft_id is not None
     order = card.order
     kinds = tuple(delivery.messages.get("required_kinds", default_kinds))
     missing = missing_items(session, delivery, card, default_kinds=kinds)
-    fetching = [f.name for f in active_files(session, delivery.id) if f.sha256 is None]
+    fetching = [f.name for f in active_files(session, draft_id) if f.sha256 is None]
     if missing or fetching:
         raise MissingItems(order.order_no, missing, fetching)
     change_state(
@@ -240,7 +252,7 @@ def submit_delivery(
         values={"round": order.round + 1, "enabling_time": delivery.enabling_time},
         delivery_id=delivery.id,
     )
-    delivery = session.get(Delivery, delivery.id)
+    delivery = get_row(session, Delivery, draft_id)
     delivery.state = DeliveryState.SUBMITTED
     delivery.submitted_at = now
     delivery.round = order.round
@@ -252,7 +264,7 @@ def submit_delivery(
         user=user,
         now=now,
         round=order.round,
-        files=[f.sha256 for f in active_files(session, delivery.id)],
+        files=[f.sha256 for f in active_files(session, draft_id)],
     )
     delivery_dm.close(
         session, delivery, orders.card(session, order), now=now, reason="submitted", by=user

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.settings import Settings
 from bot.delivery import dm as delivery_dm
@@ -23,6 +23,7 @@ from bot.delivery.views.replies import build_which_delivery
 from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
 from storage.models import Delivery, DeliveryState, Order, ProofFile
+from storage.rows import get_row
 from storage.states import SupervisionState
 
 REFRESHED = ("files", "review")
@@ -32,7 +33,7 @@ def held_drafts(session: Session, user: str) -> list[Delivery]:
     query = (
         select(Delivery)
         .where(Delivery.holder == user, Delivery.state == DeliveryState.DRAFT)
-        .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
+        .order_by(col(Delivery.updated_at).desc(), col(Delivery.id).desc())
     )
     return list(session.exec(query))
 
@@ -81,10 +82,11 @@ def attach_to(
     )
     if attached is None:
         return Received(None)
-    card = orders.card(session, session.get(Order, delivery.order_id))
+    card = orders.card(session, get_row(session, Order, delivery.order_id))
     if attached.refusal:
         _tell(session, user, f"file-refused:{info['id']}", f":warning: {attached.refusal}", now)
         return Received(None)
+    assert attached.file is not None
     proof_fetch.owe_download(session, attached.file, order_id=delivery.order_id, now=now)
     delivery.updated_at = now
     session.add(delivery)
@@ -102,7 +104,7 @@ def _ask_which(
     now: datetime,
 ) -> None:
     if drafts:
-        numbers = [session.get(Order, d.order_id).order_no for d in drafts]
+        numbers = [get_row(session, Order, d.order_id).order_no for d in drafts]
     else:
         waiting = orders.orders_for_seller(
             session, identities, limit=5, states=(SupervisionState.AWAITING_DELIVERY,)

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.proof_kinds import PROOF_KINDS
 from bot.slack.downloads import too_big_message
 from storage.models import Delivery, DeliveryState, ProofFile
+from storage.rows import get_row
 
 _GUESSES = [
     ("sow", re.compile(r"\bsow\b|statement.?of.?work|scope", re.I)),
@@ -36,8 +37,8 @@ def guess_kind(name: str) -> str:
 def active_files(session: Session, delivery_id: int) -> list[ProofFile]:
     query = (
         select(ProofFile)
-        .where(ProofFile.delivery_id == delivery_id, ProofFile.removed.is_(False))
-        .order_by(ProofFile.id)
+        .where(ProofFile.delivery_id == delivery_id, col(ProofFile.removed).is_(False))
+        .order_by(col(ProofFile.id))
     )
     return list(session.exec(query))
 
@@ -46,7 +47,7 @@ def known_file(session: Session, slack_file_id: str, user: str) -> ProofFile | N
     """The file if it was already recorded on one of `user`'s drafts (the second event)."""
     query = (
         select(ProofFile)
-        .join(Delivery, Delivery.id == ProofFile.delivery_id)
+        .join(Delivery, col(Delivery.id) == ProofFile.delivery_id)
         .where(
             ProofFile.slack_file_id == slack_file_id,
             Delivery.holder == user,
@@ -87,6 +88,7 @@ def attach(
             why="too big",
         )
         return Attached(None, too_big_message(name, max_bytes))
+    assert delivery.id is not None
     row = ProofFile(
         delivery_id=delivery.id,
         slack_file_id=info["id"],
@@ -139,8 +141,8 @@ def failed_files(session: Session, delivery_id: int) -> list[ProofFile]:
     """Files that could not be fetched, for the seller to drop again."""
     query = (
         select(ProofFile)
-        .where(ProofFile.delivery_id == delivery_id, ProofFile.fetch_error.is_not(None))
-        .order_by(ProofFile.id)
+        .where(ProofFile.delivery_id == delivery_id, col(ProofFile.fetch_error).is_not(None))
+        .order_by(col(ProofFile.id))
     )
     return list(session.exec(query))
 
@@ -162,7 +164,7 @@ def remove(session: Session, row: ProofFile, *, user: str, now: datetime) -> Non
 def _audit_file(
     session: Session, row: ProofFile, kind: str, *, actor: str, now: datetime, **detail: Any
 ) -> None:
-    order_id = session.get(Delivery, row.delivery_id).order_id
+    order_id = get_row(session, Delivery, row.delivery_id).order_id
     audit.record(
         session,
         kind=kind,

@@ -18,7 +18,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.core.filestore import store_for
 from bot.core.settings import Settings
@@ -30,6 +30,7 @@ from bot.orders import queries as orders
 from bot.slack.downloads import DownloadFailed, download
 from bot.slack.services import Services
 from storage.models import Delivery, DeliveryState, JobStatus, Order, ProofFile, ScheduledJob
+from storage.rows import get_row
 
 DOWNLOAD = "proof_download"
 SAFETY_NET = timedelta(minutes=1)  # due then if the quick try's process dies before it ends
@@ -48,6 +49,7 @@ class Fetched:
 
 def owe_download(session: Session, row: ProofFile, *, order_id: int, now: datetime) -> None:
     """A recorded file will be fetched by the worker unless the quick try settles it first."""
+    assert row.id is not None
     scheduler.schedule(
         session,
         key=_key(row.id),
@@ -90,7 +92,7 @@ def fetch_now(services: Services, row_id: int, info: dict[str, Any]) -> None:
         now = services.clock.now()
         if isinstance(outcome, DownloadFailed) and not outcome.permanent:
             _due_now(session, row_id, now)
-        elif _pending(session, row):  # the worker may have been quicker
+        elif row is not None and _pending(session, row):  # the worker may have been quicker
             _settle(session, row, outcome, now=now)
         session.commit()
     services.notify_outbox()
@@ -99,24 +101,24 @@ def fetch_now(services: Services, row_id: int, info: dict[str, Any]) -> None:
 def _due_now(session: Session, row_id: int, now: datetime) -> None:
     session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key == _key(row_id), ScheduledJob.status == JobStatus.PENDING)
+        .where(col(ScheduledJob.key) == _key(row_id), col(ScheduledJob.status) == JobStatus.PENDING)
         .values(due_at=now)
         .execution_options(synchronize_session=False)
     )
 
 
-def _pending(session: Session, row: ProofFile | None) -> bool:
+def _pending(session: Session, row: ProofFile) -> bool:
     """Still waiting for its content, on a draft still open."""
-    if row is None or row.removed or row.sha256:
+    if row.removed or row.sha256:
         return False
-    return session.get(Delivery, row.delivery_id).state is DeliveryState.DRAFT
+    return get_row(session, Delivery, row.delivery_id).state is DeliveryState.DRAFT
 
 
 def _settle(
     session: Session, row: ProofFile, outcome: Fetched | DownloadFailed, *, now: datetime
 ) -> None:
     """Record the file's content, or take it off the draft and tell its holder why."""
-    delivery = session.get(Delivery, row.delivery_id)
+    delivery = get_row(session, Delivery, row.delivery_id)
     if isinstance(outcome, Fetched):
         proof.record_download(session, row, outcome.sha256, outcome.size, outcome.content_type)
     else:
@@ -134,7 +136,7 @@ def _settle(
             text=message,
             now=now,
         )
-    card = orders.card(session, session.get(Order, delivery.order_id))
+    card = orders.card(session, get_row(session, Order, delivery.order_id))
     delivery_dm.refresh(session, delivery, card, now=now, roles=("files", "review"))
 
 
@@ -142,7 +144,7 @@ def download_for_job(services: Services, job: ScheduledJob) -> Fetched | Downloa
     """The worker's download, with the long timeout (before the job's transaction opens)."""
     with services.read_session_factory() as session:
         row = session.get(ProofFile, job.data["row_id"])
-        if not _pending(session, row):
+        if row is None or not _pending(session, row):
             return None
         file_id, name = row.slack_file_id, row.name
     try:
@@ -158,7 +160,7 @@ def download_for_job(services: Services, job: ScheduledJob) -> Fetched | Downloa
 def record_download(run: JobRun) -> Defer | None:
     session, job = run.session, run.job
     row = session.get(ProofFile, job.data["row_id"])
-    if not _pending(session, row):
+    if row is None or not _pending(session, row):
         return None
     outcome = run.looked_up
     if isinstance(outcome, Fetched) or (isinstance(outcome, DownloadFailed) and outcome.permanent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.proof_kinds import kind_label
 from bot.delivery.proof import active_files
@@ -25,7 +25,7 @@ def previous_round(session: Session, order_id: int) -> Delivery | None:
     query = (
         select(Delivery)
         .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.CHANGES_REQUESTED)
-        .order_by(Delivery.round.desc(), Delivery.id.desc())
+        .order_by(col(Delivery.round).desc(), col(Delivery.id).desc())
     )
     return session.exec(query).first()
 
@@ -39,6 +39,7 @@ def missing_items(
     session: Session, delivery: Delivery, card: OrderCard, *, default_kinds: tuple[str, ...]
 ) -> list[str]:
     """What the product's template still requires, in words."""
+    assert delivery.id is not None
     have = {f.kind for f in active_files(session, delivery.id)}
     missing = [kind_label(k) for k in required_kinds(card, default_kinds) if k not in have]
     answers = delivery.template_answers or {}

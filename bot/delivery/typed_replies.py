@@ -54,6 +54,7 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
         blocks, text = build_note(NOTHING_OPEN)
         delivery_dm.say(session, user=person.user_id, key=key, blocks=blocks, text=text, now=now)
         return
+    assert drafts[0].id is not None
     draft, card = delivery.held_draft(
         session, drafts[0].id, user=person.user_id, identities=person.identities
     )
@@ -79,6 +80,7 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
     except InvalidInput as error:
         blocks, text = build_note(f":warning: Order {order.order_no}: {error}")
     else:
+        assert kept is not None  # set from a date, not "not stated"
         blocks, text = build_date_echo(card, draft, typed, reading, kept=kept, tz=person.tz)
     delivery_dm.say(
         session, user=person.user_id, key=key, blocks=blocks, text=text, now=now, order_id=order.id

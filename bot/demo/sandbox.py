@@ -13,9 +13,11 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import create_app
 from bot.bootstrap import build_services
@@ -37,12 +39,13 @@ class LoopbackServer:
     """
 
     def __init__(self) -> None:
-        self.target = None
+        self.target: ASGIApp | None = None
         config = uvicorn.Config(self, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, daemon=True)
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.target is not None, "no sandbox is using the server"
         await self.target(scope, receive, send)
 
     def start(self) -> LoopbackServer:
@@ -71,7 +74,7 @@ class Sandbox:
         engine: Engine | None = None,
         ops_channel: str = "COPS",
         server: LoopbackServer | None = None,
-        **settings_overrides: object,
+        **settings_overrides: Any,
     ):
         self.database_url = database_url
         self._own_server = server is None
@@ -123,7 +126,7 @@ class Sandbox:
         return self.driver.person(user_id)
 
     def __exit__(self, *exc: object) -> None:
-        if self._own_server:
+        if self._own_server and self.loopback is not None:
             self.loopback.stop()
         self.driver.http.close()
         self.slack.stop()

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -35,7 +36,7 @@ from storage.models import Product
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SELLER, TEAMMATE, CUSTOMER, OPS = "U0SELLER", "U0TEAMMATE", "U0CUSTOMER", "U0OPS"
 NAMES = {SELLER: "Sam", TEAMMATE: "Tea", CUSTOMER: "Alex", OPS: "Olga", "COPS": "marketplace-ops"}
-TEMPLATE_ANSWERS = {
+TEMPLATE_ANSWERS: dict[str, dict[str, Any]] = {
     "template_field:licence_key": {
         "value": {"type": "plain_text_input", "value": "SVPN-7F3K-22QX"}
     },
@@ -55,6 +56,7 @@ def run_demo(out: Callable[[str], None] = print, examples: Path = EXAMPLES) -> d
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite:///{Path(folder) / 'demo.db'}"
         with Sandbox(database, clock=clock, files_dir=Path(folder) / "files") as box:
+            assert box.engine is not None
             upgrade(box.engine)
             _people(box)
             story = Transcript(box.slack, NAMES, out)
@@ -195,7 +197,9 @@ def _worker_pass(box: Sandbox) -> int:
 
 def _show(box: Sandbox, story: Transcript, order_no: str) -> dict:
     with box.session_factory() as session:
-        shown = order_json(session, get_order(session, order_no))
+        order = get_order(session, order_no)
+        assert order is not None
+        shown = order_json(session, order)
     story.narrate(f"deliverybot orders show {order_no} --json (abridged)")
     keys = (
         "order_no",
@@ -235,7 +239,8 @@ def _import(box: Sandbox, examples: Path, story: Transcript, clock: ManualClock)
         assert not errors, errors
         import_products(session, products, now=clock.now())
         session.flush()
-        product_ids = dict(session.exec(select(Product.code, Product.id)).all())
+        rows = session.exec(select(Product.code, Product.id)).all()
+        product_ids = {code: product_id for code, product_id in rows if product_id is not None}
         records, _ = read_records(examples / "orders.csv")
         checked = validate_orders(records, product_ids=product_ids)
         assert not checked.errors, checked.errors

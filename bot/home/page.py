@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.home.views import DraftLine, HomePage, build_home
 from bot.orders import queries as orders
@@ -28,18 +28,18 @@ def identities_of(session: Session, user: str) -> set[str]:
 
 def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
     names = identities_of(session, user)
-    mine = select(OrderSeller.order_id).where(OrderSeller.seller.in_(names))
+    mine = select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(names))
     open_drafts = (
         select(Delivery, Order)
-        .join(Order, Order.id == Delivery.order_id)
-        .where(Delivery.state == DeliveryState.DRAFT, Order.id.in_(mine))
+        .join(Order, col(Order.id) == Delivery.order_id)
+        .where(Delivery.state == DeliveryState.DRAFT, col(Order.id).in_(mine))
     )
-    drafts = session.exec(open_drafts.order_by(Delivery.updated_at.desc()).limit(SHOWN)).all()
+    drafts = session.exec(open_drafts.order_by(col(Delivery.updated_at).desc()).limit(SHOWN)).all()
     draft_count = session.exec(select(func.count()).select_from(open_drafts.subquery())).one()
     completed = session.exec(
         select(Order)
-        .where(Order.state == SupervisionState.COMPLETED, Order.id.in_(mine))
-        .order_by(Order.accepted_at.desc(), Order.state_changed_at.desc())
+        .where(Order.state == SupervisionState.COMPLETED, col(Order.id).in_(mine))
+        .order_by(col(Order.accepted_at).desc(), col(Order.state_changed_at).desc())
         .limit(COMPLETED_SHOWN)
     ).all()
     profile = session.get(SlackUser, user)
@@ -83,7 +83,7 @@ def queue_rendered(session: Session, *, user: str, rendered: Rendered, now: date
     """Queue a view rendered earlier, unless a Home of `user` was queued since (that one is
     at least as new: queued after ours, ours would show the older state last)."""
     newer = select(OutboxMessage.id).where(
-        OutboxMessage.id > rendered.outbox_seen, OutboxMessage.key.startswith(f"home:{user}:")
+        col(OutboxMessage.id) > rendered.outbox_seen, OutboxMessage.key.startswith(f"home:{user}:")
     )
     if session.exec(newer.limit(1)).first() is not None:
         return False
@@ -109,6 +109,7 @@ def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> Non
 
 def republish_for_order(session: Session, *, order: Order, now: datetime) -> None:
     """Queue a views.publish of the Home tab for each seller of `order` (a Slack user id)."""
+    assert order.id is not None
     users = set()
     for seller in orders.sellers_of(session, order.id):
         if "@" not in seller:

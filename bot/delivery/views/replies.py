@@ -96,6 +96,7 @@ def build_date_echo(
     if reading.order is None:
         message = f"Order {no} · got it: “{typed}” → *{shown}* ({validity}).{note}"
         return [section(message)], message
+    assert reading.other is not None  # an ambiguous date has both readings
     other = format_local(reading.other, tz)
     other_order = "day first" if reading.order == "month first" else "month first"
     message = (

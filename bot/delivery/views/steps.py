@@ -150,6 +150,7 @@ def build_files_step(
         if locked:
             blocks.append(section(f"{line} · {kind_label(row.kind)}"))
             continue
+        assert row.id is not None
         select = {
             "type": "static_select",
             "action_id": ActionId.FILE_KIND,
