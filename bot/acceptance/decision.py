@@ -26,6 +26,7 @@ from bot.supervision import appeals, reminders
 from bot.supervision import notices as notifications
 from bot.supervision.views.customer import period
 from storage.models import Delivery, DeliveryState, Order
+from storage.rows import saved_id
 from storage.states import SupervisionState
 
 ACTIONS = {"accept": "accept", "request_changes": "ask for changes to"}
@@ -116,8 +117,7 @@ def waiting_delivery(
     order = orders.get_order(session, order_no)
     if order is None:
         raise OrderNotFound(order_no)
-    assert order.id is not None
-    if not is_customer(order, clicker, orders.sellers_of(session, order.id)):
+    if not is_customer(order, clicker, orders.sellers_of(session, saved_id(order))):
         audit.record(
             session,
             kind="refused",

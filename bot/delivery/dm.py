@@ -23,6 +23,7 @@ from bot.delivery.views.replies import build_cancelled_notice, build_taken_over_
 from bot.orders.queries import OrderCard
 from bot.slack import outbox, rewrites
 from storage.models import Delivery, SlackUser
+from storage.rows import saved_id
 
 ROLES = ("order", "enabling", "files", "template", "review")
 
@@ -41,13 +42,11 @@ def _render(
     outcome: str | None = None,
     by: str | None = None,
 ) -> dict[str, tuple[list, str]]:
-    assert delivery.id is not None
-    assert card.order.id is not None
     tz = cached_tz(session, delivery.holder)
-    files = proof.active_files(session, delivery.id)
+    files = proof.active_files(session, saved_id(delivery))
     kinds = tuple(delivery.messages.get("required_kinds", DEFAULT_REQUIRED_KINDS))
     missing = missing_items(session, delivery, card, default_kinds=kinds)
-    previous = previous_round(session, card.order.id)
+    previous = previous_round(session, saved_id(card.order))
     reason = previous.changes_reason if previous and delivery.round > 1 else None
     locked = outcome is not None
     return {
@@ -58,7 +57,7 @@ def _render(
             files,
             required=kinds,
             locked=locked,
-            failed=proof.failed_files(session, delivery.id),
+            failed=proof.failed_files(session, saved_id(delivery)),
         ),
         "template": views.build_template_step(card, delivery, locked=locked),
         "review": views.build_review_step(

@@ -29,7 +29,7 @@ from bot.orders.workflow import change_state
 from bot.supervision import notices as notifications
 from bot.supervision import reminders
 from storage.models import Delivery, DeliveryState, Order, ProofFile
-from storage.rows import get_row
+from storage.rows import get_row, saved_id
 from storage.states import OrderStatus, SupervisionState
 
 
@@ -75,19 +75,16 @@ def start_or_resume(
     order = card.order
     if order.state is not SupervisionState.AWAITING_DELIVERY:
         raise NotDeliverable(where_it_stands(order), card)
-    assert order.id is not None
-    draft = open_draft(session, order.id)
+    draft = open_draft(session, saved_id(order))
     if draft and draft.holder != user:
-        assert draft.id is not None
-        raise HeldByTeammate(order.order_no, draft.holder, draft.id)
+        raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
     if draft:
         audit_step(session, draft, "delivery_resumed", user=user, now=now)
         delivery_dm.refresh(session, draft, card, now=now)
         return Started(draft, card, resumed=True)
     draft = _new_draft(session, order, user=user, now=now)
     if draft.holder != user:  # a teammate's click won the race for the one draft
-        assert draft.id is not None
-        raise HeldByTeammate(order.order_no, draft.holder, draft.id)
+        raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
     kinds = tuple(required_kinds(card, default_kinds))
     delivery_dm.post_all(session, draft, card, now=now, required_kinds=kinds)
     home.republish_for_order(session, order=order, now=now)
@@ -95,10 +92,9 @@ def start_or_resume(
 
 
 def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery:
-    assert order.id is not None
-    previous = previous_round(session, order.id)
+    previous = previous_round(session, saved_id(order))
     draft = Delivery(
-        order_id=order.id,
+        order_id=saved_id(order),
         round=order.round + 1,
         state=DeliveryState.DRAFT,
         holder=user,
@@ -115,16 +111,14 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
             session.add(draft)
             session.flush()
     except IntegrityError:  # the partial unique index: one draft per order
-        winner = open_draft(session, order.id)
+        winner = open_draft(session, saved_id(order))
         assert winner is not None
         return winner
-    assert draft.id is not None
     if previous:
-        assert previous.id is not None
-        for old in active_files(session, previous.id):
+        for old in active_files(session, saved_id(previous)):
             session.add(
                 ProofFile(
-                    delivery_id=draft.id,
+                    delivery_id=saved_id(draft),
                     slack_file_id=old.slack_file_id,
                     name=old.name,
                     size=old.size,
@@ -208,8 +202,7 @@ def cancel(
     session: Session, *, order_no: str, user: str, identities: set[str], now: datetime
 ) -> Delivery:
     card = orders.order_for_seller(session, order_no, identities, for_delivery=True)
-    assert card.order.id is not None
-    draft = open_draft(session, card.order.id)
+    draft = open_draft(session, saved_id(card.order))
     if draft is None:
         raise NotDeliverable(
             f"There is no delivery draft of order {card.order.order_no} to "

@@ -15,7 +15,7 @@ from bot.core import audit
 from bot.core.proof_kinds import PROOF_KINDS
 from bot.slack.downloads import too_big_message
 from storage.models import Delivery, DeliveryState, ProofFile
-from storage.rows import get_row
+from storage.rows import get_row, saved_id
 
 _GUESSES = [
     ("sow", re.compile(r"\bsow\b|statement.?of.?work|scope", re.I)),
@@ -88,9 +88,8 @@ def attach(
             why="too big",
         )
         return Attached(None, too_big_message(name, max_bytes))
-    assert delivery.id is not None
     row = ProofFile(
-        delivery_id=delivery.id,
+        delivery_id=saved_id(delivery),
         slack_file_id=info["id"],
         name=name[:500],
         size=size,

@@ -30,7 +30,7 @@ from bot.orders import queries as orders
 from bot.slack.downloads import DownloadFailed, download
 from bot.slack.services import Services
 from storage.models import Delivery, DeliveryState, JobStatus, Order, ProofFile, ScheduledJob
-from storage.rows import get_row
+from storage.rows import get_row, saved_id
 
 DOWNLOAD = "proof_download"
 SAFETY_NET = timedelta(minutes=1)  # due then if the quick try's process dies before it ends
@@ -49,10 +49,9 @@ class Fetched:
 
 def owe_download(session: Session, row: ProofFile, *, order_id: int, now: datetime) -> None:
     """A recorded file will be fetched by the worker unless the quick try settles it first."""
-    assert row.id is not None
     scheduler.schedule(
         session,
-        key=_key(row.id),
+        key=_key(saved_id(row)),
         kind=DOWNLOAD,
         due_at=now + SAFETY_NET,
         order_id=order_id,

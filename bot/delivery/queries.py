@@ -8,6 +8,7 @@ from bot.core.proof_kinds import kind_label
 from bot.delivery.proof import active_files
 from bot.orders.queries import OrderCard
 from storage.models import Delivery, DeliveryState
+from storage.rows import saved_id
 
 
 def open_draft(session: Session, order_id: int) -> Delivery | None:
@@ -39,8 +40,7 @@ def missing_items(
     session: Session, delivery: Delivery, card: OrderCard, *, default_kinds: tuple[str, ...]
 ) -> list[str]:
     """What the product's template still requires, in words."""
-    assert delivery.id is not None
-    have = {f.kind for f in active_files(session, delivery.id)}
+    have = {f.kind for f in active_files(session, saved_id(delivery))}
     missing = [kind_label(k) for k in required_kinds(card, default_kinds) if k not in have]
     answers = delivery.template_answers or {}
     for item in card.product.delivery_template or []:

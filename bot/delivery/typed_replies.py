@@ -21,6 +21,7 @@ from bot.delivery.steps import check_enabling_time, set_enabling_time
 from bot.delivery.views.replies import Reading, build_date_echo, build_note
 from bot.slack.directory import Person
 from storage.models import Order
+from storage.rows import saved_id
 
 NOTHING_OPEN = (
     "I'm not waiting for anything from you right now. Type `/deliver` to see "
@@ -54,9 +55,8 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
         blocks, text = build_note(NOTHING_OPEN)
         delivery_dm.say(session, user=person.user_id, key=key, blocks=blocks, text=text, now=now)
         return
-    assert drafts[0].id is not None
     draft, card = delivery.held_draft(
-        session, drafts[0].id, user=person.user_id, identities=person.identities
+        session, saved_id(drafts[0]), user=person.user_id, identities=person.identities
     )
     order = card.order
     parsed = parse_enabling_time(typed, now=now, tz=person.tz)

@@ -14,6 +14,7 @@ from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
 from bot.slack import outbox
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, OutboxMessage, SlackUser
+from storage.rows import saved_id
 from storage.states import SupervisionState
 
 SHOWN = 10
@@ -109,9 +110,8 @@ def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> Non
 
 def republish_for_order(session: Session, *, order: Order, now: datetime) -> None:
     """Queue a views.publish of the Home tab for each seller of `order` (a Slack user id)."""
-    assert order.id is not None
     users = set()
-    for seller in orders.sellers_of(session, order.id):
+    for seller in orders.sellers_of(session, saved_id(order)):
         if "@" not in seller:
             users.add(seller)
             continue

@@ -28,6 +28,7 @@ from bot.slack.blocks import (
     text,
 )
 from storage.models import Delivery, ProofFile
+from storage.rows import saved_id
 
 Rendered = tuple[list[dict[str, Any]], str]
 DELIVER_WARNING = "will be asked to accept it. You can't change the delivery after this."
@@ -150,12 +151,11 @@ def build_files_step(
         if locked:
             blocks.append(section(f"{line} · {kind_label(row.kind)}"))
             continue
-        assert row.id is not None
         select = {
             "type": "static_select",
             "action_id": ActionId.FILE_KIND,
-            "options": [_kind_option(k, row.id) for k in PROOF_KINDS],
-            "initial_option": _kind_option(row.kind, row.id),
+            "options": [_kind_option(k, saved_id(row)) for k in PROOF_KINDS],
+            "initial_option": _kind_option(row.kind, saved_id(row)),
         }
         blocks.append(section(line))
         blocks.append(
