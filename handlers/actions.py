@@ -7,67 +7,31 @@ change nothing twice and get a reply saying where things stand.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
-from sqlmodel import Session
 
 from bot.core import dates
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId
-from bot.delivery import dm as delivery_dm
 from bot.delivery import drafts as delivery
 from bot.delivery import steps as delivery_steps
 from bot.delivery.views.template import build_template_modal
 from bot.orders.queries import OrderCard
-from bot.orders.views import build_error
 from bot.slack import directory
-from bot.slack.directory import Person
 from bot.slack.services import Services
-from handlers.commands import Reply, cancel_draft, pointer, start_delivery, writing
+from handlers.conversation import (
+    Step,
+    cancel_draft,
+    on_draft,
+    pointer,
+    refuse,
+    start_delivery,
+    tell,
+    writing,
+)
 from storage.models import Delivery
-
-Step = Callable[[Session, Delivery, OrderCard, Person, datetime], None]
-
-
-def tell(services: Services, body: dict, respond: Respond, reply: Reply) -> None:
-    """Reply to the clicker only: ephemeral where Slack gave a response_url, else a DM."""
-    blocks, text = reply
-    if body.get("response_url"):
-        respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
-        return
-    with services.session_factory() as session:
-        delivery_dm.say(
-            session,
-            user=body["user"]["id"],
-            key=f"reply:{uuid.uuid4().hex}",
-            blocks=blocks,
-            text=text,
-            now=services.clock.now(),
-        )
-        session.commit()
-    services.notify_outbox()
-
-
-def refuse(services: Services, body: dict, respond: Respond, error: DeliverybotError) -> None:
-    tell(services, body, respond, (build_error(str(error)), str(error)))
-
-
-def on_draft(
-    services: Services, body: dict, respond: Respond, delivery_id: int | str, step: Step
-) -> None:
-    """Run `step(session, draft, card, person, now)` on a draft the clicker holds."""
-    person = directory.lookup(services, body["user"]["id"])
-    try:
-        with writing(services) as session:
-            draft, card = delivery.held_draft(
-                session, delivery_id, user=person.user_id, identities=person.identities
-            )
-            step(session, draft, card, person, services.clock.now())
-    except DeliverybotError as error:
-        refuse(services, body, respond, error)
 
 
 def handle_deliver_button(

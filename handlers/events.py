@@ -16,7 +16,7 @@ from bot.delivery import proof
 from bot.delivery import typed_replies as delivery_typing
 from bot.slack import directory
 from bot.slack.services import Services
-from handlers.files import take_file
+from handlers.conversation import take_file
 from storage.models import ProcessedEvent
 from storage.rows import changed_rows
 

@@ -12,10 +12,8 @@ from sqlmodel import Session
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId
 from bot.delivery import files as delivery_files
-from bot.delivery import proof_fetch
 from bot.slack.services import Services
-from handlers.actions import on_draft, tell
-from handlers.commands import start_delivery
+from handlers.conversation import on_draft, start_delivery, take_file, tell
 from storage.models import ProofFile
 
 
@@ -76,20 +74,6 @@ def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context:
 
         take_file(services, info, record)
     tell(services, body, respond, reply)
-
-
-def take_file(
-    services: Services,
-    info: dict[str, Any],
-    record: Callable[[Session, datetime], delivery_files.Received],
-) -> None:
-    """Record a dropped file in one short transaction, then try to download it with none open."""
-    with services.session_factory() as session:
-        received = record(session, services.clock.now())
-        session.commit()
-    services.notify_outbox()
-    if received.row_id:
-        proof_fetch.fetch_now(services, received.row_id, info)
 
 
 def register(app: App) -> None:
