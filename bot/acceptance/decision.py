@@ -12,13 +12,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core import audit
 from bot.core.dates import slack_date
-from bot.core.errors import AlreadySettled, InvalidInput, NotTheCustomer, OrderNotFound, StaleState
+from bot.core.errors import AlreadySettled, InvalidInput, StaleState
 from bot.home import page as home
 from bot.orders import queries as orders
 from bot.orders.calendar import validity_for
-from bot.orders.customers import Clicker, customer_label, is_customer
+from bot.orders.customers import Clicker, customer_order
 from bot.orders.states import Transition
 from bot.orders.validity import Validity
 from bot.orders.workflow import change_state
@@ -26,10 +25,7 @@ from bot.supervision import appeals, reminders
 from bot.supervision import notices as notifications
 from bot.supervision.views.customer import period
 from storage.models import Delivery, DeliveryState, Order
-from storage.rows import saved_id
 from storage.states import SupervisionState
-
-ACTIONS = {"accept": "accept", "request_changes": "ask for changes to"}
 
 
 def accept(
@@ -114,21 +110,7 @@ def waiting_delivery(
     Raises NotTheCustomer (after auditing the attempt) or AlreadySettled (saying where the
     order stands). Only the customer learns anything about the order's state.
     """
-    order = orders.get_order(session, order_no)
-    if order is None:
-        raise OrderNotFound(order_no)
-    if not is_customer(order, clicker, orders.sellers_of(session, saved_id(order))):
-        audit.record(
-            session,
-            kind="refused",
-            actor=clicker.user_id,
-            at=now,
-            order_id=order.id,
-            action=action,
-            reason="not the customer",
-        )
-        session.commit()
-        raise NotTheCustomer(order.order_no, customer_label(order), ACTIONS[action])
+    order = customer_order(session, order_no, clicker, action=action, now=now)
     delivery = session.get(Delivery, delivery_id)
     where = where_it_stands(order, delivery)
     if where:

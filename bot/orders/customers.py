@@ -9,17 +9,28 @@ waits on Slack; when every route fails the seller is told (bot.notifications).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
+from bot.core import audit
+from bot.core.errors import NotTheCustomer, OrderNotFound
 from bot.orders import queries as orders
 from bot.slack import directory
 from bot.slack.outbox import PermanentFailure
 from bot.slack.services import Services
 from storage.models import Order
+from storage.rows import saved_id
 
+# what the customer may do, in the words a refusal uses
+CUSTOMER_ACTIONS = {
+    "accept": "accept",
+    "request_changes": "ask for changes to",
+    "appeal": "appeal",
+}
 CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
 
 
@@ -124,6 +135,29 @@ def is_customer(order: Order, clicker: Clicker, sellers: list[str]) -> bool:
     if clicker.same_workspace is None:
         return clicker.email is not None
     return not clicker.same_workspace
+
+
+def customer_order(
+    session: Session, order_no: str, clicker: Clicker, *, action: str, now: datetime
+) -> Order:
+    """The order, if `clicker` is its customer. Anyone else gets NotTheCustomer, and the
+    attempt is audited (committed, so the record stays whatever the caller does next)."""
+    order = orders.get_order(session, order_no)
+    if order is None:
+        raise OrderNotFound(order_no)
+    if not is_customer(order, clicker, orders.sellers_of(session, saved_id(order))):
+        audit.record(
+            session,
+            kind="refused",
+            actor=clicker.user_id,
+            at=now,
+            order_id=order.id,
+            action=action,
+            reason="not the customer",
+        )
+        session.commit()
+        raise NotTheCustomer(order.order_no, customer_label(order), CUSTOMER_ACTIONS[action])
+    return order
 
 
 def _is_seller(clicker: Clicker, sellers: list[str]) -> bool:
