@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
+from sqlmodel import Session
 
 from bot.core.dates import format_local
 from bot.core.errors import DeliverybotError, NotTheCustomer, OrderNotFound
@@ -24,36 +26,44 @@ from bot.supervision.views.appeal_forms import (
     parse_decision_reason,
 )
 from storage.models import Order
+from storage.rows import get_row
 
 
 def _say(respond: Respond, message: str) -> None:
     respond(text=message, response_type="ephemeral", replace_original=False)
 
 
-def _seller_order(services: Services, session, user: str, order_no: str) -> Order:
+def _seller_order(services: Services, session: Session, user: str, order_no: str) -> Order:
     identities = directory.lookup(services, user).identities
     return orders.order_for_seller(session, order_no, identities).order
 
 
-def _appellant_order(services: Services, session, user: str, order_no: str, role: str) -> Order:
+def _appellant_order(
+    services: Services, session: Session, user: str, order_no: str, role: str
+) -> Order:
     """The order, if `user` may appeal it in this role (a seller of it, or its customer)."""
     if role == "seller":
         return _seller_order(services, session, user, order_no)
     return _customer_order(services, session, user, order_no)
 
 
-def _customer_order(services: Services, session, user: str, order_no: str) -> Order:
+def _customer_order(services: Services, session: Session, user: str, order_no: str) -> Order:
     clicker = customers.clicker_for(services, user, order_no)
     order = orders.get_order(session, order_no)
     if order is None:
         raise OrderNotFound(order_no)
+    assert order.id is not None
     if not customers.is_customer(order, clicker, orders.sellers_of(session, order.id)):
         raise NotTheCustomer(order_no, customers.customer_label(order), "appeal")
     return order
 
 
 def handle_remind_again(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     services: Services = context["services"]
@@ -81,7 +91,11 @@ def handle_remind_again(
 
 
 def handle_appeal_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     """Initiate appeal (a seller) or Appeal (the customer): the appeal modal, if they may."""
     ack()
@@ -94,26 +108,28 @@ def handle_appeal_button(
             appeals.check_may_appeal(order, role=role, now=now)
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
-        view = (
-            build_customer_appeal_modal(
-                order_no=order.order_no, why=appeals.customer_may_appeal(order, now)
-            )
-            if role == "customer"
-            else build_seller_appeal_modal(
+        if role == "customer":
+            why = appeals.customer_may_appeal(order, now)
+            assert why is not None  # check_may_appeal let this customer appeal
+            view = build_customer_appeal_modal(order_no=order.order_no, why=why)
+        else:
+            view = build_seller_appeal_modal(
                 order_no=order.order_no, files=appeals.proof_files(session, order)
             )
-        )
     services.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) -> None:
+def handle_appeal_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
     services: Services = context["services"]
     user, now = body["user"]["id"], services.clock.now()
     role = "seller" if view["callback_id"] == CallbackId.SELLER_APPEAL else "customer"
     form = parse_appeal(view["state"]["values"])
     errors = appeals.form_errors(form)
     if errors:
-        return ack(response_action="errors", errors=errors)
+        ack(response_action="errors", errors=errors)
+        return
     order_no = json.loads(view["private_metadata"])["order_no"]
     with services.session_factory() as session:
         try:
@@ -128,7 +144,8 @@ def handle_appeal_submission(ack: Ack, body: dict, view: dict, context: dict) ->
                 settings=services.settings,
             )
         except DeliverybotError as error:
-            return ack(response_action="errors", errors={BlockId.APPEAL_DETAILS: str(error)})
+            ack(response_action="errors", errors={BlockId.APPEAL_DETAILS: str(error)})
+            return
         session.commit()
     ack()
     services.notify_outbox()
@@ -153,7 +170,11 @@ def _decide(
 
 
 def handle_ops_complete(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     try:
@@ -169,7 +190,11 @@ def handle_ops_complete(
 
 
 def handle_ops_reason_needed(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     """Return to seller / Reject appeal: ask for the reason in a modal (staff only)."""
     ack()
@@ -189,12 +214,14 @@ def handle_ops_reason_needed(
             appeal = decisions.get_open_appeal(session, appeal_id)
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
-        order = session.get(Order, appeal.order_id)
+        order = get_row(session, Order, appeal.order_id)
         view = build_decision_modal(appeal_id=appeal_id, order_no=order.order_no, decision=decision)
     services.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def handle_decision_submission(ack: Ack, body: dict, view: dict, context: dict) -> None:
+def handle_decision_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
     meta = json.loads(view["private_metadata"])
     reason = parse_decision_reason(view["state"]["values"])
     try:
@@ -206,7 +233,8 @@ def handle_decision_submission(ack: Ack, body: dict, view: dict, context: dict) 
             reason=reason,
         )
     except DeliverybotError as error:
-        return ack(response_action="errors", errors={BlockId.DECISION_REASON: str(error)})
+        ack(response_action="errors", errors={BlockId.DECISION_REASON: str(error)})
+        return
     ack()
 
 

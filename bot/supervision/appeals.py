@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.ids import BlockId
@@ -37,6 +37,7 @@ from bot.supervision.views.cases import (
 from bot.supervision.views.reminders import build_appeal_offer
 from bot.supervision.waiting import current_delivery
 from storage.models import Appeal, AppealState, Order, ProofFile
+from storage.rows import changed_rows
 from storage.states import OPEN_STATES, SupervisionState
 
 
@@ -44,8 +45,8 @@ def proof_files(session: Session, order: Order) -> list[ProofFile]:
     delivery = current_delivery(session, order)
     if delivery is None:
         return []
-    query = select(ProofFile).where(ProofFile.delivery_id == delivery.id, ~ProofFile.removed)
-    return list(session.exec(query.order_by(ProofFile.id)))
+    query = select(ProofFile).where(ProofFile.delivery_id == delivery.id, ~col(ProofFile.removed))
+    return list(session.exec(query.order_by(col(ProofFile.id))))
 
 
 def customer_may_appeal(order: Order, now: datetime) -> str | None:
@@ -77,7 +78,7 @@ def check_may_appeal(order: Order, *, role: str, now: datetime) -> None:
 
 def form_errors(form: AppealForm) -> dict[str, str]:
     """Problems to show in the modal, by block id (empty when the form is fine)."""
-    errors = {}
+    errors: dict[str, str] = {}
     if not form.details.strip():
         errors[BlockId.APPEAL_DETAILS] = "Tell operations what happened."
     if form.reason_kind == "unreachable" and not (form.letter or "").strip():
@@ -100,6 +101,7 @@ def open_appeal(
     check_may_appeal(order, role=role, now=now)
     if not settings.ops_channel:
         raise AppealsNotSetUp()
+    assert order.id is not None
     appeal = Appeal(
         order_id=order.id,
         by_user=by,
@@ -156,12 +158,13 @@ def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now:
     appeal = session.exec(query).first()
     if appeal is None:
         return
-    closed = session.execute(
+    closed = changed_rows(
+        session,
         update(Appeal)
-        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
+        .where(col(Appeal.id) == appeal.id, col(Appeal.state) == AppealState.OPEN)
         .values(state=AppealState.CLOSED, decided_by=by, decided_at=now, decision_reason=why)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if closed != 1:
         return
     session.refresh(appeal)
@@ -174,6 +177,7 @@ def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now:
         appeal_id=appeal.id,
         reason=why,
     )
+    assert order.id is not None
     scheduler.cancel(session, order_id=order.id, kinds=(cases.APPEAL_OVERDUE,), now=now, reason=why)
     cases.update_case(session, appeal, order, now=now)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.audit import events_for
@@ -26,6 +26,7 @@ from bot.supervision.views.cases import (
     build_overdue,
 )
 from storage.models import Appeal, AppealState, Order, OutboxMessage, OutboxStatus, ProofFile
+from storage.rows import changed_rows, get_row
 
 APPEAL_OVERDUE = "appeal_overdue"
 APPEAL_CASE = "appeal"  # the outbox purpose of the case posted to operations
@@ -60,22 +61,23 @@ def resend_unposted_case(session: Session, order: Order, *, now: datetime) -> bo
         Appeal.order_id == order.id, Appeal.state == AppealState.OPEN
     )
     keys = [f"appeal:{appeal_id}" for appeal_id in session.exec(open_appeal)]
-    resent = session.execute(
+    resent = changed_rows(
+        session,
         update(OutboxMessage)
-        .where(OutboxMessage.key.in_(keys), OutboxMessage.status == OutboxStatus.FAILED)
+        .where(col(OutboxMessage.key).in_(keys), col(OutboxMessage.status) == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, claimed_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     return resent > 0
 
 
-def case_not_posted(session: Session, message: Any, error: str, now: datetime) -> None:
+def case_not_posted(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:
     """The operations channel refused the case (bot not invited, channel archived…): the
     appellant must not believe operations have it."""
     appeal = session.get(Appeal, message.meta.get("appeal_id"))
     if appeal is None:
         return
-    order = session.get(Order, appeal.order_id)
+    order = get_row(session, Order, appeal.order_id)
     text, blocks = build_case_not_posted(order_no=order.order_no, error=error)
     outbox.enqueue(
         session,
@@ -99,6 +101,7 @@ def case_not_posted(session: Session, message: Any, error: str, now: datetime) -
 
 def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]:
     """Everything the operations message shows (the full case)."""
+    assert order.id is not None
     opened = next(
         (
             e
@@ -138,7 +141,7 @@ def flag_overdue(run: JobRun) -> None:
     appeal = run.session.get(Appeal, run.job.data["appeal_id"])
     if appeal is None or appeal.state is not AppealState.OPEN:
         return
-    order = run.session.get(Order, appeal.order_id)
+    order = get_row(run.session, Order, appeal.order_id)
     appeal.flagged_overdue_at = run.now
     run.session.add(appeal)
     text, blocks = build_overdue(

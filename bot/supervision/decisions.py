@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.settings import Settings
@@ -26,6 +26,7 @@ from bot.supervision.cases import APPEAL_OVERDUE, update_case
 from bot.supervision.views.cases import build_decided_notice
 from bot.supervision.waiting import current_delivery
 from storage.models import Appeal, AppealState, DeliveryState, Order
+from storage.rows import changed_rows, get_row
 from storage.states import SupervisionState
 
 DECIDED_STATE = {
@@ -78,7 +79,7 @@ def get_open_appeal(session: Session, appeal_id: int) -> Appeal:
     if appeal is None:
         raise AppealAlreadyDecided("unknown", None)
     if appeal.state is not AppealState.OPEN:
-        order = session.get(Order, appeal.order_id)
+        order = get_row(session, Order, appeal.order_id)
         raise AppealAlreadyDecided(order.order_no, appeal)
     return appeal
 
@@ -109,17 +110,18 @@ def decide(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    won = session.execute(
+    won = changed_rows(
+        session,
         update(Appeal)
-        .where(Appeal.id == appeal.id, Appeal.state == AppealState.OPEN)
+        .where(col(Appeal.id) == appeal.id, col(Appeal.state) == AppealState.OPEN)
         .values(
             state=DECIDED_STATE[decision],
             decided_by=by,
             decided_at=now,
             decision_reason=reason or None,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if won != 1:
         session.rollback()
         raise AppealAlreadyDecided(order.order_no, session.get(Appeal, appeal_id))
@@ -135,6 +137,7 @@ def decide(
         decision=decision.value,
         reason=reason,
     )
+    assert order.id is not None
     scheduler.cancel(
         session,
         order_id=order.id,
@@ -145,7 +148,7 @@ def decide(
     reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
     if decision is Decision.REJECT and order.state is SupervisionState.AWAITING_ACCEPTANCE:
         reminders.resume_after_appeal(
-            session, order=order, appeal_id=appeal.id, now=now, settings=settings
+            session, order=order, appeal_id=appeal_id, now=now, settings=settings
         )
     update_case(session, appeal, order, now=now)
     _tell_both_sides(session, appeal, order, now=now)
@@ -159,7 +162,9 @@ def _apply(
     """Move the order; a delivery still waiting for the customer shows the decision in place
     of its buttons."""
     delivery = current_delivery(session, order)
-    waiting = delivery is not None and delivery.state is DeliveryState.SUBMITTED
+    waiting = (
+        delivery if delivery is not None and delivery.state is DeliveryState.SUBMITTED else None
+    )
     if decision is Decision.COMPLETE:
         validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
         change_state(
@@ -176,16 +181,16 @@ def _apply(
                 "validity_end": validity.end,
             },
         )
-        if waiting:
-            delivery.state = DeliveryState.CLOSED
-            notifications.decided_by_operations(session, order=order, delivery=delivery, now=now)
+        if waiting is not None:
+            waiting.state = DeliveryState.CLOSED
+            notifications.decided_by_operations(session, order=order, delivery=waiting, now=now)
     elif decision is Decision.RETURN:
         change_state(session, order, Transition.OPS_RETURN, now=now, actor=by, reason=reason)
-        if waiting:
-            delivery.state = DeliveryState.CHANGES_REQUESTED
-            delivery.changes_reason = f"Operations returned the delivery: {reason}"
+        if waiting is not None:
+            waiting.state = DeliveryState.CHANGES_REQUESTED
+            waiting.changes_reason = f"Operations returned the delivery: {reason}"
             notifications.decided_by_operations(
-                session, order=order, delivery=delivery, now=now, returned_because=reason
+                session, order=order, delivery=waiting, now=now, returned_because=reason
             )
     if delivery is not None:
         delivery.updated_at = now

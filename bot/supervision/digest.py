@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.dates import zone
 from bot.core.working_hours import WORKING_DAYS
@@ -35,13 +35,14 @@ def seed_digest(session: Session, now: datetime) -> None:
 def overdue_orders(session: Session, now: datetime) -> list[tuple[Order, Product, int]]:
     query = (
         select(Order, Product)
-        .join(Product, Product.id == Order.product_id)
+        .join(Product, col(Product.id) == Order.product_id)
         .where(Order.state == SupervisionState.AWAITING_DELIVERY)
-        .where(Product.delivery_days.is_not(None))
-        .order_by(Order.placed_at)
+        .where(col(Product.delivery_days).is_not(None))
+        .order_by(col(Order.placed_at))
     )
     late = []
     for order, product in session.exec(query):
+        assert product.delivery_days is not None
         overdue_by = now - order.placed_at - timedelta(days=product.delivery_days)
         if overdue_by > timedelta(0):
             late.append((order, product, overdue_by.days))

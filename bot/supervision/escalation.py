@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.home import page as home
@@ -133,6 +133,7 @@ def auto_accept(run: JobRun) -> Defer | None:
         now=now,
         why=f"The order was accepted automatically after {days} days",
     )
+    assert order.id is not None
     scheduler.cancel(
         session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason="accepted automatically"
     )
@@ -164,7 +165,7 @@ def customer_was_told(session: Session, order: Order) -> bool | None:
     keys = (customer_key(delivery), f"{REMINDER}:{order.id}:{order.round}:")
     rows = session.exec(
         select(OutboxMessage).where(
-            or_(OutboxMessage.key == keys[0], OutboxMessage.key.startswith(keys[1]))
+            or_(col(OutboxMessage.key) == keys[0], col(OutboxMessage.key).startswith(keys[1]))
         )
     ).all()
     message = [row.status for row in rows if row.key == keys[0]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.jobs import scheduler
 from bot.jobs.scheduler import JobRun
@@ -31,10 +31,13 @@ def purge(run: JobRun) -> None:
     """Forget Events API ids older than KEEP_EVENT_IDS, and the finished runs of recurring jobs
     (the hourly digest, this clean-up), so neither table grows forever."""
     before = run.now - KEEP_EVENT_IDS
-    run.session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
+    run.session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before))
     run.session.execute(
         delete(ScheduledJob)
-        .where(ScheduledJob.kind.in_((DIGEST, PURGE_EVENTS)), ScheduledJob.status == JobStatus.DONE)
-        .where(ScheduledJob.done_at < before)
+        .where(
+            col(ScheduledJob.kind).in_((DIGEST, PURGE_EVENTS)),
+            col(ScheduledJob.status) == JobStatus.DONE,
+        )
+        .where(col(ScheduledJob.done_at) < before)
     )
     seed_purge(run.session, run.now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.dates import slack_date
@@ -26,11 +26,13 @@ from bot.supervision.views.customer import (
     accepted_outcome,
     build_customer_delivery,
     changes_outcome,
+    granted_validity,
     period,
     returned_outcome,
 )
 from bot.supervision.waiting import customer_key, is_current
 from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
+from storage.rows import get_row
 
 SELLER_NOTICE = "seller_notice"
 CUSTOMER_FILES = "customer_files"
@@ -87,11 +89,11 @@ def customer_delivery(
     )
     files = session.exec(
         select(ProofFile)
-        .where(ProofFile.delivery_id == delivery.id, ProofFile.removed.is_(False))
-        .where(ProofFile.sha256.is_not(None))
-        .order_by(ProofFile.id)
+        .where(ProofFile.delivery_id == delivery.id, col(ProofFile.removed).is_(False))
+        .where(col(ProofFile.sha256).is_not(None))
+        .order_by(col(ProofFile.id))
     ).all()
-    product = session.get(Product, order.product_id)
+    product = get_row(session, Product, order.product_id)
     return CustomerDelivery(order, product, delivery, list(files), validity, tz)
 
 
@@ -101,7 +103,7 @@ def delivery_accepted(session: Session, *, order: Order, delivery: Delivery, now
     _update_customer_message(
         session, item, now=now, outcome="accepted", blocks=accepted_outcome(order, now, item.tz)
     )
-    validity = period(Validity(order.validity_start, order.validity_end), None)
+    validity = period(granted_validity(order), None)
     _tell_seller(
         session,
         order,
@@ -257,7 +259,7 @@ def customer_unreachable(
         "({errors}), so they have not seen your delivery. Please contact them directly: "
         "{contact}. The order stays awaiting acceptance.",
     )
-    delivery = session.get(Delivery, meta["delivery_id"])
+    delivery = get_row(session, Delivery, meta["delivery_id"])
     order = session.get(Order, delivery.order_id)
     if is_current(order, delivery.round):  # no reminder can reach them either
         reminders.escalate(session, order=order, now=now, reason="unreachable")
@@ -283,8 +285,8 @@ def _alert_seller(
 ) -> None:
     """Audit what went wrong (`kind`) and tell the seller, with the customer's contact details.
     `text` is a template for {order_no}, {contact} and the `detail` fields."""
-    delivery = session.get(Delivery, delivery_id)
-    order = session.get(Order, delivery.order_id)
+    delivery = get_row(session, Delivery, delivery_id)
+    order = get_row(session, Order, delivery.order_id)
     audit.record(
         session,
         kind=kind,

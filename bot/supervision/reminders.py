@@ -69,6 +69,7 @@ def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: s
 
     When it went back to the seller, a check is scheduled that offers the customer an appeal
     once the rules allow it (3 rejected rounds, or the seller silent for 5 days)."""
+    assert order.id is not None
     scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason=reason)
     if order.state is not SupervisionState.COMPLETED:
         scheduler.schedule(
@@ -214,7 +215,8 @@ def _superseded(session: Session, run: JobRun) -> bool:
 def look_up_customer_for_job(services: Services, job: ScheduledJob) -> None:
     """Their time zone decides when reminders go, and the escalation shows their details
     (asked before the job's transaction)."""
-    look_up_customer(services, job.order_id)
+    if job.order_id is not None:
+        look_up_customer(services, job.order_id)
 
 
 def link_the_delivery(client: WebClient, payload: dict, meta: dict) -> dict:
@@ -240,6 +242,7 @@ def escalate(
     unreachable. An unreachable customer never got the delivery: nothing may be accepted on
     their behalf."""
     kinds = (PLAN, REMINDER, AUTO_ACCEPT) if reason == "unreachable" else (PLAN, REMINDER)
+    assert order.id is not None
     scheduler.cancel(session, order_id=order.id, kinds=kinds, now=now, reason=reason)
     key = f"escalation:{order.id}:{order.round}" + (f":{again}" if again else "")
     scheduler.schedule(

@@ -3,7 +3,9 @@ customer, and whether the customer can be reached at all."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import TypeGuard
+
+from sqlmodel import Session, col, select
 
 from storage.models import Delivery, DeliveryState, Order, OutboxMessage, OutboxStatus
 from storage.states import SupervisionState
@@ -19,12 +21,12 @@ def current_delivery(session: Session, order: Order) -> Delivery | None:
         select(Delivery)
         .where(Delivery.order_id == order.id, Delivery.state != DeliveryState.DRAFT)
         .where(Delivery.state != DeliveryState.CANCELLED)
-        .order_by(Delivery.round.desc(), Delivery.id.desc())
+        .order_by(col(Delivery.round).desc(), col(Delivery.id).desc())
     )
     return session.exec(query).first()
 
 
-def is_current(order: Order | None, job_round: int) -> bool:
+def is_current(order: Order | None, job_round: int) -> TypeGuard[Order]:
     """Whether a job made for `job_round` still applies: the order still awaits acceptance
     of that very round."""
     return (

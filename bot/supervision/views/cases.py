@@ -113,6 +113,7 @@ def build_case(
             )
         )
     elif appeal.state is AppealState.CLOSED:
+        assert appeal.decided_at is not None
         blocks.append(
             section(
                 f":information_source: {appeal.decision_reason} on "
@@ -120,6 +121,7 @@ def build_case(
             )
         )
     else:
+        assert appeal.decided_by is not None and appeal.decided_at is not None
         reason = f": {appeal.decision_reason}" if appeal.decision_reason else ""
         blocks.append(
             section(
@@ -154,7 +156,7 @@ def build_decided_notice(*, appeal: Appeal, order: Order) -> tuple[str, Blocks]:
         + (
             f": the licence is valid {slack_date(order.validity_start, with_time=False)} – "
             f"{slack_date(order.validity_end, with_time=False)}"
-            if order.validity_start
+            if order.validity_start and order.validity_end
             else ""
         ),
         AppealState.RETURNED: "returned the order to the seller for a new delivery",

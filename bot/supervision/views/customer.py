@@ -50,6 +50,13 @@ def parse_button_value(value: str) -> tuple[str, int]:
     return order_no, int(delivery_id)
 
 
+def granted_validity(order: Order) -> Validity:
+    """The validity an accepted or completed order was given (both ends are set then)."""
+    if order.validity_start is None or order.validity_end is None:
+        raise ValueError(f"order {order.order_no} has no validity yet")
+    return Validity(order.validity_start, order.validity_end)
+
+
 def period(validity: Validity, tz: str | None) -> str:
     start = slack_date(validity.start, fallback_tz=tz, with_time=False)
     end = slack_date(validity.end, fallback_tz=tz, with_time=False)
@@ -122,6 +129,7 @@ def build_customer_delivery(item: CustomerDelivery, *, outcome: list[dict] | Non
     ]
     if outcome is not None:
         return blocks + outcome
+    assert delivery.id is not None
     return blocks + [
         actions(
             button(
@@ -150,7 +158,7 @@ def round_text(round_no: int, rejected: int) -> str:
 def accepted_outcome(
     order: Order, accepted_at: datetime, tz: str | None, *, how: str = "Accepted by you"
 ) -> list[dict]:
-    validity = Validity(order.validity_start, order.validity_end)
+    validity = granted_validity(order)
     return [
         context(
             f":white_check_mark: {how} on {slack_date(accepted_at, fallback_tz=tz)} "
