@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from sqlmodel import Session
 
 from bot.core.dates import format_local
-from bot.core.errors import DeliverybotError, NotTheCustomer, OrderNotFound
+from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId, BlockId, CallbackId
 from bot.orders import customers
 from bot.orders import queries as orders
@@ -41,21 +41,14 @@ def _seller_order(services: Services, session: Session, user: str, order_no: str
 def _appellant_order(
     services: Services, session: Session, user: str, order_no: str, role: str
 ) -> Order:
-    """The order, if `user` may appeal it in this role (a seller of it, or its customer)."""
+    """The order, if `user` may appeal it in this role (a seller of it, or its customer; a
+    refused customer is audited like a refused Accept)."""
     if role == "seller":
         return _seller_order(services, session, user, order_no)
-    return _customer_order(services, session, user, order_no)
-
-
-def _customer_order(services: Services, session: Session, user: str, order_no: str) -> Order:
     clicker = customers.clicker_for(services, user, order_no)
-    order = orders.get_order(session, order_no)
-    if order is None:
-        raise OrderNotFound(order_no)
-    assert order.id is not None
-    if not customers.is_customer(order, clicker, orders.sellers_of(session, order.id)):
-        raise NotTheCustomer(order_no, customers.customer_label(order), "appeal")
-    return order
+    return customers.customer_order(
+        session, order_no, clicker, action="appeal", now=services.clock.now()
+    )
 
 
 def handle_remind_again(
@@ -102,7 +95,7 @@ def handle_appeal_button(
     services: Services = context["services"]
     user, now = body["user"]["id"], services.clock.now()
     role = "customer" if action["action_id"] == ActionId.CUSTOMER_APPEAL else "seller"
-    with services.read_session_factory() as session:
+    with services.session_factory() as session:  # a refused customer is audited
         try:
             order = _appellant_order(services, session, user, action["value"], role)
             appeals.check_may_appeal(order, role=role, now=now)

@@ -37,7 +37,7 @@ from bot.supervision.views.cases import (
 from bot.supervision.views.reminders import build_appeal_offer
 from bot.supervision.waiting import current_delivery
 from storage.models import Appeal, AppealState, Order, ProofFile
-from storage.rows import changed_rows
+from storage.rows import changed_rows, saved_id
 from storage.states import OPEN_STATES, SupervisionState
 
 
@@ -101,9 +101,8 @@ def open_appeal(
     check_may_appeal(order, role=role, now=now)
     if not settings.ops_channel:
         raise AppealsNotSetUp()
-    assert order.id is not None
     appeal = Appeal(
-        order_id=order.id,
+        order_id=saved_id(order),
         by_user=by,
         by_role=role,
         reason_kind=form.reason_kind,
@@ -177,8 +176,9 @@ def close_open_appeal(session: Session, *, order: Order, by: str, why: str, now:
         appeal_id=appeal.id,
         reason=why,
     )
-    assert order.id is not None
-    scheduler.cancel(session, order_id=order.id, kinds=(cases.APPEAL_OVERDUE,), now=now, reason=why)
+    scheduler.cancel(
+        session, order_id=saved_id(order), kinds=(cases.APPEAL_OVERDUE,), now=now, reason=why
+    )
     cases.update_case(session, appeal, order, now=now)
 
 

@@ -26,7 +26,7 @@ from bot.supervision.views.cases import (
     build_overdue,
 )
 from storage.models import Appeal, AppealState, Order, OutboxMessage, OutboxStatus, ProofFile
-from storage.rows import changed_rows, get_row
+from storage.rows import changed_rows, get_row, saved_id
 
 APPEAL_OVERDUE = "appeal_overdue"
 APPEAL_CASE = "appeal"  # the outbox purpose of the case posted to operations
@@ -101,11 +101,10 @@ def case_not_posted(session: Session, message: OutboxMessage, error: str, now: d
 
 def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]:
     """Everything the operations message shows (the full case)."""
-    assert order.id is not None
     opened = next(
         (
             e
-            for e in events_for(session, order.id)
+            for e in events_for(session, saved_id(order))
             if e.kind == "appeal_opened" and e.detail.get("appeal_id") == appeal.id
         ),
         None,
@@ -114,10 +113,10 @@ def case_parts(session: Session, appeal: Appeal, order: Order) -> dict[str, Any]
     return dict(
         appeal=appeal,
         order=order,
-        sellers=sellers_of(session, order.id),
+        sellers=sellers_of(session, saved_id(order)),
         files=[f for f in files if f is not None],
         attachments=opened.detail.get("attachments", []) if opened else [],
-        timeline=events_for(session, order.id)[-15:],
+        timeline=events_for(session, saved_id(order))[-15:],
         reasons=REASONS,
     )
 

@@ -26,7 +26,7 @@ from bot.supervision.cases import APPEAL_OVERDUE, update_case
 from bot.supervision.views.cases import build_decided_notice
 from bot.supervision.waiting import current_delivery
 from storage.models import Appeal, AppealState, DeliveryState, Order
-from storage.rows import changed_rows, get_row
+from storage.rows import changed_rows, get_row, saved_id
 from storage.states import SupervisionState
 
 DECIDED_STATE = {
@@ -137,10 +137,9 @@ def decide(
         decision=decision.value,
         reason=reason,
     )
-    assert order.id is not None
     scheduler.cancel(
         session,
-        order_id=order.id,
+        order_id=saved_id(order),
         kinds=(APPEAL_OVERDUE,),
         now=now,
         reason=f"appeal {decision.value}",

@@ -34,6 +34,7 @@ from storage.models import (
     OutboxStatus,
     ScheduledJob,
 )
+from storage.rows import saved_id
 
 
 def send_escalation(run: JobRun) -> None:
@@ -133,9 +134,12 @@ def auto_accept(run: JobRun) -> Defer | None:
         now=now,
         why=f"The order was accepted automatically after {days} days",
     )
-    assert order.id is not None
     scheduler.cancel(
-        session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason="accepted automatically"
+        session,
+        order_id=saved_id(order),
+        kinds=WHILE_AWAITING,
+        now=now,
+        reason="accepted automatically",
     )
     text, blocks = build_auto_accepted(
         order_no=order.order_no, start=validity.start, end=validity.end, days=days

@@ -39,6 +39,7 @@ from storage.models import (
     OutboxStatus,
     ScheduledJob,
 )
+from storage.rows import saved_id
 from storage.states import SupervisionState
 
 PLAN = "plan_reminders"
@@ -69,8 +70,9 @@ def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: s
 
     When it went back to the seller, a check is scheduled that offers the customer an appeal
     once the rules allow it (3 rejected rounds, or the seller silent for 5 days)."""
-    assert order.id is not None
-    scheduler.cancel(session, order_id=order.id, kinds=WHILE_AWAITING, now=now, reason=reason)
+    scheduler.cancel(
+        session, order_id=saved_id(order), kinds=WHILE_AWAITING, now=now, reason=reason
+    )
     if order.state is not SupervisionState.COMPLETED:
         scheduler.schedule(
             session,
@@ -242,8 +244,7 @@ def escalate(
     unreachable. An unreachable customer never got the delivery: nothing may be accepted on
     their behalf."""
     kinds = (PLAN, REMINDER, AUTO_ACCEPT) if reason == "unreachable" else (PLAN, REMINDER)
-    assert order.id is not None
-    scheduler.cancel(session, order_id=order.id, kinds=kinds, now=now, reason=reason)
+    scheduler.cancel(session, order_id=saved_id(order), kinds=kinds, now=now, reason=reason)
     key = f"escalation:{order.id}:{order.round}" + (f":{again}" if again else "")
     scheduler.schedule(
         session,

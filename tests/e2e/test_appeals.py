@@ -292,6 +292,9 @@ def test_only_the_customer_may_use_the_customers_appeal_button(box, session, str
     assert not any(
         v.get("callback_id") == "appeal_customer_modal" for v in box.slack.views.values()
     )
+    with box.session_factory() as check:
+        refused = check.exec(select(AuditEvent).where(AuditEvent.kind == "refused")).all()
+    assert [(e.actor, e.detail["action"]) for e in refused] == [(stranger.id, "appeal")]
 
 
 def test_a_case_the_ops_channel_refuses_is_reported_and_can_be_sent_again(

@@ -25,6 +25,7 @@ from bot.slack.blocks import (
     text,
 )
 from storage.models import Delivery, Order, Product, ProofFile
+from storage.rows import saved_id
 
 REASON_INPUT = "reason"
 
@@ -129,20 +130,19 @@ def build_customer_delivery(item: CustomerDelivery, *, outcome: list[dict] | Non
     ]
     if outcome is not None:
         return blocks + outcome
-    assert delivery.id is not None
     return blocks + [
         actions(
             button(
                 "Accept",
                 ActionId.ACCEPT,
-                button_value(order.order_no, delivery.id),
+                button_value(order.order_no, saved_id(delivery)),
                 style="primary",
                 confirm=confirm("Accept this delivery?", accept_question(item)),
             ),
             button(
                 "Request changes",
                 ActionId.REQUEST_CHANGES,
-                button_value(order.order_no, delivery.id),
+                button_value(order.order_no, saved_id(delivery)),
             ),
             block_id=BlockId.CUSTOMER_ACTIONS,
         )
