@@ -16,10 +16,9 @@ from bot.core.dates import slack_date
 from bot.core.errors import AlreadySettled, InvalidInput, StaleState
 from bot.home import page as home
 from bot.orders import queries as orders
-from bot.orders.calendar import validity_for
 from bot.orders.customers import Clicker, customer_order
 from bot.orders.states import Transition
-from bot.orders.validity import Validity
+from bot.orders.validity import Validity, validity_for
 from bot.orders.workflow import change_state
 from bot.supervision import appeals, reminders
 from bot.supervision import notices as notifications

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Connection, or_, select
 from sqlmodel import Session
 
-from bot.core.dates import zone
-from bot.orders.validity import Validity, compute_validity
 from bot.slack.directory import cached_person
 from storage.models import Order, SlackUser
 from storage.rows import table_of
@@ -28,18 +25,6 @@ def customer_time_zone(session: Session, order: Order) -> str:
     is counted in it, and reminders wait for working hours in it."""
     profile = cached_person(session, user_id=order.customer_user_id, email=order.customer_email)
     return (profile.tz if profile else None) or "UTC"
-
-
-def validity_for(
-    session: Session, order: Order, *, accepted_at: datetime, enabling_time: datetime | None
-) -> Validity:
-    """The order's validity if accepted at `accepted_at`, on the customer's calendar."""
-    return compute_validity(
-        duration=order.duration,
-        accepted_at=accepted_at,
-        enabling_time=enabling_time,
-        tz=zone(customer_time_zone(session, order)),
-    )
 
 
 @dataclass(frozen=True)

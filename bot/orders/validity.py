@@ -1,4 +1,5 @@
-"""The licence validity period (DOMAIN.md): the seed's rule as one pure function."""
+"""The licence validity period (DOMAIN.md): the seed's rule as one pure function, and an
+order's validity on its customer's calendar (the time zone from bot.orders.calendar)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
+from bot.core.dates import zone
 from bot.core.durations import to_relativedelta
+from bot.orders.calendar import customer_time_zone
+from storage.models import Order
 
 
 @dataclass(frozen=True)
@@ -44,3 +50,15 @@ def renewal_validity(*, renewed_end: datetime, duration: str, tz: ZoneInfo) -> V
     """A renewal continues from the end of the order it renews, counted on the same calendar
     (the customer's) as every other validity."""
     return compute_validity(duration=duration, accepted_at=renewed_end, enabling_time=None, tz=tz)
+
+
+def validity_for(
+    session: Session, order: Order, *, accepted_at: datetime, enabling_time: datetime | None
+) -> Validity:
+    """The order's validity if accepted at `accepted_at`, on the customer's calendar."""
+    return compute_validity(
+        duration=order.duration,
+        accepted_at=accepted_at,
+        enabling_time=enabling_time,
+        tz=zone(customer_time_zone(session, order)),
+    )

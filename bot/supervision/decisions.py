@@ -14,9 +14,9 @@ from bot.core import audit
 from bot.core.settings import Settings
 from bot.home import page as home
 from bot.jobs import scheduler
-from bot.orders.calendar import validity_for
 from bot.orders.contacts import customer_channel, seller_channels
 from bot.orders.states import Transition
+from bot.orders.validity import validity_for
 from bot.orders.workflow import change_state
 from bot.slack import directory, outbox
 from bot.supervision import notices as notifications

@@ -11,13 +11,13 @@ from bot.core import audit
 from bot.home import page as home
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
-from bot.orders.calendar import validity_for
 from bot.orders.contacts import (
     customer_channel,
     customer_contact,
     seller_channels,
 )
 from bot.orders.states import Transition
+from bot.orders.validity import validity_for
 from bot.orders.workflow import change_state
 from bot.slack import outbox
 from bot.supervision import appeals

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.dates import slack_date
 from bot.core.ids import ActionId
-from bot.orders.calendar import customer_time_zone, validity_for
+from bot.orders.calendar import customer_time_zone
 from bot.orders.customers import CUSTOMER_DELIVERY, contact_details, customer_label, routes
-from bot.orders.validity import Validity
+from bot.orders.validity import Validity, validity_for
 from bot.slack import outbox
 from bot.slack.blocks import actions, button, context, section
 from bot.supervision import reminders
