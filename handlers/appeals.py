@@ -16,7 +16,7 @@ from bot.orders import queries as orders
 from bot.orders.calendar import customer_time_zone
 from bot.slack import directory
 from bot.slack.services import Services
-from bot.supervision import appeals, decisions, reminders
+from bot.supervision import appeals, decisions, escalation
 from bot.supervision.appeal_terms import Decision
 from bot.supervision.views.appeal_forms import (
     build_customer_appeal_modal,
@@ -64,7 +64,7 @@ def handle_remind_again(
     with services.session_factory() as session:
         try:
             order = _seller_order(services, session, user, action["value"])
-            due = reminders.remind_now(
+            due = escalation.remind_now(
                 session,
                 order=order,
                 by=user,

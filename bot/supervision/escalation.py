@@ -1,4 +1,5 @@
-"""When the customer stays silent: the sellers' escalation, and optional automatic acceptance."""
+"""When the customer stays silent: the sellers' escalation, their "Remind again now", and
+optional automatic acceptance."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.core import audit
+from bot.core.errors import DeliverybotError
+from bot.core.working_hours import next_send_time
 from bot.home import page as home
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
+from bot.orders.calendar import customer_time_zone
 from bot.orders.contacts import (
     customer_channel,
     customer_contact,
@@ -35,6 +39,7 @@ from storage.models import (
     ScheduledJob,
 )
 from storage.rows import saved_id
+from storage.states import SupervisionState
 
 
 def send_escalation(run: JobRun) -> None:
@@ -204,3 +209,40 @@ def _announcement_due(session: Session, order: Order) -> bool:
     return any(
         job.data.get("round") == order.round and job.data.get("auto_accept_at") for job in pending
     )
+
+
+class NothingToRemind(DeliverybotError):
+    def __init__(self, order_no: str, state: SupervisionState):
+        super().__init__(
+            f"Order {order_no} is not waiting for the customer (it is {state.value.replace('_', ' ')}), "
+            "so there is nobody to remind."
+        )
+
+
+def remind_now(
+    session: Session, *, order: Order, by: str, now: datetime, working_hours: tuple[int, int]
+) -> datetime:
+    """A seller asks for another reminder: it goes at the customer's next working time
+    (now, if that is now). One per order and hour, so double clicks send one. Returns when."""
+    if order.state is not SupervisionState.AWAITING_ACCEPTANCE:
+        raise NothingToRemind(order.order_no, order.state)
+    tz = customer_time_zone(session, order)
+    due = next_send_time(now, tz, working_hours)
+    step = f"manual-{now:%Y%m%d%H}"
+    scheduler.schedule(
+        session,
+        key=f"reminder:{order.id}:{order.round}:{step}",
+        kind=REMINDER,
+        due_at=due,
+        order_id=order.id,
+        data={"round": order.round, "step": step, "of": None},
+    )
+    audit.record(
+        session,
+        kind="reminder_requested",
+        actor=by,
+        at=now,
+        order_id=order.id,
+        due_at=due.isoformat(),
+    )
+    return due

@@ -16,7 +16,6 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot.core import audit
-from bot.core.errors import DeliverybotError
 from bot.core.settings import Settings
 from bot.core.working_hours import is_working_time, next_send_time
 from bot.jobs import scheduler
@@ -282,40 +281,3 @@ def reminder_failed(session: Session, message: OutboxMessage, error: str, now: d
     order = session.get(Order, message.meta.get("order_id"))
     if order is not None and order.state is SupervisionState.AWAITING_ACCEPTANCE:
         escalate(session, order=order, now=now, reason="unreachable")
-
-
-class NothingToRemind(DeliverybotError):
-    def __init__(self, order_no: str, state: SupervisionState):
-        super().__init__(
-            f"Order {order_no} is not waiting for the customer (it is {state.value.replace('_', ' ')}), "
-            "so there is nobody to remind."
-        )
-
-
-def remind_now(
-    session: Session, *, order: Order, by: str, now: datetime, working_hours: tuple[int, int]
-) -> datetime:
-    """A seller asks for another reminder: it goes at the customer's next working time
-    (now, if that is now). One per order and hour, so double clicks send one. Returns when."""
-    if order.state is not SupervisionState.AWAITING_ACCEPTANCE:
-        raise NothingToRemind(order.order_no, order.state)
-    tz = customer_time_zone(session, order)
-    due = next_send_time(now, tz, working_hours)
-    step = f"manual-{now:%Y%m%d%H}"
-    scheduler.schedule(
-        session,
-        key=f"reminder:{order.id}:{order.round}:{step}",
-        kind=REMINDER,
-        due_at=due,
-        order_id=order.id,
-        data={"round": order.round, "step": step, "of": None},
-    )
-    audit.record(
-        session,
-        kind="reminder_requested",
-        actor=by,
-        at=now,
-        order_id=order.id,
-        due_at=due.isoformat(),
-    )
-    return due
