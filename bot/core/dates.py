@@ -26,6 +26,9 @@ class ParsedDate:
     alternative: datetime | None = None  # the other reading of an ambiguous numeric date
 
 
+MAX_DATE_TEXT = 64  # characters of a typed reply handed to the date parser
+
+
 def zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -34,18 +37,23 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def warm_up() -> None:
-    """dateparser's first parse loads its language data (~200 ms+): do it at start-up."""
+    """dateparser loads each language's data the first time it has to guess the language
+    (seconds, for text that looks like no language): do it at start-up, not in a request."""
     dateparser.parse("1 jan 2020", settings={"PREFER_DATES_FROM": "past"})
+    dateparser.parse("xq zv 17 blorp", settings={"PREFER_DATES_FROM": "past"})
 
 
 def parse_enabling_time(
     text: str, *, now: datetime, tz: str | None, date_order: str | None = None
 ) -> ParsedDate | None:
-    """Parse what a seller typed, in their time zone. None when it is not a date.
+    """Parse what a seller typed, in their time zone. None when it is not a date. Only the
+    first MAX_DATE_TEXT characters are read: a date is short, and the parser's time grows with
+    the text (a pasted page would hold a request for seconds).
 
     `date_order` ("MDY" or "DMY") picks the reading of 01/02/2026; without it the month comes
     first and the other reading is returned as `alternative` so the bot can offer it.
     """
+    text = text.strip()[:MAX_DATE_TEXT]
     zone_info = zone(tz)
     value = _parse(text, now=now, zone_info=zone_info, date_order=date_order)
     if value is None:

@@ -74,3 +74,12 @@ def test_the_placement_day_itself_means_the_placement_moment(tz):
 
 def test_now_is_allowed():
     assert check_enabling_time(NOW, order=order(), now=NOW, tz="UTC") == NOW
+
+
+def test_only_the_first_characters_of_a_long_reply_are_read_as_a_date():
+    pasted = "1 January 2026" + " " * 60 + "and here the seller pasted a whole page of notes " * 820
+    assert len(pasted) > 40_000
+    parsed = parse_enabling_time(pasted, now=NOW, tz="UTC")
+    assert parsed is not None and parsed.value == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_enabling_time(" " * 70 + "1 January 2026", now=NOW, tz="UTC") is not None
+    assert parse_enabling_time("x" * 70 + " 1 January 2026", now=NOW, tz="UTC") is None
