@@ -230,6 +230,27 @@ def test_csv_listing_reads_back_into_an_import_unchanged(run, catalogue, tmp_pat
     assert "0 created, 0 updated, 5 unchanged." in reimported.stdout
 
 
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x.example")', "+1", "-1+2", "@SUM(A1)"])
+def test_csv_listing_escapes_cells_a_spreadsheet_would_run(run, catalogue, tmp_path, cell):
+    """A cell starting with = + - @ (or a tab or CR) is a formula to a spreadsheet: it is
+    written with a leading single quote, and the import reads it back as it was."""
+    quoted = cell.replace('"', '""')
+    good = f'1,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,"{quoted}",,'
+    assert run("orders", "import", orders_file(tmp_path, good)).exit_code == 0
+
+    exported = run("orders", "list", "--csv")
+    rows = {row["order_no"]: row for row in csv.DictReader(io.StringIO(exported.stdout))}
+    path = tmp_path / "export.csv"
+    path.write_text(exported.stdout)
+    reimported = run("orders", "import", str(path))
+
+    assert rows["1"]["customer_name"] == f"'{cell}"
+    assert rows["1"]["placed_at"].startswith("2026-01-01")  # other cells untouched
+    assert reimported.exit_code == 0, reimported.output
+    assert "0 created, 0 updated, 1 unchanged." in reimported.stdout
+    assert listed(run)[0]["customer"]["name"] == cell
+
+
 def test_show_json_has_the_stable_keys(run, catalogue):
     run("orders", "import", str(EXAMPLES / "orders.csv"))
 
