@@ -78,7 +78,7 @@ def naive_import(url: str, path: Path) -> float:
     with factory() as session:
         products = dict(session.exec(select(Product.code, Product.id)).all())
         records, _ = read_records(path)
-        for row in validate_orders(records, product_ids=products).rows:
+        for row in validate_orders(records, product_ids=products, now=now).rows:
             order = session.exec(select(Order).where(Order.order_no == row.order_no)).first()
             state = decide_state(row.status, renews_supervised=False, existing=None, rounds=0)
             order = order or Order(

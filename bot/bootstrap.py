@@ -14,7 +14,7 @@ from bot.core.filestore import store_for
 from bot.core.settings import Settings
 from bot.delivery import proof_fetch
 from bot.jobs.scheduler import JobKind, Scheduler, Seed
-from bot.orders import customers
+from bot.orders import contacts, customers
 from bot.slack.dispatcher import OutboxDispatcher
 from bot.slack.outbox import MessageKind
 from bot.slack.services import Services
@@ -27,9 +27,11 @@ JOB_KINDS: Mapping[str, JobKind] = {
         reminders.send_reminder, look_up=reminders.look_up_customer_for_job
     ),
     reminders.ESCALATION: JobKind(
-        escalation.send_escalation, look_up=reminders.look_up_customer_for_job
+        escalation.send_escalation, look_up=contacts.look_up_people_for_job
     ),
-    reminders.AUTO_ACCEPT: JobKind(escalation.auto_accept),
+    reminders.AUTO_ACCEPT: JobKind(
+        escalation.auto_accept, look_up=contacts.look_up_sellers_for_job
+    ),
     reminders.APPEAL_OFFER: JobKind(appeals.offer_customer_appeal),
     cases.APPEAL_OVERDUE: JobKind(cases.flag_overdue),
     digest.DIGEST: JobKind(digest.send_digest, look_up=digest.look_up_sellers),

@@ -102,6 +102,35 @@ def test_a_bad_file_imports_nothing_and_names_rows_and_fields(run, catalogue, tm
     assert listed(run) == []
 
 
+def test_nonsense_is_refused_row_by_row(run, catalogue, tmp_path):
+    """A placement far in the future, a renewal of no known order, odd order numbers."""
+    run(
+        "orders",
+        "import",
+        orders_file(tmp_path, "1,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,,"),
+    )
+    path = orders_file(
+        tmp_path,
+        "2,SECUREVPN,10,EUR,paid,2099-01-01,1 month,USELLER,UCUSTOMER,,,,",
+        "3,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,,999",
+        "4,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,,1",
+        "-5,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,,",
+        f"{'9' * 40},SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,,",
+        "12 345,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,,",
+    )
+
+    result = run("orders", "import", path)
+
+    assert result.exit_code == 1
+    assert "row 2 (order 2): placed_at: in the future" in result.stderr
+    assert "row 3 (order 3): renewal_of: there is no order 999" in result.stderr
+    assert "row 5 (order -5): order_no:" in result.stderr
+    assert f"row 6 (order {'9' * 40}): order_no: longer than 36 characters" in result.stderr
+    assert "row 7 (order 12 345): order_no: contains a space" in result.stderr
+    assert "Nothing imported: 5 of 6 rows are invalid" in result.stderr  # 4 renews order 1
+    assert [o["order_no"] for o in listed(run)] == ["1"]
+
+
 def test_skip_invalid_imports_the_good_rows_and_lists_the_rest(run, catalogue, tmp_path):
     path = orders_file(
         tmp_path,
@@ -199,6 +228,27 @@ def test_csv_listing_reads_back_into_an_import_unchanged(run, catalogue, tmp_pat
     assert rows[3]["sellers"] == "U0SELLER;tea@isv.example"
     assert reimported.exit_code == 0, reimported.output
     assert "0 created, 0 updated, 5 unchanged." in reimported.stdout
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x.example")', "+1", "-1+2", "@SUM(A1)"])
+def test_csv_listing_escapes_cells_a_spreadsheet_would_run(run, catalogue, tmp_path, cell):
+    """A cell starting with = + - @ (or a tab or CR) is a formula to a spreadsheet: it is
+    written with a leading single quote, and the import reads it back as it was."""
+    quoted = cell.replace('"', '""')
+    good = f'1,SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,"{quoted}",,'
+    assert run("orders", "import", orders_file(tmp_path, good)).exit_code == 0
+
+    exported = run("orders", "list", "--csv")
+    rows = {row["order_no"]: row for row in csv.DictReader(io.StringIO(exported.stdout))}
+    path = tmp_path / "export.csv"
+    path.write_text(exported.stdout)
+    reimported = run("orders", "import", str(path))
+
+    assert rows["1"]["customer_name"] == f"'{cell}"
+    assert rows["1"]["placed_at"].startswith("2026-01-01")  # other cells untouched
+    assert reimported.exit_code == 0, reimported.output
+    assert "0 created, 0 updated, 1 unchanged." in reimported.stdout
+    assert listed(run)[0]["customer"]["name"] == cell
 
 
 def test_show_json_has_the_stable_keys(run, catalogue):

@@ -112,3 +112,21 @@ def test_db_upgrade_command_migrates(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Database is at revision 0001" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "host"), [((), "127.0.0.1"), (("--host", "0.0.0.0"), "0.0.0.0")])
+def test_serve_listens_on_this_machine_only_unless_told(monkeypatch, args, host):
+    """A container passes --host 0.0.0.0; nobody else is exposed by default."""
+    from typer.testing import CliRunner
+
+    import bot.cli.main
+    import bot.server
+
+    seen = {}
+    monkeypatch.setattr(bot.server, "run", lambda settings, **kw: seen.update(kw))
+    monkeypatch.setattr(bot.cli.main, "configure_logging", lambda: None)
+
+    result = CliRunner().invoke(bot.cli.main.cli, ["serve", *args], env={"SLACK_APP_TOKEN": ""})
+
+    assert result.exit_code == 0, result.output
+    assert seen["host"] == host

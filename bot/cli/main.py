@@ -35,7 +35,9 @@ def db_upgrade() -> None:
 @cli.command()
 def serve(
     port: int = typer.Option(3000, help="HTTP port (ignored in Socket Mode)."),
-    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+    host: str = typer.Option(
+        "127.0.0.1", help="Interface to listen on (0.0.0.0: all, e.g. in a container)."
+    ),
     migrate: bool = typer.Option(True, help="Apply migrations on start."),
     worker: bool = typer.Option(True, help="Run the outbox and scheduled work in this process."),
 ) -> None:

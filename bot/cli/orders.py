@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -90,6 +91,7 @@ def orders_import(
     from bot.orders.imports.files import ImportFileError, read_records
     from bot.orders.imports.orders import import_orders
     from bot.orders.imports.validation import validate_orders
+    from bot.orders.queries import stored_order_nos
     from storage.models import Product
 
     try:
@@ -99,10 +101,16 @@ def orders_import(
         raise _file_error(error) from None
     if ignored:
         err.print(f"Ignoring unknown column(s): {', '.join(ignored)}", highlight=False)
+    now = SystemClock().now()
     with session_scope() as session:
         product_ids = dict(session.exec(select(Product.code, Product.id)).all())
         with _status(f"Checking {len(records):,} rows…"):
-            checked = validate_orders(records, product_ids=product_ids)
+            checked = validate_orders(
+                records,
+                product_ids=product_ids,
+                now=now,
+                known_orders=partial(stored_order_nos, session),
+            )
         if checked.errors:
             _print_errors(checked.errors)
             if not skip_invalid:
@@ -113,7 +121,7 @@ def orders_import(
                 )
                 raise typer.Exit(1)
         with _progress(len(checked.rows)) as advance:
-            report = import_orders(session, checked.rows, now=SystemClock().now(), progress=advance)
+            report = import_orders(session, checked.rows, now=now, progress=advance)
             session.commit()
     skipped = len({e.row for e in checked.errors})
     out.print(

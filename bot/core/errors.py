@@ -65,9 +65,16 @@ class InvalidInput(DeliverybotError):
 
 
 class NotTheCustomer(DeliverybotError):
-    def __init__(self, order_no: str, customer: str, action: str = "accept"):
+    """Someone else clicked the customer's button. The refusal names no one: whoever clicked
+    learns nothing about the customer."""
+
+    def __init__(self, order_no: str, action: str = "accept"):
         self.order_no = order_no
-        super().__init__(f"Only {customer} can {action} order {order_no}. Nothing was changed.")
+        super().__init__(
+            f"Only the customer of order {order_no} can {action} it, and as far as I can tell "
+            "that's not you. Nothing was changed. If you did place this order, ask its seller "
+            "to correct the customer details on it."
+        )
 
 
 class AlreadySettled(DeliverybotError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -103,9 +102,3 @@ class Settings(BaseSettings):
         if days is not None and days < 1:
             raise ValueError("automatic acceptance needs a number of days from 1 (or 'off')")
         return days
-
-    @property
-    def slack_file_hosts(self) -> frozenset[str]:
-        """The only hosts proof files are downloaded from (the bot token goes nowhere else)."""
-        host = urlsplit(self.slack_api_url).hostname or "slack.com"
-        return frozenset({host, f"files.{host}"})

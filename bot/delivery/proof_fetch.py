@@ -73,7 +73,7 @@ def fetch(
             url,
             name=info.get("name") or info["id"],
             token=settings.slack_bot_token,
-            allowed_hosts=settings.slack_file_hosts,
+            api_url=settings.slack_api_url,
             max_bytes=settings.max_file_bytes,
             timeout=timeout,
         )

@@ -18,7 +18,7 @@ from bot.delivery import dm as delivery_dm
 from bot.delivery import drafts as delivery
 from bot.delivery import files as delivery_files
 from bot.delivery.steps import check_enabling_time, set_enabling_time
-from bot.delivery.views.replies import Reading, build_date_echo, build_note
+from bot.delivery.views.replies import Reading, build_date_echo, build_note, echo
 from bot.slack.directory import Person
 from storage.models import Order
 from storage.rows import saved_id
@@ -63,7 +63,7 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
     try:
         if parsed is None:
             raise InvalidInput(
-                f"I couldn't read “{typed}” as a date. Try “jan 1”, "
+                f"I couldn't read “{echo(typed)}” as a date. Try “jan 1”, "
                 "“yesterday” or “2026-01-01”, or pick it with the date picker."
             )
         reading = choose_reading(parsed, order=order, now=now, tz=person.tz)

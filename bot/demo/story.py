@@ -242,7 +242,7 @@ def _import(box: Sandbox, examples: Path, story: Transcript, clock: ManualClock)
         rows = session.exec(select(Product.code, Product.id)).all()
         product_ids = {code: product_id for code, product_id in rows if product_id is not None}
         records, _ = read_records(examples / "orders.csv")
-        checked = validate_orders(records, product_ids=product_ids)
+        checked = validate_orders(records, product_ids=product_ids, now=clock.now())
         assert not checked.errors, checked.errors
         report = import_orders(session, checked.rows, now=clock.now())
         session.commit()

@@ -3,9 +3,9 @@
 Everything here that takes a session reads only the database: it runs inside transactions that
 write (scheduled jobs, operations' decisions), and on SQLite a writing transaction holds the
 database's one write lock, which must never wait on Slack. What Slack knows about the customer
-is fetched beforehand by `look_up_customer`, with no transaction open. A person known only by
-e-mail and not yet looked up is addressed by that e-mail: the outbox dispatcher looks it up when
-it sends (bot.dispatcher).
+is fetched beforehand by `look_up_customer` (and `look_up_sellers`), with no transaction open.
+A person known only by e-mail and not yet looked up is addressed by that e-mail: the outbox
+dispatcher looks it up when it sends (bot.dispatcher).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.orders.calendar import customer_time_zone
 from bot.orders.queries import get_order, sellers_of
 from bot.slack import directory
-from storage.models import Order
+from storage.models import Order, ScheduledJob
 from storage.rows import saved_id
 
 if TYPE_CHECKING:
@@ -36,8 +36,9 @@ class CustomerContact:
 
 
 def seller_channels(session: Session, order: Order) -> list[str]:
-    """Where to DM the order's sellers: their user ids (a seller named by e-mail: the user with
-    that e-mail if known, else the e-mail, looked up when the message is sent)."""
+    """Where to DM the order's sellers, each person once: their user ids (a seller named by
+    e-mail: the user with that e-mail if known, else the e-mail, looked up when the message is
+    sent). A seller named both ways is known to be one person once `look_up_sellers` ran."""
     found: list[str] = []
     for seller in sellers_of(session, saved_id(order)):
         cached = (
@@ -83,6 +84,31 @@ def look_up_customer_of(services: Services, order_no: str) -> None:
         order_id = order.id if order else None
     if order_id is not None:
         look_up_customer(services, order_id)
+
+
+def look_up_sellers(services: Services, order_id: int) -> None:
+    """Refresh what Slack knows of the sellers named by user id (their e-mail above all), with
+    no transaction open, so that `seller_channels` sees that a seller also named by e-mail is
+    the same person. Slack failing leaves the cache as it was."""
+    with services.read_session_factory() as session:
+        sellers = sellers_of(session, order_id)
+    for seller in sellers:
+        if "@" not in seller:
+            directory.lookup(services, seller)
+
+
+def look_up_sellers_for_job(services: Services, job: ScheduledJob) -> None:
+    """`look_up_sellers` before a job that messages the sellers opens its transaction."""
+    if job.order_id is not None:
+        look_up_sellers(services, job.order_id)
+
+
+def look_up_people_for_job(services: Services, job: ScheduledJob) -> None:
+    """The customer and the sellers, before a job that tells the sellers about the customer
+    (the escalation) opens its transaction."""
+    if job.order_id is not None:
+        look_up_customer(services, job.order_id)
+        look_up_sellers(services, job.order_id)
 
 
 def look_up_customer(services: Services, order_id: int) -> None:

@@ -156,7 +156,7 @@ def customer_order(
             reason="not the customer",
         )
         session.commit()
-        raise NotTheCustomer(order.order_no, customer_label(order), CUSTOMER_ACTIONS[action])
+        raise NotTheCustomer(order.order_no, CUSTOMER_ACTIONS[action])
     return order
 
 

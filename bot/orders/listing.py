@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.orders.imports.files import FORMULA_STARTS
 from bot.orders.queries import order_json
 from storage.bulk import chunks
 from storage.models import AuditEvent, Order, OrderSeller, Product
@@ -101,7 +102,17 @@ def csv_row(order: dict[str, Any]) -> dict[str, Any]:
     flat["sellers"] = ";".join(order["sellers"])
     for key, value in order["customer"].items():
         flat[f"customer_{key}"] = value
-    return {key: "" if flat.get(key) is None else flat[key] for key in CSV_COLUMNS}
+    return {key: _cell(flat.get(key)) for key in CSV_COLUMNS}
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet runs a cell starting with = + - @ (or a tab or CR) as a formula: such text
+    gets a leading single quote, as spreadsheets expect (the import takes it off again)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def close_match(session: Session, order_no: str) -> str | None:

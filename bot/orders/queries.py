@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.core.audit import events_for
 from bot.core.errors import NotSupervised, NotYourOrder, OrderNotFound
 from bot.orders.calendar import customer_time_zone
+from storage.bulk import chunks
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product
 from storage.rows import get_row, saved_id
 from storage.states import SupervisionState
@@ -31,6 +32,14 @@ class OrderCard:
 
 def get_order(session: Session, order_no: str) -> Order | None:
     return session.exec(select(Order).where(Order.order_no == order_no.strip())).first()
+
+
+def stored_order_nos(session: Session, order_nos: set[str]) -> set[str]:
+    """Which of `order_nos` the database holds."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(order_nos), 500):
+        found.update(session.exec(select(Order.order_no).where(col(Order.order_no).in_(chunk))))
+    return found
 
 
 def sellers_of(session: Session, order_id: int) -> list[str]:

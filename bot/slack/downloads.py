@@ -1,9 +1,9 @@
 """Fetching a proof file from Slack with the bot token, and nothing else.
 
-The token is sent only to Slack's file hosts (`settings.slack_file_hosts`); redirects are
-not followed (a redirect elsewhere would carry the token away). Slack answers a request it
-does not accept with an HTML login page and status 200, so the content type is checked, and
-the size is capped while reading.
+The token is sent only to Slack's file hosts, pinned by scheme, host and port
+(`is_slack_file`); redirects are not followed (a redirect elsewhere would carry the token
+away). Slack answers a request it does not accept with an HTML login page and status 200, so
+the content type is checked, and the size is capped while reading.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from bot.core.errors import DeliverybotError
 
@@ -42,9 +42,68 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+UNITS = (("GB", 3), ("MB", 2), ("KB", 1))
+
+
+def file_origins(api_url: str) -> frozenset[tuple[str, str, int]]:
+    """Where the bot token may be sent, as (scheme, host, port), from SLACK_API_URL.
+
+    Over HTTPS (Slack, GovSlack): its file host `files.<host>` and `<host>` itself, on the
+    API's port (443). Plain HTTP is only the fake Slack of the demo and the tests: exactly
+    its own scheme, host and port, nothing else."""
+    api = _origin(urlsplit(api_url))
+    if api is None:
+        return frozenset()
+    scheme, host, port = api
+    if scheme == "http":
+        return frozenset({api})
+    return frozenset({api, (scheme, f"files.{host}", port)})
+
+
+def is_slack_file(url: str, *, api_url: str) -> bool:
+    """Whether `url` is on one of Slack's file hosts (scheme, host and port all pinned)."""
+    if any(char.isspace() or ord(char) < 32 or char == "\\" for char in url):
+        return False  # parsers disagree on these; Slack's own URLs never contain them
+    origin = _origin(urlsplit(url))
+    return origin is not None and origin in file_origins(api_url)
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int] | None:
+    """(scheme, host, port) when the URL names nothing but them (no user, no odd characters)."""
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:  # not a port number
+        return None
+    host = parts.hostname.lower()
+    if parts.netloc.lower() not in (host, f"{host}:{port}"):
+        return None
+    return scheme, host, port
+
+
+def size_text(size: int) -> str:
+    """A number of bytes as people say it: "100 KB", "50 MB", "1.5 MB".
+
+    A size that is round in binary (50 MB = 50 x 1024 x 1024 bytes) or in decimal units
+    (100 KB = 100,000 bytes) is said as such; any other is rounded down, so a limit is never
+    said to be larger than it is."""
+    for unit, power in UNITS:
+        for base in (1024, 1000):
+            step = base**power
+            if size >= step and (size * 10) % step == 0:
+                return f"{size / step:g} {unit}"
+    for unit, power in UNITS:
+        if size >= 1024**power:
+            return f"{size * 10 // 1024**power / 10:g} {unit}"
+    return f"{size} byte" + ("" if size == 1 else "s")
+
+
 def too_big_message(name: str, limit: int) -> str:
     return (
-        f"{name} is larger than the {limit // (1024 * 1024) or 1} MB I can keep. "
+        f"{name} is larger than the {size_text(limit)} I can keep. "
         "Please attach a smaller file (compress it, or split it into parts)."
     )
 
@@ -54,14 +113,14 @@ def download(
     *,
     name: str,
     token: str,
-    allowed_hosts: frozenset[str],
+    api_url: str,
     max_bytes: int,
     timeout: float | None = None,
 ) -> Downloaded:
-    """Fetch `url` within `timeout` seconds in all (TIMEOUT_SECONDS unless given)."""
+    """Fetch `url` within `timeout` seconds in all (TIMEOUT_SECONDS unless given), if it is
+    on one of Slack's file hosts for `api_url` (SLACK_API_URL): the token goes nowhere else."""
     timeout = timeout or TIMEOUT_SECONDS
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or parts.hostname not in allowed_hosts:
+    if not is_slack_file(url, api_url=api_url):
         raise DownloadFailed(
             f"I can only fetch files stored in Slack, and {name} is somewhere else.",
             permanent=True,

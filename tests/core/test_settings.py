@@ -12,6 +12,7 @@ from bot.bootstrap import make_client
 from bot.cli.main import cli
 from bot.core.masking import MaskTokens
 from bot.core.settings import Settings
+from bot.slack.downloads import file_origins
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
@@ -25,7 +26,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert settings.working_hours == (8, 17)
     assert settings.auto_accept_days is None
     assert settings.database_url == "sqlite:///deliverybot.db"
-    assert "files.slack-gov.com" in settings.slack_file_hosts
+    assert ("https", "files.slack-gov.com", 443) in file_origins(settings.slack_api_url)
     assert make_client(settings).base_url == "https://slack-gov.com/api/"
 
 

@@ -127,3 +127,14 @@ def test_a_late_announcing_reminder_gives_the_customer_a_day_before_automatic_ac
         work(auto_box)
         done = state_of(auto_box, order)
         assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
+
+
+def test_a_seller_named_by_user_id_and_by_email_is_told_once(auto_box, session, clock):
+    order, _ = submitted_order(auto_box, session, sellers=(SELLER, "sam@isv.example"))
+    for day in (2, 3, 5, 7):
+        clock.set(utc(2026, 2, day, 15, 0))
+        work(auto_box)
+
+    assert state_of(auto_box, order).state is SupervisionState.COMPLETED
+    told = [m for m in auto_box.slack.dms(SELLER) if "accepted automatically" in m.text]
+    assert len(told) == 1

@@ -367,3 +367,16 @@ def test_asking_for_changes_stops_the_reminders_at_once(box, session, clock, cus
         work(box)
     assert len(reminders_seen(box)) == 1
     assert not any("not responding" in m.text for m in box.slack.dms(SELLER))
+
+
+def test_a_seller_named_by_user_id_and_by_email_hears_once(box, session, clock, customer):
+    """Sam is on the order twice, as SELLER and as sam@isv.example, and has never used the
+    bot (nothing cached): one person, one escalation."""
+    submitted_order(box, session, sellers=(SELLER, "sam@isv.example"))
+
+    for day in (2, 3, 5, 9):
+        clock.set(utc(2026, 2, day, 15, 0))
+        work(box)
+
+    escalations = [m for m in box.slack.dms(SELLER) if "not responding" in m.text]
+    assert len(escalations) == 1

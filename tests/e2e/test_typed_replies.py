@@ -1,4 +1,7 @@
-"""A seller chatting in the DM does not set an enabling time by accident."""
+"""A seller chatting in the DM does not set an enabling time by accident, and what they typed
+is echoed back short."""
+
+import pytest
 
 from tests.e2e.test_delivery_conversation import draft_of, shown
 from tests.factories import make_order
@@ -14,3 +17,34 @@ def test_a_chat_reply_is_not_taken_for_a_date(box, seller, session):
     assert "I couldn't read “ok” as a date" in seller.last_dm().text
     assert draft_of(session).enabling_decided is False
     assert "_Not answered yet._" in shown(seller)
+
+
+def test_a_pasted_page_is_not_sent_back(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    page = "The quick brown fox jumps over the lazy dog.\n" * 200
+
+    seller.says(page)
+
+    said = seller.last_dm().text
+    assert "I couldn't read “The quick brown fox jumps over the lazy…” as a date" in said
+    assert len(said) < 300
+    assert draft_of(session).enabling_decided is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "echoed"),
+    [
+        ("jan 1", "jan 1"),
+        ("  01/02/2026 ", "01/02/2026"),
+        ("a" * 40, "a" * 40),
+        ("a" * 41, "a" * 39 + "…"),
+        ("line one\n\nline two", "line one line two"),
+        ("word " * 20, "word word word word word word word word…"),
+    ],
+)
+def test_what_was_typed_is_echoed_short(typed, echoed):
+    from bot.delivery.views.replies import echo
+
+    assert echo(typed) == echoed

@@ -14,6 +14,7 @@ from bot.slack.blocks import actions, button, confirm, section
 from storage.models import Delivery
 
 Rendered = tuple[list[dict[str, Any]], str]
+ECHO_LIMIT = 40  # characters of what the seller typed that a reply quotes back
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,13 @@ def build_note(message: str) -> Rendered:
 PLACEMENT_NOTE = " The order was placed that day, so I took the moment it was placed."
 
 
+def echo(typed: str) -> str:
+    """What the seller typed, as a reply quotes it: on one line, at most ECHO_LIMIT characters
+    (a pasted page is not sent back)."""
+    line = " ".join(typed.split())
+    return line if len(line) <= ECHO_LIMIT else line[: ECHO_LIMIT - 1].rstrip() + "…"
+
+
 def build_date_echo(
     card: OrderCard, delivery: Delivery, typed: str, reading: Reading, *, kept: datetime, tz: str
 ) -> Rendered:
@@ -94,13 +102,13 @@ def build_date_echo(
     validity = validity_preview(card, kept, tz)
     note = PLACEMENT_NOTE if kept != reading.value else ""
     if reading.order is None:
-        message = f"Order {no} · got it: “{typed}” → *{shown}* ({validity}).{note}"
+        message = f"Order {no} · got it: “{echo(typed)}” → *{shown}* ({validity}).{note}"
         return [section(message)], message
     assert reading.other is not None  # an ambiguous date has both readings
     other = format_local(reading.other, tz)
     other_order = "day first" if reading.order == "month first" else "month first"
     message = (
-        f"Order {no} · got it: “{typed}” → *{shown}*, reading it {reading.order} "
+        f"Order {no} · got it: “{echo(typed)}” → *{shown}*, reading it {reading.order} "
         f"({validity}).{note}"
     )
     if reading.other_refused:

@@ -1,30 +1,33 @@
 """Order rows checked one by one, before anything is written.
 
-Pure: `validate_orders(records, product_ids=...)` turns the records of `bot.order_files`
-into typed `OrderRow`s and `RowError`s naming the row and the field.
+`validate_orders(records, product_ids=..., now=..., known_orders=...)` turns the records of
+`bot.orders.imports.files` into typed `OrderRow`s and `RowError`s naming the row and the field.
+Pure but for `known_orders`, which says which renewed orders the database already holds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from bot.core.durations import normalize_duration
+from bot.orders.imports import people
 from bot.orders.imports.files import REQUIRED
 from bot.orders.states import parse_status
 from storage.states import OrderStatus
 
-SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-MAX_ORDER_NO = 100
+ORDER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+MAX_ORDER_NO = 36  # a UUID fits
+CLOCK_SKEW = timedelta(minutes=10)  # how far past `now` a placement is a fast clock, not an error
+# Which of these order numbers the database holds (renewals may name orders imported before).
+KnownOrders = Callable[[set[str]], set[str]]
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,24 @@ class Checked:
     errors: list[RowError]
 
 
+def _nothing_stored(order_nos: set[str]) -> set[str]:
+    return set()
+
+
 def validate_orders(
-    records: Iterable[tuple[int, dict[str, Any]]], *, product_ids: dict[str, int]
+    records: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    product_ids: dict[str, int],
+    now: datetime,
+    known_orders: KnownOrders = _nothing_stored,
 ) -> Checked:
+    """Every row checked; placements may not be later than `now` (give or take CLOCK_SKEW);
+    a renewal must name an order in the file or in the database (`known_orders`)."""
     rows, errors = [], []
     first_seen: dict[str, int] = {}
+    invalid: set[str] = set()
     for number, record in records:
-        row, row_errors = _check(number, record, product_ids)
+        row, row_errors = _check(number, record, product_ids, now)
         if row and row.order_no in first_seen:
             row_errors.append(
                 RowError(
@@ -83,14 +97,46 @@ def validate_orders(
         if row:
             first_seen[row.order_no] = number
             rows.append(row)
+        elif row_errors[0].order_no:
+            invalid.add(row_errors[0].order_no)
         errors.extend(row_errors)
+    rows = _renewing_known_orders(rows, errors, invalid, known_orders)
+    errors.sort(key=lambda error: error.row)
     return Checked(rows, errors)
 
 
+def _renewing_known_orders(
+    rows: list[OrderRow], errors: list[RowError], invalid: set[str], known_orders: KnownOrders
+) -> list[OrderRow]:
+    """The rows whose renewed order is in the file (a valid row) or in the database; the
+    others become errors, and so, in turn, do the rows renewing those."""
+    refs = {row.renewal_of for row in rows if row.renewal_of} - {row.order_no for row in rows}
+    stored = known_orders(refs) if refs else set()
+    while True:
+        in_file = {row.order_no for row in rows}
+        orphans = [
+            row
+            for row in rows
+            if row.renewal_of and row.renewal_of not in in_file and row.renewal_of not in stored
+        ]
+        if not orphans:
+            return rows
+        for row in orphans:
+            renewed = row.renewal_of
+            message = (
+                f"order {renewed}'s own row is invalid (fix it first)"
+                if renewed in invalid
+                else f"there is no order {renewed}, in this file or already imported"
+            )
+            errors.append(RowError(row.row, row.order_no, "renewal_of", message))
+            invalid.add(row.order_no)
+        rows = [row for row in rows if row not in orphans]
+
+
 def _check(
-    number: int, record: dict[str, Any], product_ids: dict[str, int]
+    number: int, record: dict[str, Any], product_ids: dict[str, int], now: datetime
 ) -> tuple[OrderRow | None, list[RowError]]:
-    order_no = _text(record.get("order_no"))
+    order_no = people.text(record.get("order_no"))
     errors: list[RowError] = []
 
     def fail(field: str, message: str) -> None:
@@ -102,7 +148,7 @@ def _check(
     values: dict[str, Any] = {}
     for field, parse in _PARSERS.items():
         raw = record.get(field)
-        if _text(raw) is None:
+        if people.text(raw) is None:
             if field in REQUIRED:
                 fail(field, "missing")
             continue
@@ -110,10 +156,16 @@ def _check(
             values[field] = parse(raw)
         except ValueError as error:
             fail(field, str(error))
+    if "placed_at" in values and values["placed_at"] > now + CLOCK_SKEW:
+        fail(
+            "placed_at",
+            f"in the future ({values['placed_at'].isoformat()}, and it is now "
+            f"{now.astimezone(UTC).isoformat(timespec='minutes')})",
+        )
     if "product_code" in values and values["product_code"] not in product_ids:
         fail("product_code", f"unknown product {values['product_code']!r} (import it first)")
-    sellers = _sellers(record.get("sellers"), fail)
-    customer = _customer(record, fail)
+    sellers = people.sellers(record.get("sellers"), fail)
+    customer = people.customer(record, fail)
     if values.get("renewal_of") and values.get("renewal_of") == order_no:
         fail("renewal_of", "an order cannot renew itself")
     if errors:
@@ -133,19 +185,18 @@ def _check(
     ), errors
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = (value if isinstance(value, str) else str(value)).strip()
-    return text or None
-
-
 def _order_no(value: Any) -> str:
-    text = _text(value)
+    text = people.text(value)
     if text is None:
         raise ValueError("missing")
+    if any(char.isspace() for char in text):
+        raise ValueError(f"contains a space ({text!r})")
     if len(text) > MAX_ORDER_NO:
         raise ValueError(f"longer than {MAX_ORDER_NO} characters")
+    if not ORDER_NO.fullmatch(text):
+        raise ValueError(
+            f"use letters, digits and - _ . / only, starting with a letter or digit ({text!r})"
+        )
     return text
 
 
@@ -206,61 +257,3 @@ _PARSERS = {
     "duration": lambda v: _duration(str(v)),
     "renewal_of": _order_no,
 }
-
-
-def _sellers(raw: Any, fail) -> tuple[str, ...]:
-    items = raw if isinstance(raw, list) else re.split(r"[;,\s]+", _text(raw) or "")
-    sellers: list[str] = []
-    bad = False
-    for item in (str(i).strip() for i in items):
-        if not item:
-            continue
-        if EMAIL.match(item):
-            item = item.lower()
-        elif not SLACK_USER.match(item):
-            fail("sellers", f"{item!r} is neither a Slack user id (U…) nor an e-mail")
-            bad = True
-            continue
-        if item not in sellers:
-            sellers.append(item)
-    if not sellers and not bad:
-        fail("sellers", "missing (Slack user ids or e-mails, separated by ';')")
-    return tuple(sellers)
-
-
-def _customer(record: dict[str, Any], fail) -> dict[str, str | None]:
-    found: dict[str, str | None] = {
-        "customer_user_id": None,
-        "customer_email": None,
-        "customer_name": None,
-        "customer_channel": None,
-    }
-    given = record.get("customer")
-    if isinstance(given, dict):
-        for key in ("user_id", "email", "name", "channel"):
-            found[f"customer_{key}"] = _text(given.get(key))
-    else:
-        for part in (_text(given) or "").split(";"):
-            part = part.strip()
-            if SLACK_USER.match(part):
-                found["customer_user_id"] = part
-            elif EMAIL.match(part):
-                found["customer_email"] = part
-            elif part:
-                found["customer_name"] = part
-    for key in found:
-        found[key] = _text(record.get(key)) or found[key]
-    checks = (
-        ("customer_user_id", SLACK_USER, "a Slack user id (U…)"),
-        ("customer_email", EMAIL, "an e-mail"),
-        ("customer_channel", SLACK_CHANNEL, "a Slack channel id (C…)"),
-    )
-    for key, pattern, what in checks:
-        value = found[key]
-        if value and not pattern.match(value):
-            fail(key, f"{value!r} is not {what}")
-    if found["customer_email"]:
-        found["customer_email"] = found["customer_email"].lower()
-    if not (found["customer_user_id"] or found["customer_email"] or found["customer_channel"]):
-        fail("customer", "missing: give a Slack user id, an e-mail or a Slack Connect channel")
-    return found
