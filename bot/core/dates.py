@@ -29,6 +29,11 @@ class ParsedDate:
 MAX_DATE_TEXT = 64  # characters of a typed reply handed to the date parser
 
 
+def date_text(typed: str) -> str:
+    """The part of a typed reply that is read as a date: its first MAX_DATE_TEXT characters."""
+    return typed.strip()[:MAX_DATE_TEXT].strip()
+
+
 def zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -53,7 +58,7 @@ def parse_enabling_time(
     `date_order` ("MDY" or "DMY") picks the reading of 01/02/2026; without it the month comes
     first and the other reading is returned as `alternative` so the bot can offer it.
     """
-    text = text.strip()[:MAX_DATE_TEXT]
+    text = date_text(text)
     zone_info = zone(tz)
     value = _parse(text, now=now, zone_info=zone_info, date_order=date_order)
     if value is None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core.dates import ParsedDate, parse_enabling_time
+from bot.core.dates import ParsedDate, date_text, parse_enabling_time
 from bot.core.errors import InvalidInput
 from bot.delivery import dm as delivery_dm
 from bot.delivery import drafts as delivery
@@ -75,7 +75,7 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
             user=person.user_id,
             tz=person.tz,
             now=now,
-            typed=typed,
+            typed=date_text(typed),
         )
     except InvalidInput as error:
         blocks, text = build_note(f":warning: Order {order.order_no}: {error}")

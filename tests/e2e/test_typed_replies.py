@@ -48,3 +48,19 @@ def test_what_was_typed_is_echoed_short(typed, echoed):
     from bot.delivery.views.replies import echo
 
     assert echo(typed) == echoed
+
+
+def test_a_date_with_a_page_pasted_after_it_is_read_and_audited_short(box, seller, session):
+    from sqlmodel import select
+
+    from storage.models import AuditEvent
+
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+
+    seller.says("2026-01-15" + " " * 60 + "and then a whole page of notes. " * 1300)
+
+    assert draft_of(session).enabling_decided is True
+    set_event = session.exec(select(AuditEvent).where(AuditEvent.kind == "enabling_time_set")).one()
+    assert set_event.detail["typed"] == "2026-01-15"
