@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.core.dates import format_local
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId, BlockId, CallbackId
-from bot.orders import customers
+from bot.orders import contacts, customers
 from bot.orders import queries as orders
 from bot.orders.calendar import customer_time_zone
 from bot.slack import directory
@@ -25,7 +25,7 @@ from bot.supervision.views.appeal_forms import (
     parse_appeal,
     parse_decision_reason,
 )
-from storage.models import Order
+from storage.models import Appeal, Order
 from storage.rows import get_row
 
 
@@ -147,6 +147,10 @@ def handle_appeal_submission(
 def _decide(
     services: Services, *, appeal_id: int, decision: Decision, user: str, reason: str
 ) -> None:
+    with services.read_session_factory() as session:
+        appeal = session.get(Appeal, appeal_id)
+    if appeal is not None:  # a seller named by id and by e-mail hears the decision once
+        contacts.look_up_sellers(services, appeal.order_id)
     with services.session_factory() as session:
         decisions.decide(
             session,

@@ -462,3 +462,29 @@ def test_an_acceptance_and_a_decision_at_once_settle_the_order_once(
         assert appeal.state in (AppealState.COMPLETED, AppealState.CLOSED)
         assert check.get(Order, appealed.id).state is SupervisionState.COMPLETED
     assert not any(b["type"] == "actions" for b in ops_case(box).blocks)
+
+
+def test_a_seller_named_by_user_id_and_by_email_hears_the_decision_once(box, session, clock):
+    """Sam is on the order twice, as SELLER and as sam@isv.example, and nothing is cached about
+    him when operations decide: one person, one notice."""
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm
+
+    order, _ = submitted_order(box, session, sellers=(SELLER, "sam@isv.example"))
+    appeals.open_appeal(
+        session,
+        order=order,
+        by=SELLER,
+        role="seller",
+        form=AppealForm(reason_kind="unresponsive", details="No answer."),
+        now=clock.now(),
+        settings=box.settings,
+    )
+    session.commit()
+    work(box)
+    before = len(box.slack.dms(SELLER))
+
+    box.person(OPS).clicks("Complete the order", ops_case(box))
+
+    told = box.slack.dms(SELLER)[before:]
+    assert len([m for m in told if "12345" in m.text]) == 1, [m.text for m in told]
