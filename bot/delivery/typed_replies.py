@@ -50,6 +50,9 @@ def choose_reading(parsed: ParsedDate, *, order: Order, now: datetime, tz: str) 
 def answer_typed(session: Session, *, person: Person, typed: str, key: str, now: datetime) -> None:
     """Record what `person` typed as the enabling time of their draft, and say how it was read
     (or why it can't be the enabling time)."""
+    # before the first query: the parse must not run inside the transaction (on SQLite it
+    # would hold the write lock every other request waits for)
+    parsed = parse_enabling_time(typed, now=now, tz=person.tz)
     drafts = delivery_files.held_drafts(session, person.user_id)
     if not drafts:
         blocks, text = build_note(NOTHING_OPEN)
@@ -59,7 +62,6 @@ def answer_typed(session: Session, *, person: Person, typed: str, key: str, now:
         session, saved_id(drafts[0]), user=person.user_id, identities=person.identities
     )
     order = card.order
-    parsed = parse_enabling_time(typed, now=now, tz=person.tz)
     try:
         if parsed is None:
             raise InvalidInput(

@@ -64,3 +64,38 @@ def test_a_date_with_a_page_pasted_after_it_is_read_and_audited_short(box, selle
     assert draft_of(session).enabling_decided is True
     set_event = session.exec(select(AuditEvent).where(AuditEvent.kind == "enabling_time_set")).one()
     assert set_event.detail["typed"] == "2026-01-15"
+
+
+def test_a_typed_date_is_parsed_while_no_one_holds_sqlites_write_lock(
+    box, seller, session, database_url, monkeypatch
+):
+    import sqlite3
+
+    from bot.delivery import typed_replies
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL locks only the rows it writes")
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    locked_while_parsing: list[bool] = []
+    parse = typed_replies.parse_enabling_time
+
+    def probing_parse(*args, **kwargs):
+        other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            locked_while_parsing.append(False)
+        except sqlite3.OperationalError:
+            locked_while_parsing.append(True)
+        finally:
+            other.close()
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(typed_replies, "parse_enabling_time", probing_parse)
+
+    seller.says("2026-01-15")
+
+    assert locked_while_parsing == [False]
+    assert draft_of(session).enabling_decided is True
