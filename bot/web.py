@@ -35,7 +35,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The body, read chunk by chunk; TooLarge as soon as it (or its Content-Length) passes
     `limit` bytes, the rest left unread."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"Content-Length {declared}")
     chunks, size = [], 0
     async for chunk in request.stream():
