@@ -1,4 +1,9 @@
-"""HTTP mode: Starlette in front of the Bolt app, dispatching off the event loop."""
+"""HTTP mode: Starlette in front of the Bolt app, dispatching off the event loop.
+
+Before Bolt sees a request to /slack/events it is read up to the size limit (413 beyond it,
+without reading the rest), its signature is checked (401; a timestamp that is not a number
+is just unsigned), and its body must be a payload Bolt can route (400, one warning line).
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,77 @@ import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.slack.inbound import Malformed, SlackApp, check_signed, read_envelope
 from storage.migrate import is_migrated
 
 log = logging.getLogger(__name__)
 
 
+class TooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read chunk by chunk; TooLarge as soon as it (or its Content-Length) passes
+    `limit` bytes, the rest left unread."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"Content-Length {declared}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"more than {limit} bytes sent")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_web_app(
-    app: App,
+    app: SlackApp,
     engine: Engine,
     *,
     on_startup: Callable[[], None] | None = None,
     on_shutdown: Callable[[], None] | None = None,
 ) -> Starlette:
+    def answer(raw: bytes, headers: Headers, query: str) -> BoltResponse:
+        if not check_signed(
+            app.signing_secret,
+            raw,
+            headers.get("x-slack-request-timestamp"),
+            headers.get("x-slack-signature"),
+        ):
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        try:
+            read_envelope(raw, headers.get("content-type"))
+        except Malformed as error:
+            log.warning("Ignored a malformed request from Slack, nothing changed: %s", error)
+            return BoltResponse(status=400, body="")
+        bolt_request = BoltRequest(
+            body=raw.decode("utf-8"),
+            query=query,
+            # Bolt's own headers (x-slack-bolt-lazy-only, …) are for Bolt talking to itself
+            headers={k: v for k, v in headers.items() if not k.startswith("x-slack-bolt-")},
+        )
+        return app.dispatch(bolt_request)
+
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        # Bolt's sync dispatch would block the event loop: every request would queue behind it.
-        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        try:
+            raw = await read_body(request, app.max_request_bytes)
+        except TooLarge as error:
+            log.warning("Refused a request over %d bytes: %s", app.max_request_bytes, error)
+            return Response(status_code=413)
+        # Checking and dispatching off the event loop: every request would queue behind them.
+        bolt_response = await run_in_threadpool(answer, raw, request.headers, request.url.query)
         return to_starlette_response(bolt_response)
 
     async def healthz(_: Request) -> Response:

@@ -3,35 +3,33 @@
 from __future__ import annotations
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot.acceptance import decision as acceptance
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId, BlockId, CallbackId
 from bot.orders import customers
+from bot.slack.payloads import Click, OpeningClick
 from bot.slack.services import Services
-from bot.supervision.views.customer import (
-    build_changes_modal,
-    parse_button_value,
-    parse_changes_modal,
-)
+from bot.supervision.views.customer import build_changes_modal
+from handlers.boundary import on_click, on_submission
+from handlers.inputs import ChangesSubmission, CustomerButton
 
 
 def _refuse(respond: Respond, error: DeliverybotError) -> None:
     respond(text=f":warning: {error}", response_type="ephemeral", replace_original=False)
 
 
-def _clicked(body: dict, value: str, services: Services) -> tuple[str, int, customers.Clicker]:
+def _clicked(
+    click: Click[CustomerButton], services: Services
+) -> tuple[str, int, customers.Clicker]:
     """The order and delivery a button names, and who clicked, looked up on Slack
     before any write transaction opens."""
-    order_no, delivery_id = parse_button_value(value)
-    return order_no, delivery_id, customers.clicker_for(services, body["user"]["id"], order_no)
+    order_no, delivery_id = click.action.value
+    return order_no, delivery_id, customers.clicker_for(services, click.user.id, order_no)
 
 
-def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    services: Services = context["services"]
-    order_no, delivery_id, clicker = _clicked(body, action["value"], services)
+def handle_accept(click: Click[CustomerButton], respond: Respond, services: Services) -> None:
+    order_no, delivery_id, clicker = _clicked(click, services)
     with services.session_factory() as session:
         try:
             acceptance.accept(
@@ -48,11 +46,9 @@ def handle_accept(ack: Ack, body: dict, action: dict, respond: Respond, context:
 
 
 def handle_request_changes(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, context: dict
+    click: OpeningClick[CustomerButton], respond: Respond, services: Services
 ) -> None:
-    ack()
-    services: Services = context["services"]
-    order_no, delivery_id, clicker = _clicked(body, action["value"], services)
+    order_no, delivery_id, clicker = _clicked(click, services)
     with services.session_factory() as session:
         try:
             _, delivery = acceptance.waiting_delivery(
@@ -63,13 +59,12 @@ def handle_request_changes(
             return
         session.commit()
         modal = build_changes_modal(order_no, delivery_id, delivery.round)
-    client.views_open(trigger_id=body["trigger_id"], view=modal)
+    services.client.views_open(trigger_id=click.trigger_id, view=modal)
 
 
-def handle_changes_submitted(ack: Ack, body: dict, view: dict, context: dict) -> None:
-    services: Services = context["services"]
-    order_no, delivery_id, reason = parse_changes_modal(view)
-    clicker = customers.clicker_for(services, body["user"]["id"], order_no)
+def handle_changes_submitted(ack: Ack, submission: ChangesSubmission, services: Services) -> None:
+    order_no, delivery_id = submission.view.private_metadata
+    clicker = customers.clicker_for(services, submission.user.id, order_no)
     with services.session_factory() as session:
         try:
             acceptance.request_changes(
@@ -77,7 +72,7 @@ def handle_changes_submitted(ack: Ack, body: dict, view: dict, context: dict) ->
                 order_no=order_no,
                 delivery_id=delivery_id,
                 clicker=clicker,
-                reason=reason,
+                reason=submission.view.reason,
                 now=services.clock.now(),
             )
         except DeliverybotError as error:
@@ -88,6 +83,8 @@ def handle_changes_submitted(ack: Ack, body: dict, view: dict, context: dict) ->
 
 
 def register(app: App) -> None:
-    app.action(ActionId.ACCEPT)(handle_accept)
-    app.action(ActionId.REQUEST_CHANGES)(handle_request_changes)
-    app.view(CallbackId.REQUEST_CHANGES)(handle_changes_submitted)
+    app.action(ActionId.ACCEPT)(on_click(Click[CustomerButton], handle_accept))
+    app.action(ActionId.REQUEST_CHANGES)(
+        on_click(OpeningClick[CustomerButton], handle_request_changes)
+    )
+    app.view(CallbackId.REQUEST_CHANGES)(on_submission(ChangesSubmission, handle_changes_submitted))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.core import dates
 from bot.core.errors import DeliverybotError
@@ -20,7 +21,9 @@ from bot.delivery import steps as delivery_steps
 from bot.delivery.views.template import build_template_modal
 from bot.orders.queries import OrderCard
 from bot.slack import directory
+from bot.slack.payloads import Click
 from bot.slack.services import Services
+from handlers.boundary import on_click
 from handlers.conversation import (
     Step,
     cancel_draft,
@@ -31,15 +34,18 @@ from handlers.conversation import (
     tell,
     writing,
 )
+from handlers.inputs import (
+    DraftClick,
+    EnablingDate,
+    OrderClick,
+    OtherReading,
+    TemplateClick,
+)
 from storage.models import Delivery
 
 
-def handle_deliver_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
-) -> None:
-    ack()
-    services: Services = context["services"]
-    tell(services, body, respond, start_delivery(services, body["user"]["id"], action["value"]))
+def handle_deliver_button(click: OrderClick, respond: Respond, services: Services) -> None:
+    tell(services, click, respond, start_delivery(services, click.user.id, click.action.value))
 
 
 def _enabling_step(value: Callable[[str], datetime | None], typed: str | None = None) -> Step:
@@ -60,31 +66,27 @@ def _enabling_step(value: Callable[[str], datetime | None], typed: str | None = 
     return step
 
 
-def handle_enabling_date(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict
-) -> None:
-    ack()
-    step = _enabling_step(lambda tz: dates.from_picker(action["selected_date"], tz=tz))
-    on_draft(context["services"], body, respond, action["block_id"].rpartition(":")[2], step)
+def handle_enabling_date(click: Click[EnablingDate], respond: Respond, services: Services) -> None:
+    picked = click.action.selected_date
+    step = _enabling_step(lambda tz: dates.from_picker(picked, tz=tz))
+    on_draft(services, click, respond, click.action.block_id, step)
 
 
-def handle_not_stated(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    on_draft(context["services"], body, respond, action["value"], _enabling_step(lambda tz: None))
+def handle_not_stated(click: DraftClick, respond: Respond, services: Services) -> None:
+    on_draft(services, click, respond, click.action.value, _enabling_step(lambda tz: None))
 
 
-def handle_use_reading(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    delivery_id, _, iso = action["value"].partition("|")
-    step = _enabling_step(lambda tz: datetime.fromisoformat(iso), typed=f"the other reading {iso}")
-    on_draft(context["services"], body, respond, delivery_id, step)
+def handle_use_reading(click: Click[OtherReading], respond: Respond, services: Services) -> None:
+    delivery_id, when = click.action.value
+    step = _enabling_step(lambda tz: when, typed=f"the other reading {when.isoformat()}")
+    on_draft(services, click, respond, delivery_id, step)
 
 
 def read_held(
-    services: Services, body: dict, respond: Respond, delivery_id: int | str
+    services: Services, click: Click[Any], respond: Respond, delivery_id: int
 ) -> tuple[Delivery, OrderCard] | None:
     """The draft, read only, if the clicker holds it; else they are told why, and None."""
-    person = directory.lookup(services, body["user"]["id"])
+    person = directory.lookup(services, click.user.id)
     with services.read_session_factory() as session:
         try:
             return delivery.held_draft(
@@ -92,24 +94,20 @@ def read_held(
             )
         except DeliverybotError as error:
             session.rollback()
-            refuse(services, body, respond, error)
+            refuse(services, click, respond, error)
             return None
 
 
-def handle_open_template(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: dict, client
-) -> None:
-    ack()
-    held = read_held(context["services"], body, respond, action["value"])
+def handle_open_template(click: TemplateClick, respond: Respond, services: Services) -> None:
+    held = read_held(services, click, respond, click.action.value)
     if held:
         draft, card = held
-        client.views_open(trigger_id=body["trigger_id"], view=build_template_modal(card, draft))
+        services.client.views_open(
+            trigger_id=click.trigger_id, view=build_template_modal(card, draft)
+        )
 
 
-def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    services: Services = context["services"]
-
+def handle_submit(click: DraftClick, respond: Respond, services: Services) -> None:
     def step(session, draft, card, person, now):
         delivery.submit_delivery(
             session,
@@ -120,40 +118,36 @@ def handle_submit(ack: Ack, body: dict, action: dict, respond: Respond, context:
             default_kinds=services.settings.required_proof_kinds,
         )
 
-    on_draft(services, body, respond, action["value"], step)
+    on_draft(services, click, respond, click.action.value, step)
 
 
-def handle_take_over(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    services: Services = context["services"]
-    person = directory.lookup(services, body["user"]["id"])
+def handle_take_over(click: DraftClick, respond: Respond, services: Services) -> None:
+    person = directory.lookup(services, click.user.id)
     try:
         with writing(services) as session:
             started = delivery.take_over(
                 session,
-                delivery_id=action["value"],
+                delivery_id=click.action.value,
                 user=person.user_id,
                 identities=person.identities,
                 now=services.clock.now(),
             )
     except DeliverybotError as error:
-        refuse(services, body, respond, error)
+        refuse(services, click, respond, error)
         return
-    tell(services, body, respond, pointer(started))
+    tell(services, click, respond, pointer(started))
 
 
-def handle_cancel(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    services: Services = context["services"]
-    tell(services, body, respond, cancel_draft(services, body["user"]["id"], action["value"]))
+def handle_cancel(click: OrderClick, respond: Respond, services: Services) -> None:
+    tell(services, click, respond, cancel_draft(services, click.user.id, click.action.value))
 
 
 def register(app: App) -> None:
-    app.action(ActionId.DELIVER)(handle_deliver_button)
-    app.action(ActionId.ENABLING_DATE)(handle_enabling_date)
-    app.action(ActionId.ENABLING_NOT_STATED)(handle_not_stated)
-    app.action(ActionId.ENABLING_USE)(handle_use_reading)
-    app.action(ActionId.OPEN_TEMPLATE)(handle_open_template)
-    app.action(ActionId.SUBMIT)(handle_submit)
-    app.action(ActionId.TAKE_OVER)(handle_take_over)
-    app.action(ActionId.CANCEL_DRAFT)(handle_cancel)
+    app.action(ActionId.DELIVER)(on_click(OrderClick, handle_deliver_button))
+    app.action(ActionId.ENABLING_DATE)(on_click(Click[EnablingDate], handle_enabling_date))
+    app.action(ActionId.ENABLING_NOT_STATED)(on_click(DraftClick, handle_not_stated))
+    app.action(ActionId.ENABLING_USE)(on_click(Click[OtherReading], handle_use_reading))
+    app.action(ActionId.OPEN_TEMPLATE)(on_click(TemplateClick, handle_open_template))
+    app.action(ActionId.SUBMIT)(on_click(DraftClick, handle_submit))
+    app.action(ActionId.TAKE_OVER)(on_click(DraftClick, handle_take_over))
+    app.action(ActionId.CANCEL_DRAFT)(on_click(OrderClick, handle_cancel))

@@ -13,7 +13,9 @@ from bot.orders.views import (
     build_order_list,
 )
 from bot.slack import directory
+from bot.slack.payloads import SlashCommand
 from bot.slack.services import Services
+from handlers.boundary import on_command
 from handlers.conversation import Reply, cancel_draft, start_delivery
 from storage.states import SupervisionState
 
@@ -28,10 +30,9 @@ def list_orders(services: Services, user: str) -> Reply:
     return build_order_list(cards, total=total), "Orders waiting for delivery"
 
 
-def handle_deliver(ack: Ack, command: dict, context: dict) -> None:
-    services: Services = context["services"]
-    user = command["user_id"]
-    words = command.get("text", "").split()
+def handle_deliver(ack: Ack, command: SlashCommand, services: Services) -> None:
+    user = command.user_id
+    words = command.text.split()
     first = words[0].lower() if words else ""
     if first in ("help", "?"):
         blocks, text = build_help(), "How to use /deliver"
@@ -47,4 +48,4 @@ def handle_deliver(ack: Ack, command: dict, context: dict) -> None:
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(handle_deliver)
+    app.command(COMMAND)(on_command(handle_deliver))

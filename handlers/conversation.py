@@ -25,6 +25,7 @@ from bot.orders.queries import OrderCard
 from bot.orders.views import build_error, build_order_details
 from bot.slack import directory
 from bot.slack.directory import Person
+from bot.slack.payloads import Click
 from bot.slack.services import Services
 from storage.models import Delivery
 
@@ -89,16 +90,16 @@ def cancel_draft(services: Services, user: str, order_no: str) -> Reply:
 Step = Callable[[Session, Delivery, OrderCard, Person, datetime], None]
 
 
-def tell(services: Services, body: dict, respond: Respond, reply: Reply) -> None:
+def tell(services: Services, click: Click[Any], respond: Respond, reply: Reply) -> None:
     """Reply to the clicker only: ephemeral where Slack gave a response_url, else a DM."""
     blocks, text = reply
-    if body.get("response_url"):
+    if click.response_url:
         respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
         return
     with services.session_factory() as session:
         delivery_dm.say(
             session,
-            user=body["user"]["id"],
+            user=click.user.id,
             key=f"reply:{uuid.uuid4().hex}",
             blocks=blocks,
             text=text,
@@ -108,15 +109,17 @@ def tell(services: Services, body: dict, respond: Respond, reply: Reply) -> None
     services.notify_outbox()
 
 
-def refuse(services: Services, body: dict, respond: Respond, error: DeliverybotError) -> None:
-    tell(services, body, respond, (build_error(str(error)), str(error)))
+def refuse(
+    services: Services, click: Click[Any], respond: Respond, error: DeliverybotError
+) -> None:
+    tell(services, click, respond, (build_error(str(error)), str(error)))
 
 
 def on_draft(
-    services: Services, body: dict, respond: Respond, delivery_id: int | str, step: Step
+    services: Services, click: Click[Any], respond: Respond, delivery_id: int, step: Step
 ) -> None:
     """Run `step(session, draft, card, person, now)` on a draft the clicker holds."""
-    person = directory.lookup(services, body["user"]["id"])
+    person = directory.lookup(services, click.user.id)
     try:
         with writing(services) as session:
             draft, card = delivery.held_draft(
@@ -124,7 +127,7 @@ def on_draft(
             )
             step(session, draft, card, person, services.clock.now())
     except DeliverybotError as error:
-        refuse(services, body, respond, error)
+        refuse(services, click, respond, error)
 
 
 def take_file(

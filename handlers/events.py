@@ -1,115 +1,52 @@
-"""Events API: each delivery handled once, the seller typing in the DM, files dropped."""
+"""Events API: the seller typing in the DM and dropping files. Each event is handled once
+(`bot.slack.once`, through `handlers.boundary.on_event`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from pydantic import ValidationError
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot.delivery import files as delivery_files
 from bot.delivery import proof
 from bot.delivery import typed_replies as delivery_typing
 from bot.slack import directory
+from bot.slack.payloads import Dropped, FileShared, Ignored, SharedFile, Typed, summary
 from bot.slack.services import Services
+from handlers.boundary import on_event, refuse
 from handlers.conversation import take_file
-from storage.models import ProcessedEvent
-from storage.rows import changed_rows
+from handlers.inputs import FileSharedCallback, MessageCallback
 
-# Slack retries after about 1 and 5 minutes: a claim this old and unhandled was lost with its process
-STALE_CLAIM = timedelta(minutes=2)
+log = logging.getLogger("deliverybot")
+
+# files.info answers for a file that is gone: nothing to receive, and no use retrying
+FILE_GONE = {"file_not_found", "file_deleted"}
 
 
-def dedupe_events(
-    body: dict[str, Any],
-    context: BoltContext,
-    next: Callable[[], None],  # noqa: A002
-) -> BoltResponse | None:
-    """Slack retries an event it thinks we missed (X-Slack-Retry-Num) and may replay it:
-    the first delivery of an event_id claims it in the database, the rest are acknowledged
-    and dropped — unless the claim was never handled and is older than STALE_CLAIM (the
-    process died in the middle), in which case Slack's later retry takes it over."""
-    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if not event_id:
-        next()
-        return None
-    services: Services = context["services"]
-    now = services.clock.now()
+def handle_message(message: Typed | Dropped | Ignored, services: Services) -> None:
+    if isinstance(message, Dropped):
+        for shared in message.files:
+            receive_file(services, message.user, shared.info())
+        return
+    if not isinstance(message, Typed) or not message.text.strip():
+        return
+    person = directory.lookup(services, message.user)
     with services.session_factory() as session:
-        try:
-            session.add(ProcessedEvent(event_id=event_id, received_at=now))
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            taken_over = changed_rows(
-                session,
-                update(ProcessedEvent)
-                .where(
-                    ProcessedEvent.event_id == event_id, col(ProcessedEvent.handled_at).is_(None)
-                )
-                .where(col(ProcessedEvent.received_at) < now - STALE_CLAIM)
-                .values(received_at=now),
-            )
-            session.commit()
-            if taken_over != 1:
-                return BoltResponse(status=200, body="")
-    next()  # listeners run before the response: the event has been handled now
-    with services.session_factory() as session:
-        session.execute(
-            update(ProcessedEvent).where(ProcessedEvent.event_id == event_id).values(handled_at=now)
+        delivery_typing.answer_typed(
+            session,
+            person=person,
+            typed=message.text.strip(),
+            key=f"typed:{person.user_id}:{message.ts}",
+            now=services.clock.now(),
         )
         session.commit()
-    return None
+    services.notify_outbox()
 
 
-def released_on_failure(listener: Callable[[dict, dict], None]) -> Callable[..., None]:
-    """If handling fails, forget the claim so Slack's retry of the event is handled."""
-
-    def run(body: dict, event: dict, context: dict) -> None:
-        try:
-            listener(event, context)
-        except Exception:
-            services: Services = context["services"]
-            with services.session_factory() as session:
-                session.execute(
-                    delete(ProcessedEvent).where(
-                        col(ProcessedEvent.event_id) == body.get("event_id")
-                    )
-                )
-                session.commit()
-            raise
-
-    return run
-
-
-def handle_message(event: dict, context: dict) -> None:
-    if event.get("channel_type") != "im" or event.get("bot_id"):
-        return
-    services: Services = context["services"]
-    if event.get("subtype") == "file_share":
-        for info in event.get("files") or []:
-            receive_file(services, event["user"], info)
-        return
-    typed = (event.get("text") or "").strip()
-    if event.get("subtype") is None and typed:
-        person = directory.lookup(services, event["user"])
-        with services.session_factory() as session:
-            delivery_typing.answer_typed(
-                session,
-                person=person,
-                typed=typed,
-                key=f"typed:{person.user_id}:{event.get('ts', '')}",
-                now=services.clock.now(),
-            )
-            session.commit()
-        services.notify_outbox()
-
-
-def receive_file(services: Services, user: str, info: dict) -> None:
+def receive_file(services: Services, user: str, info: dict[str, Any]) -> None:
     """A file dropped in the DM: onto the seller's open draft (or ask which), then fetched."""
     person = directory.lookup(services, user)
     take_file(
@@ -126,20 +63,28 @@ def receive_file(services: Services, user: str, info: dict) -> None:
     )
 
 
-def handle_file_shared(event: dict, context: dict) -> None:
+def handle_file_shared(event: FileShared, services: Services) -> None:
     """The second event of a dropped file; it only matters if the `message` one was lost."""
-    if not (event.get("channel_id") or "").startswith("D"):
+    if not event.channel_id.startswith("D"):
         return
-    services: Services = context["services"]
-    user = event.get("user_id", "")
     with services.read_session_factory() as session:
-        if proof.known_file(session, event["file_id"], user):
+        if proof.known_file(session, event.file_id, event.user_id):
             return
-    info = services.client.files_info(file=event["file_id"])["file"]
-    receive_file(services, user, info)
+    try:
+        info = services.client.files_info(file=event.file_id)["file"]
+    except SlackApiError as error:
+        if error.response.get("error") not in FILE_GONE:
+            raise  # Slack's retry of the event may find it answering
+        log.warning("file %s was shared, then deleted before I could read it", event.file_id)
+        return
+    try:
+        shared = SharedFile.model_validate(info)
+    except ValidationError as error:
+        refuse(f"files.info answer for {event.file_id}", summary(error))
+        return
+    receive_file(services, event.user_id, shared.info())
 
 
 def register(app: App) -> None:
-    app.middleware(dedupe_events)
-    app.event("message")(released_on_failure(handle_message))
-    app.event("file_shared")(released_on_failure(handle_file_shared))
+    app.event("message")(on_event(MessageCallback, handle_message))
+    app.event("file_shared")(on_event(FileSharedCallback, handle_file_shared))

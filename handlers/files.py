@@ -6,58 +6,59 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from sqlmodel import Session
 
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId
 from bot.delivery import files as delivery_files
+from bot.slack.payloads import Click
 from bot.slack.services import Services
+from handlers.boundary import on_click
 from handlers.conversation import on_draft, start_delivery, take_file, tell
+from handlers.inputs import FileAttach, FileButton, FileKindChoice
 from storage.models import ProofFile
 
 
 def _file_step(
-    services: Services, body: dict, respond: Respond, row_id: str, change: Callable[..., Any]
+    services: Services,
+    click: Click[Any],
+    respond: Respond,
+    row_id: int,
+    change: Callable[..., Any],
 ) -> None:
     with services.read_session_factory() as session:
-        row = session.get(ProofFile, int(row_id))
-        delivery_id = str(row.delivery_id) if row else "0"
+        row = session.get(ProofFile, row_id)
+        delivery_id = row.delivery_id if row else 0
 
     def step(session, draft, card, person, now):
         row = delivery_files.file_on_draft(session, row_id)
         change(session, draft, card, row, user=person.user_id, now=now)
 
-    on_draft(services, body, respond, delivery_id, step)
+    on_draft(services, click, respond, delivery_id, step)
 
 
-def handle_file_kind(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    row_id, _, kind = action["selected_option"]["value"].partition(":")
+def handle_file_kind(click: Click[FileKindChoice], respond: Respond, services: Services) -> None:
+    row_id, kind = click.action.selected_option.value
 
     def change(session, draft, card, row, *, user, now):
         delivery_files.classify(session, draft, card, row, kind, user=user, now=now)
 
-    _file_step(context["services"], body, respond, row_id, change)
+    _file_step(services, click, respond, row_id, change)
 
 
-def handle_file_remove(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
-    ack()
-    services: Services = context["services"]
-
+def handle_file_remove(click: Click[FileButton], respond: Respond, services: Services) -> None:
     def change(session, draft, card, row, *, user, now):
         if not delivery_files.remove(session, draft, card, row, user=user, now=now):
             raise DeliverybotError(f"{row.name} was already removed.")
 
-    _file_step(services, body, respond, action["value"], change)
+    _file_step(services, click, respond, click.action.value, change)
 
 
-def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context: dict) -> None:
+def handle_attach(click: Click[FileAttach], respond: Respond, services: Services) -> None:
     """A file dropped with no open delivery, and the seller said which order it is for."""
-    ack()
-    services: Services = context["services"]
-    user = body["user"]["id"]
-    order_no, _, file_id = action["value"].partition("|")
+    user = click.user.id
+    order_no, file_id = click.action.value
     reply = start_delivery(services, user, order_no)
     with services.read_session_factory() as session:
         started = delivery_files.held_draft_of(session, user, order_no) is not None
@@ -73,10 +74,10 @@ def handle_attach(ack: Ack, body: dict, action: dict, respond: Respond, context:
             )
 
         take_file(services, info, record)
-    tell(services, body, respond, reply)
+    tell(services, click, respond, reply)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.FILE_KIND)(handle_file_kind)
-    app.action(ActionId.FILE_REMOVE)(handle_file_remove)
-    app.action(ActionId.FILE_ATTACH)(handle_attach)
+    app.action(ActionId.FILE_KIND)(on_click(Click[FileKindChoice], handle_file_kind))
+    app.action(ActionId.FILE_REMOVE)(on_click(Click[FileButton], handle_file_remove))
+    app.action(ActionId.FILE_ATTACH)(on_click(Click[FileAttach], handle_attach))

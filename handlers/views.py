@@ -14,22 +14,24 @@ from bot.orders.template import read_answers
 from bot.orders.views import build_order_details
 from bot.slack import directory
 from bot.slack.services import Services
+from handlers.boundary import on_submission
+from handlers.inputs import FindOrderSubmission, TemplateSubmission
 
 
-def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
-    services: Services = context["services"]
-    person = directory.lookup(services, body["user"]["id"])
+def handle_template(ack: Ack, submission: TemplateSubmission, services: Services) -> None:
+    view = submission.view
+    person = directory.lookup(services, submission.user.id)
     with services.session_factory() as session:
         try:
             draft, card = delivery.held_draft(
-                session, view["private_metadata"], user=person.user_id, identities=person.identities
+                session, view.private_metadata, user=person.user_id, identities=person.identities
             )
         except DeliverybotError as error:
-            first = (view.get("blocks") or [{}])[0].get("block_id", "")
-            ack(response_action="errors", errors={first: str(error)[:150]})
+            first = view.blocks[0].block_id if view.blocks else None
+            ack(response_action="errors", errors={first or "": str(error)[:150]})
             return
         template = card.product.delivery_template or []
-        answers, errors = read_answers(template, view["state"]["values"])
+        answers, errors = read_answers(template, view.state.as_dicts())
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -41,13 +43,11 @@ def handle_template(ack: Ack, body: dict, view: dict, context: dict) -> None:
     services.notify_outbox()
 
 
-def handle_find_order(ack: Ack, body: dict, view: dict, context: dict) -> None:
-    services: Services = context["services"]
-    person = directory.lookup(services, body["user"]["id"])
-    typed = view["state"]["values"][BlockId.FIND_ORDER_INPUT]["value"].get("value") or ""
+def handle_find_order(ack: Ack, submission: FindOrderSubmission, services: Services) -> None:
+    person = directory.lookup(services, submission.user.id)
     with services.read_session_factory() as session:
         try:
-            card = orders.order_for_seller(session, typed, person.identities)
+            card = orders.order_for_seller(session, submission.view.typed, person.identities)
         except DeliverybotError as error:
             ack(response_action="errors", errors={BlockId.FIND_ORDER_INPUT: str(error)[:150]})
             return
@@ -56,5 +56,5 @@ def handle_find_order(ack: Ack, body: dict, view: dict, context: dict) -> None:
 
 
 def register(app: App) -> None:
-    app.view(CallbackId.TEMPLATE)(handle_template)
-    app.view(CallbackId.FIND_ORDER)(handle_find_order)
+    app.view(CallbackId.TEMPLATE)(on_submission(TemplateSubmission, handle_template))
+    app.view(CallbackId.FIND_ORDER)(on_submission(FindOrderSubmission, handle_find_order))

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(50 * 1024 * 1024, alias="DELIVERYBOT_MAX_FILE_BYTES")
     # the worker's download of a proof file that the quick try at drop time did not finish
     download_timeout_seconds: float = Field(120.0, alias="DELIVERYBOT_DOWNLOAD_TIMEOUT_SECONDS")
+    # the largest request body `serve` reads, 413 above it: Slack's largest (a click carries its
+    # whole message, at most 50 blocks of 3,000 characters) stay within a few hundred KB
+    max_request_bytes: int = Field(1024 * 1024, gt=0, alias="DELIVERYBOT_MAX_REQUEST_BYTES")
     reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
     )
