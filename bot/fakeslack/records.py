@@ -95,6 +95,10 @@ class Failure:
     when: Any = None  # optional predicate on args
 
 
+class HangUp(Exception):
+    """The fake Slack closes the connection without answering."""
+
+
 @dataclass
 class Hold:
     """A call the fake Slack keeps waiting (`slack.hold`): before it takes effect, or after
@@ -107,15 +111,17 @@ class Hold:
     reached: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     take_effect: bool = True
+    answer: bool = True
 
     def wait_reached(self, timeout: float = 10.0) -> None:
         if not self.reached.wait(timeout):
             raise TimeoutError(f"no {self.method} call arrived within {timeout}s")
 
-    def release(self, *, take_effect: bool = True) -> None:
-        """Let the call go on; `take_effect=False` (a call held before it took effect) drops
-        it instead, as if its caller had died before Slack received it."""
-        self.take_effect = take_effect
+    def release(self, *, take_effect: bool = True, answer: bool = True) -> None:
+        """Let the call go on. `take_effect=False` (a call held before it took effect) drops
+        it, as if its caller had died before Slack received it; `answer=False` closes the
+        connection without an answer (after the call took effect, if `recorded`)."""
+        self.take_effect, self.answer = take_effect, answer
         self.released.set()
 
     def wait(self) -> None:

@@ -16,6 +16,7 @@ from bot.fakeslack.records import (
     Call,
     Failure,
     FakeUser,
+    HangUp,
     Hold,
     Message,
     as_dict,
@@ -150,7 +151,8 @@ class SlackState:
     def handle(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict, dict]:
-        """Answer one Web API call, keeping it waiting first if a test holds it."""
+        """Answer one Web API call, keeping it waiting first if a test holds it (HangUp: the
+        connection is closed without an answer)."""
         with self._lock:
             hold = next((h for h in self.holds if _matches(h, method, args)), None)
             if hold:
@@ -158,10 +160,12 @@ class SlackState:
         if hold and not hold.recorded:
             hold.wait()
             if not hold.take_effect:  # the caller died before Slack received it
-                return 503, {"ok": False, "error": "service_unavailable"}, {}
+                raise HangUp
         answer = self._answer(method, args, token)
         if hold and hold.recorded:
             hold.wait()
+        if hold and not hold.answer:
+            raise HangUp
         return answer
 
     def _answer(

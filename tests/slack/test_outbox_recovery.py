@@ -11,13 +11,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
+from bot.bootstrap import make_client
+from bot.core.settings import Settings
 from bot.fakeslack.server import FakeSlack
-from bot.slack.dispatcher import CLAIM_SECONDS
+from bot.slack.dispatcher import CLAIM_SECONDS, OutboxDispatcher
 from bot.slack.outbox import enqueue, ref
 from bot.slack.recovery import EVENT_TYPE
 from storage.models import OutboxMessage, OutboxStatus
 from tests.factories import CUSTOMER, SELLER
-from tests.slack.conftest import DiesAfterSlackAnswers, Died, LosesTheAnswer
+from tests.slack.conftest import Died, DiesAfterSlackAnswers, LosesTheAnswer
 
 
 @pytest.fixture
@@ -132,6 +134,35 @@ def test_a_post_whose_answer_was_lost_on_the_way_back_is_not_posted_twice(
 
     assert texts(slack) == ["answer lost"]
     assert row(session_factory, "answer lost").result_ts == slack.dms(SELLER)[0].ts
+
+
+def test_a_post_whose_connection_dropped_after_slack_took_it_is_not_posted_again_blindly(
+    slack, session, session_factory, clock
+):
+    """The bot's Slack client retries a dropped connection at once by itself (make_client),
+    which for a post Slack already took means a second post. Posts go out without that
+    retry: the outbox tries again after looking for the post."""
+    settings = Settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=slack.token,
+        SLACK_SIGNING_SECRET="x",
+        SLACK_API_URL=slack.api_url,
+    )
+    sender = OutboxDispatcher(
+        session_factory=session_factory,
+        client=make_client(settings),
+        clock=clock,
+        channel_interval=0,
+    )
+    post(session, clock, "dropped")
+    slack.hold("chat.postMessage", recorded=True).release(answer=False)  # Slack hangs up
+
+    sender.drain()
+    clock.advance(seconds=2)
+    sender.drain()
+
+    assert texts(slack) == ["dropped"]
+    assert row(session_factory, "dropped").result_ts == slack.dms(SELLER)[0].ts
 
 
 @pytest.mark.parametrize(
