@@ -38,14 +38,15 @@ class LosesTheAnswer(SlackCaller):
 @pytest.fixture
 def make_dispatcher(slack, session_factory, clock):
     """A dispatcher on the fake Slack with no pacing (`dies_calling=True`: it dies mid-call;
-    `caller=DiesAfterSlackAnswers` and the like: it fails after Slack did the call)."""
+    `caller=DiesAfterSlackAnswers` and the like: it fails after Slack did the call; `caller`
+    may also be a SlackCaller of the test's own)."""
 
-    def make(*, dies_calling: bool = False, caller: type[SlackCaller] | None = None, **options):
+    def make(*, dies_calling: bool = False, **options):
         client = WebClient(token=slack.token, base_url=slack.api_url)
         if dies_calling:
-            caller = DiesCalling
-        if caller is not None:
-            options["caller"] = caller(client, None)
+            options["caller"] = DiesCalling
+        if isinstance(options.get("caller"), type):  # a class: one on this client
+            options["caller"] = options["caller"](client, None)
         options.setdefault("channel_interval", 0)
         return OutboxDispatcher(
             session_factory=session_factory, client=client, clock=clock, **options
