@@ -34,3 +34,10 @@ def test_file_drops_in_the_dm_reach_the_bot():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"im:history", "files:read", "files:write", "chat:write", "commands"} <= scopes
     assert {"users:read", "users:read.email"} <= scopes  # time zones, lookupByEmail
+
+
+def test_the_bot_can_read_back_its_posts_wherever_it_posts():
+    """A post whose send was interrupted is looked for in the conversation (conversations.history
+    and conversations.replies) before it is sent again: DMs, channels, private channels, group DMs."""
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"im:history", "channels:history", "groups:history", "mpim:history"} <= scopes

@@ -7,6 +7,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from bot.fakeslack.records import HangUp
 from bot.fakeslack.socket_mode import PATH as SOCKET_PATH
 from bot.fakeslack.socket_mode import WebSocket, accept_key
 from bot.fakeslack.state import SlackState
@@ -85,7 +86,11 @@ def handler_for(slack: SlackState) -> type[BaseHTTPRequestHandler]:
             if not path.startswith("/api/"):
                 return self._send(404, b"not found", "text/plain")
             token = self._token(args)
-            status, data, headers = slack.handle(path[len("/api/") :], args, token)
+            try:
+                status, data, headers = slack.handle(path[len("/api/") :], args, token)
+            except HangUp:
+                self.close_connection = True
+                return
             self._json(status, data, headers)
 
         def _websocket(self):

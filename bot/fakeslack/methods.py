@@ -43,6 +43,57 @@ class WebApi(SlackState):
             return {"ok": False, "error": "user_not_found"}
         return {"channel": {"id": self.dm_channel(user)}}
 
+    def _api_conversations_history(self, args):
+        """Newest first; thread replies stay in their thread. Needs a conversation id (a user
+        id is not one: conversations.open gives the IM's)."""
+        channel = args.get("channel", "")
+        if not self._channel_exists(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if not self.history_granted:
+            return _missing_history_scope(channel)
+        found = [
+            m for m in self._visible_in(channel, args) if m.thread_ts is None or m.thread_ts == m.ts
+        ]
+        return self._page(list(reversed(found)), args)
+
+    def _api_conversations_replies(self, args):
+        """The thread's parent, then its replies, oldest first."""
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        if not self._channel_exists(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if not self.history_granted:
+            return _missing_history_scope(channel)
+        visible = self._visible_in(channel, args)
+        thread = [m for m in visible if m.ts == ts] + [m for m in visible if m.thread_ts == ts]
+        if not any(m.ts == ts for m in self.messages if m.channel == channel):
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page(thread, args)
+
+    def _visible_in(self, channel: str, args: dict) -> list[Message]:
+        """Messages in `channel` within `oldest`/`latest` (exclusive unless `inclusive`)."""
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        inclusive = _flag(args.get("inclusive"))
+        found = []
+        for message in self.messages_in(channel):
+            ts = float(message.ts)
+            after = ts >= oldest if inclusive else ts > oldest
+            before = ts <= latest if inclusive else ts < latest
+            if after and before:
+                found.append(message)
+        return found
+
+    def _page(self, messages: list[Message], args: dict) -> dict:
+        start = int(args.get("cursor") or 0)
+        limit = min(int(args.get("limit") or 100), 999)
+        page = messages[start : start + limit]
+        more = start + limit < len(messages)
+        metadata = _flag(args.get("include_all_metadata"))
+        return {
+            "messages": [m.as_slack(with_metadata=metadata) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _api_conversations_members(self, args):
         channel = args.get("channel", "")
         if channel not in self.channels:
@@ -72,6 +123,7 @@ class WebApi(SlackState):
             text=args.get("text", ""),
             blocks=as_list(args.get("blocks")),
             thread_ts=args.get("thread_ts"),
+            metadata=as_dict(args["metadata"]) if args.get("metadata") else None,
         )
         self.messages.append(message)
         return {"channel": channel, "ts": message.ts, "message": {"text": message.text}}
@@ -172,3 +224,13 @@ class WebApi(SlackState):
             )
             self.messages.append(message)
         return {"files": [{"id": f["id"], "title": f["title"]} for f in shared]}
+
+
+def _flag(value) -> bool:
+    """A boolean argument as Slack reads it: true, "true" or "1" (slack-sdk sends 1/0)."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _missing_history_scope(channel: str) -> dict:
+    needed = {"D": "im:history", "G": "groups:history"}.get(channel[:1], "channels:history")
+    return {"ok": False, "error": "missing_scope", "needed": needed}

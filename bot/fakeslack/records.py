@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +65,25 @@ class Message:
     files: list[dict[str, Any]] = field(default_factory=list)
     ephemeral_to: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)  # earlier versions (chat.update)
+    metadata: dict[str, Any] | None = None  # message metadata: event_type, event_payload
+
+    def as_slack(self, *, with_metadata: bool) -> dict[str, Any]:
+        """The message as conversations.history and conversations.replies return it."""
+        data: dict[str, Any] = {
+            "type": "message",
+            "user": self.user,
+            "bot_id": "BBOT",
+            "text": self.text,
+            "ts": self.ts,
+            "blocks": self.blocks,
+        }
+        if self.thread_ts:
+            data["thread_ts"] = self.thread_ts
+        if self.files:
+            data["files"] = self.files
+        if with_metadata and self.metadata:
+            data["metadata"] = self.metadata
+        return data
 
 
 @dataclass
@@ -73,6 +93,40 @@ class Failure:
     status: int = 200
     retry_after: int | None = None
     when: Any = None  # optional predicate on args
+
+
+class HangUp(Exception):
+    """The fake Slack closes the connection without answering."""
+
+
+@dataclass
+class Hold:
+    """A call the fake Slack keeps waiting (`slack.hold`): before it takes effect, or after
+    (`recorded`: Slack has done it, its answer is held), until `release()`."""
+
+    method: str
+    recorded: bool
+    when: Any = None  # optional predicate on args
+    timeout: float = 30.0  # a hold nobody releases lets the call go on after this long
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    take_effect: bool = True
+    answer: bool = True
+
+    def wait_reached(self, timeout: float = 10.0) -> None:
+        if not self.reached.wait(timeout):
+            raise TimeoutError(f"no {self.method} call arrived within {timeout}s")
+
+    def release(self, *, take_effect: bool = True, answer: bool = True) -> None:
+        """Let the call go on. `take_effect=False` (a call held before it took effect) drops
+        it, as if its caller had died before Slack received it; `answer=False` closes the
+        connection without an answer (after the call took effect, if `recorded`)."""
+        self.take_effect, self.answer = take_effect, answer
+        self.released.set()
+
+    def wait(self) -> None:
+        self.reached.set()
+        self.released.wait(self.timeout)
 
 
 def as_list(value: Any) -> list:

@@ -11,7 +11,17 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.fakeslack.limits import message_problems, view_problems
-from bot.fakeslack.records import BOT_TOKEN, Call, Failure, FakeUser, Message, as_dict, as_list
+from bot.fakeslack.records import (
+    BOT_TOKEN,
+    Call,
+    Failure,
+    FakeUser,
+    HangUp,
+    Hold,
+    Message,
+    as_dict,
+    as_list,
+)
 from bot.fakeslack.socket_mode import SocketModeEndpoint
 
 
@@ -37,6 +47,8 @@ class SlackState:
         self.files_read_granted = True  # without files:read Slack serves a sign-in page
         self.download_delay = 0.0  # seconds before a file download answers (a slow Slack)
         self.failures: dict[str, list[Failure]] = {}
+        self.holds: list[Hold] = []
+        self.history_granted = True  # without *:history scopes conversations.history refuses
         self.socket_mode = SocketModeEndpoint()  # the app's WebSocket when SLACK_APP_TOKEN is set
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -77,6 +89,14 @@ class SlackState:
         self.failures.setdefault(method, []).append(
             Failure(error=error, times=times, status=status, retry_after=retry_after, when=when)
         )
+
+    def hold(self, method: str, *, recorded: bool = False, when: Any = None) -> Hold:
+        """Keep the next call of `method` (matching `when`) waiting until `hold.release()`:
+        before it takes effect, or (`recorded`) after Slack has done it, with its answer held."""
+        hold = Hold(method, recorded=recorded, when=when)
+        with self._lock:
+            self.holds.append(hold)
+        return hold
 
     def upload_file(
         self,
@@ -129,6 +149,26 @@ class SlackState:
 
     # -- the Web API ---------------------------------------------------------------------------
     def handle(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict, dict]:
+        """Answer one Web API call, keeping it waiting first if a test holds it (HangUp: the
+        connection is closed without an answer)."""
+        with self._lock:
+            hold = next((h for h in self.holds if _matches(h, method, args)), None)
+            if hold:
+                self.holds.remove(hold)
+        if hold and not hold.recorded:
+            hold.wait()
+            if not hold.take_effect:  # the caller died before Slack received it
+                raise HangUp
+        answer = self._answer(method, args, token)
+        if hold and hold.recorded:
+            hold.wait()
+        if hold and not hold.answer:
+            raise HangUp
+        return answer
+
+    def _answer(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict, dict]:
         with self._lock:
@@ -204,3 +244,7 @@ class SlackState:
             info.update(pending=False, size=len(content))
             self.file_contents[file_id] = content
             return True
+
+
+def _matches(hold: Hold, method: str, args: dict[str, Any]) -> bool:
+    return hold.method == method and (hold.when is None or hold.when(args))

@@ -3,8 +3,8 @@
 Each job has a unique `key` (one job per cause) and an indexed `due_at`, so a pass reads only
 what is due. On PostgreSQL any number of workers run at once: each job is claimed with
 `FOR UPDATE SKIP LOCKED` in the transaction that runs it, so it runs once and a dead worker's
-lock dies with its connection. On SQLite one worker holds a lease (WorkerLease) and a second
-one is told who holds it. Job handlers only read and write the database (outbox rows
+lock dies with its connection. On SQLite one worker holds a lease (bot.jobs.lease) and a
+second one is told who holds it. Job handlers only read and write the database (outbox rows
 included): what a job needs from Slack is asked before its transaction opens (`looks_up`),
 because on SQLite that transaction holds the database's one write lock; the outbox dispatcher
 sends afterwards.
@@ -29,13 +29,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.retry import backoff
+from bot.jobs import lease
+from bot.slack.loops import FailureLog, database_unreachable, one_line
 from bot.slack.services import Services
-from storage.models import JobStatus, ScheduledJob, WorkerLease
+from storage.models import JobStatus, ScheduledJob
 from storage.rows import changed_rows, saved_id, table_of
 
 log = logging.getLogger(__name__)
 
-LEASE_NAME = "scheduler"
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=2)
 
@@ -226,6 +227,8 @@ class Scheduler:
                 )
                 outcome = job_kind.handler(run)
             except Exception as error:
+                if database_unreachable(error):  # not the job's fault: no attempt is used up
+                    raise
                 session.rollback()
                 log.exception("job %s (%s) failed", job_id, kind)
                 self._record_failure(job_id, error, now)
@@ -268,41 +271,34 @@ class Scheduler:
             session.add(job)
             session.commit()
 
-    # -- SQLite: one worker at a time ------------------------------------------------------------
+    # -- SQLite: one worker at a time (bot.jobs.lease) --------------------------------------
     def _take_lease(self) -> str | None:
-        """Take or renew the lease. Returns the other holder when someone else has it."""
         now = self.services.clock.now()
-        with self.services.session_factory() as session:
-            lease = session.get(WorkerLease, LEASE_NAME)
-            if lease and lease.holder != self.holder and lease.expires_at > now:
-                return lease.holder
-            lease = lease or WorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=now)
-            lease.holder = self.holder
-            lease.expires_at = now + timedelta(seconds=self.lease_seconds)
-            session.add(lease)
-            session.commit()
-        return None
+        factory = self.services.session_factory
+        return lease.take(factory, holder=self.holder, now=now, seconds=self.lease_seconds)
 
     def release(self) -> None:
-        if self._postgres:
-            return
-        with self.services.session_factory() as session:
-            lease = session.get(WorkerLease, LEASE_NAME)
-            if lease and lease.holder == self.holder:
-                session.delete(lease)
-                session.commit()
+        if not self._postgres:
+            lease.give_back(self.services.session_factory, holder=self.holder)
 
     def run_forever(self, stop: threading.Event, interval: float = 10.0) -> None:
+        """Passes until `stop`; a run of failing passes (a database outage) is logged once."""
         warned = False
+        failures = FailureLog("scheduler", log, retry_seconds=interval)
         try:
             while not stop.is_set():
                 try:
                     result = self.run_due()
+                except Exception as error:
+                    failures.failed(error)
+                else:
+                    failures.passed()
                     if result.held_by and not warned:
                         log.warning("scheduled work is held by %s; waiting", result.held_by)
                     warned = bool(result.held_by)
-                except Exception:
-                    log.exception("scheduler pass failed; retrying shortly")
                 stop.wait(interval)
         finally:
-            self.release()
+            try:
+                self.release()
+            except Exception as error:  # the database is gone: the lease runs out on its own
+                log.warning("scheduler lease not released: %s", one_line(error))

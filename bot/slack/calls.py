@@ -3,6 +3,7 @@ re-sharing stored proof files; and what a 429 holds back."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,6 +20,10 @@ class SlackCaller:
     def __init__(self, client: WebClient, files: FileStore | None):
         self.client = client
         self.files = files
+        # A post is never re-sent blindly: a connection that drops after Slack took it must
+        # not be retried by the client; the outbox retries it after looking (bot.slack.recovery).
+        self.poster = copy.copy(client)
+        self.poster.retry_handlers = []
 
     def call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
         if method == "response_url":
@@ -30,7 +35,8 @@ class SlackCaller:
             return None, None
         if method == "files.share":
             return self._share_files(payload)
-        response = self.client.api_call(method, json=payload)
+        client = self.poster if method == "chat.postMessage" else self.client
+        response = client.api_call(method, json=payload)
         data = response.data if isinstance(response.data, dict) else {}
         channel = data.get("channel") or payload.get("channel")
         if isinstance(channel, dict):

@@ -1,23 +1,26 @@
 """The transactional outbox: Slack calls are written with the state change, sent afterwards.
 
-`enqueue` runs inside the caller's transaction. `OutboxDispatcher` (bot.dispatcher) finds due
-rows, claims each one just before sending it (a compare-and-set on its lease, so two
-dispatchers never send the same row), calls Slack outside any transaction, and records the
-outcome: sent (with the message's channel and ts, so later updates can find it), retried
-later (429 honours Retry-After and holds back everything else bound by the same limit;
-connection and 5xx errors back off), or failed for good (a permanent Slack error, or too many
-attempts), in which case the message kind's failure handler runs (MessageKind).
+`enqueue` runs inside the caller's transaction. `OutboxDispatcher` (bot.slack.dispatcher)
+finds due rows, claims each one just before sending it (a compare-and-set on its lease, so
+two dispatchers never send the same row: bot.slack.claims), calls Slack outside any
+transaction, and records the outcome (bot.slack.outcomes): sent (with the message's channel
+and ts, so later updates can find it), retried later (429 honours Retry-After and holds back
+everything else bound by the same limit; connection and 5xx errors back off), or failed for
+good (a permanent Slack error, or too many attempts), in which case the message kind's
+failure handler runs (MessageKind).
 
 A call that rewrites a message in place (chat.update, views.publish) records what it rewrites;
-only the newest rewrite of a message is sent (bot.rewrites).
+only the newest rewrite of a message is sent (bot.slack.rewrites).
 
-Delivery is at least once: a crash after Slack accepted a message but before its `ts` was
-recorded sends it again when the lease expires. That window is one HTTP round trip.
+Delivery is at least once, and posts are effectively once: a dispatcher that dies after Slack
+accepted a post but before its `ts` was recorded leaves the lease to run out; the next claim
+knows the outcome is unknown and looks for the post (tagged with the outbox id in Slack's
+message metadata) in the conversation before sending it again (bot.slack.recovery).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,6 +82,11 @@ class MessageKind:
 
     prepare: Preparer | None = None
     on_failure: FailureHandler | None = None
+
+
+def kind_for(kinds: Mapping[str, MessageKind], meta: dict[str, Any]) -> MessageKind:
+    """The kind of a message, by its purpose (none registered: nothing special)."""
+    return kinds.get(meta.get("purpose", ""), MessageKind())
 
 
 def ref(key: str) -> dict[str, str]:
