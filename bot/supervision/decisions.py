@@ -165,7 +165,9 @@ def _apply(
         delivery if delivery is not None and delivery.state is DeliveryState.SUBMITTED else None
     )
     if decision is Decision.COMPLETE:
-        validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
+        validity = validity_for(
+            session, order, delivery=delivery, accepted_at=now, enabling_time=order.enabling_time
+        )
         change_state(
             session,
             order,

@@ -108,7 +108,10 @@ def auto_accept(run: JobRun) -> Defer | None:
     promised = announced_date(session, order)
     if promised and now < promised:
         return Defer(promised)  # the reminder went out late and announced a later date
-    validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
+    delivery = current_delivery(session, order)
+    validity = validity_for(
+        session, order, delivery=delivery, accepted_at=now, enabling_time=order.enabling_time
+    )
     change_state(
         session,
         order,
@@ -123,7 +126,6 @@ def auto_accept(run: JobRun) -> Defer | None:
             "validity_end": validity.end,
         },
     )
-    delivery = current_delivery(session, order)
     days = services.settings.auto_accept_days
     if delivery is not None:
         delivery.state = DeliveryState.ACCEPTED

@@ -461,3 +461,23 @@ def test_an_acceptance_and_a_decision_at_once_settle_the_order_once(
         assert appeal.state in (AppealState.COMPLETED, AppealState.CLOSED)
         assert check.get(Order, appealed.id).state is SupervisionState.COMPLETED
     assert not any(b["type"] == "actions" for b in ops_case(box).blocks)
+
+
+def test_operations_complete_on_the_calendar_the_delivery_was_submitted_on(
+    box, appealed, clock, session
+):
+    """The customer was in Tokyo when the delivery was submitted (the cache now says New
+    York): a month from 11 Feb 01:00 Tokyo ends 11 Mar 01:00 Tokyo, not 10 Mar 11:00 EDT."""
+    delivery = session.exec(select(Delivery)).one()
+    delivery.customer_tz = "Asia/Tokyo"
+    session.add(delivery)
+    session.commit()
+    clock.set(utc(2026, 2, 10, 16, 0))
+    box.person(OPS).clicks("Complete the order", ops_case(box))
+
+    with box.session_factory() as check:
+        order = check.get(Order, appealed.id)
+        assert (order.validity_start, order.validity_end) == (
+            utc(2026, 2, 10, 16, 0),
+            utc(2026, 3, 10, 16, 0),
+        )

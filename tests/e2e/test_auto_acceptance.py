@@ -127,3 +127,22 @@ def test_a_late_announcing_reminder_gives_the_customer_a_day_before_automatic_ac
         work(auto_box)
         done = state_of(auto_box, order)
         assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
+
+
+def test_automatic_acceptance_counts_on_the_calendar_the_delivery_was_submitted_on(
+    auto_box, session, clock
+):
+    """Enabled 30 Jan 23:00 UTC: a month on the Tokyo calendar (where the customer was when
+    the delivery was submitted) ends 27 Feb 23:00 UTC; on New York's (the cache now) 28 Feb."""
+    order, delivery = submitted_order(auto_box, session)
+    order.enabling_time = utc(2026, 1, 30, 23, 0)
+    delivery.customer_tz = "Asia/Tokyo"
+    session.add_all([order, delivery])
+    session.commit()
+    for moment in (NOW, utc(2026, 2, 5, 15, 0), utc(2026, 2, 7, 15, 0)):
+        clock.set(moment)
+        work(auto_box)
+
+    done = state_of(auto_box, order)
+    assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
+    assert done.validity_end == utc(2026, 2, 27, 23, 0)
