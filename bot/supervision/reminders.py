@@ -1,9 +1,10 @@
 """Reminders to silent customers, as scheduled jobs.
 
 Submitting a delivery schedules a `plan_reminders` job (the worker knows the settings and can
-ask Slack for the customer's time zone); the plan puts one `reminder` job per step of
-DELIVERYBOT_REMINDER_DAYS at the customer's next working time, and an `auto_accept` job when
-that is enabled. Every job re-reads the order when it runs, so a stale one sends nothing.
+ask Slack for the customer's time zone); the plan (bot.supervision.cadence) puts one `reminder`
+job per step of DELIVERYBOT_REMINDER_DAYS at the customer's next working time, and an
+`auto_accept` job when that is enabled, announced by a reminder or by a notice sent with the
+delivery message. Every job re-reads the order when it runs, so a stale one sends nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot.core import audit
-from bot.core.settings import Settings
+from bot.core.settings import AUTO_ACCEPT_NOTICE, Settings
 from bot.core.working_hours import is_working_time, next_send_time
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
@@ -24,6 +25,18 @@ from bot.orders.calendar import customer_time_zone
 from bot.orders.contacts import customer_channel, look_up_customer
 from bot.slack import outbox
 from bot.slack.services import Services
+from bot.supervision.announcements import announce_with_delivery
+from bot.supervision.cadence import (
+    APPEAL_OFFER,
+    AUTO_ACCEPT,
+    ESCALATION,
+    NOT_SENT_YET_RETRY,
+    NOTICE,
+    PLAN,
+    REMINDER,
+    WHILE_AWAITING,
+    plan_cadence,
+)
 from bot.supervision.views.reminders import build_reminder
 from bot.supervision.waiting import (
     current_delivery,
@@ -41,14 +54,6 @@ from storage.models import (
 from storage.rows import saved_id
 from storage.states import SupervisionState
 
-PLAN = "plan_reminders"
-REMINDER = "reminder"
-AUTO_ACCEPT = "auto_accept"
-AUTO_ACCEPT_NOTICE = timedelta(days=1)  # the least notice an announced auto-acceptance gives
-ESCALATION = "escalation"
-APPEAL_OFFER = "customer_appeal_offer"
-WHILE_AWAITING = (PLAN, REMINDER, AUTO_ACCEPT, ESCALATION)
-NOT_SENT_YET_RETRY = timedelta(minutes=5)
 PERMALINK = "https://deliverybot.invalid/delivery-message"  # replaced when the reminder is sent
 
 
@@ -92,24 +97,25 @@ def plan_reminders(run: JobRun) -> None:
     if customer_unreachable(session, order, delivery):
         escalate(session, order=order, now=run.now, reason="unreachable")
         return
-    tz = customer_time_zone(session, order)
     since = (delivery.submitted_at if delivery and delivery.submitted_at else None) or (
         order.state_changed_at
     )
-    auto_at = (
-        since + timedelta(days=settings.auto_accept_days) if settings.auto_accept_days else None
+    cadence = plan_cadence(
+        since=since,
+        now=run.now,
+        tz=customer_time_zone(session, order),
+        reminder_days=settings.reminder_days,
+        working_hours=settings.working_hours,
+        auto_accept_days=settings.auto_accept_days,
     )
-    due_times = [
-        next_send_time(since + timedelta(days=days), tz, settings.working_hours)
-        for days in settings.reminder_days
-    ]
-    announce = _last_before(due_times, auto_at)
-    for step, due in enumerate(due_times, start=1):
+    auto_at = cadence.auto_accept_at
+    for step, due in enumerate(cadence.reminders, start=1):
+        announces = auto_at if auto_at and step == cadence.announced_by else None
         data = {
             "round": order.round,
             "step": step,
-            "of": len(due_times),
-            "auto_accept_at": auto_at.isoformat() if auto_at and step == announce else None,
+            "of": len(cadence.reminders),
+            "auto_accept_at": announces.isoformat() if announces else None,
         }
         scheduler.schedule(
             session,
@@ -120,6 +126,8 @@ def plan_reminders(run: JobRun) -> None:
             data=data,
         )
     if auto_at:
+        if cadence.announced_by == NOTICE:
+            announce_with_delivery(session, order=order, delivery=delivery, at=auto_at, now=run.now)
         scheduler.schedule(
             session,
             key=f"auto-accept:{order.id}:{order.round}",
@@ -128,14 +136,6 @@ def plan_reminders(run: JobRun) -> None:
             order_id=order.id,
             data={"round": order.round},
         )
-
-
-def _last_before(due_times: list[datetime], deadline: datetime | None) -> int | None:
-    """The step of the last reminder sent before `deadline` (it announces auto-acceptance)."""
-    if deadline is None:
-        return None
-    steps = [step for step, due in enumerate(due_times, start=1) if due < deadline]
-    return steps[-1] if steps else None
 
 
 def send_reminder(run: JobRun) -> Defer | None:
