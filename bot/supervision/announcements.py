@@ -4,6 +4,7 @@ and the earliest the acceptance may then come."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_
@@ -14,7 +15,7 @@ from bot.core.dates import utc
 from bot.core.settings import AUTO_ACCEPT_NOTICE
 from bot.orders.contacts import customer_channel
 from bot.slack import outbox
-from bot.supervision.cadence import NOTICE, REMINDER
+from bot.supervision.cadence import NOTICE, REMINDER, step_name
 from bot.supervision.views.reminders import build_auto_accept_notice
 from bot.supervision.waiting import current_delivery, customer_key, delivery_message_row
 from storage.models import (
@@ -28,7 +29,13 @@ from storage.models import (
 
 
 def announce_with_delivery(
-    session: Session, *, order: Order, delivery: Delivery | None, at: datetime, now: datetime
+    session: Session,
+    *,
+    order: Order,
+    delivery: Delivery | None,
+    at: datetime,
+    now: datetime,
+    series: str | None = None,
 ) -> None:
     """No reminder comes early enough to announce the automatic acceptance: a notice follows
     the delivery message, where it went (once it has gone). A reminder's kin: if it cannot be
@@ -43,7 +50,7 @@ def announce_with_delivery(
     )
     outbox.enqueue(
         session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{NOTICE}",
+        key=f"{REMINDER}:{order.id}:{order.round}:{step_name(NOTICE, series)}",
         method="chat.postMessage",
         payload={"channel": channel, "text": text, "blocks": blocks},
         now=now,
@@ -60,9 +67,10 @@ def announce_with_delivery(
     )
 
 
-def customer_was_told(session: Session, order: Order) -> bool | None:
+def customer_was_told(session: Session, order: Order, since: datetime | None = None) -> bool | None:
     """Whether the customer got the delivery message and the reminder or notice announcing the
-    automatic acceptance (True), never will (False), or not yet (None: one is pending)."""
+    automatic acceptance planned at `since` (True), never will (False), or not yet (None: one is
+    pending). Announcements of a cadence planned earlier (before a rejected appeal) do not count."""
     delivery = current_delivery(session, order)
     if delivery is None:
         return False
@@ -73,7 +81,7 @@ def customer_was_told(session: Session, order: Order) -> bool | None:
         )
     ).all()
     message = [row.status for row in rows if row.key == keys[0]]
-    announced = [row.status for row in rows if row.meta.get("announces_auto_accept")]
+    announced = [row.status for row in _announcements(rows, since)]
     if message != [OutboxStatus.SENT]:
         return None if message == [OutboxStatus.PENDING] else False
     if OutboxStatus.SENT in announced:
@@ -81,7 +89,9 @@ def customer_was_told(session: Session, order: Order) -> bool | None:
     return None if OutboxStatus.PENDING in announced or _announcement_due(session, order) else False
 
 
-def announced_date(session: Session, order: Order) -> datetime | None:
+def announced_date(
+    session: Session, order: Order, since: datetime | None = None
+) -> datetime | None:
     """The earliest the automatic acceptance may come, from the announcements sent (reminders,
     or the notice with the delivery): the latest date they named, and never sooner than
     AUTO_ACCEPT_NOTICE after the first of them reached the customer."""
@@ -91,12 +101,21 @@ def announced_date(session: Session, order: Order) -> datetime | None:
             OutboxMessage.status == OutboxStatus.SENT,
         )
     ).all()
-    told = [row for row in rows if isinstance(row.meta.get("announces_auto_accept"), str)]
+    told = _announcements(rows, since)
     if not told:
         return None
     named = max(datetime.fromisoformat(row.meta["announces_auto_accept"]) for row in told)
     first = min(utc(row.sent_at or row.created_at) for row in told)
     return max(named, first + AUTO_ACCEPT_NOTICE)
+
+
+def _announcements(rows: Sequence[OutboxMessage], since: datetime | None) -> list[OutboxMessage]:
+    return [
+        row
+        for row in rows
+        if isinstance(row.meta.get("announces_auto_accept"), str)
+        and (since is None or utc(row.created_at) >= since)
+    ]
 
 
 def _announcement_due(session: Session, order: Order) -> bool:

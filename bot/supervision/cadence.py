@@ -2,7 +2,8 @@
 reminder goes, when the automatic acceptance (if on) comes, and what announces it to them.
 
 Reminders go DELIVERYBOT_REMINDER_DAYS after `since` (the delivery, or the operations decision
-that let supervision go on), each at the customer's next working time. The automatic acceptance
+that let supervision go on: a rejected appeal plans the cadence again, as a new series), each
+at the customer's next working time. The automatic acceptance
 comes DELIVERYBOT_AUTO_ACCEPT_DAYS after `since` and is announced at least AUTO_ACCEPT_NOTICE
 ahead: by the last reminder due that long before it, else by a notice that goes with the
 delivery message (NOTICE), so one set earlier than the first reminder still comes, announced.
@@ -26,6 +27,12 @@ APPEAL_OFFER = "customer_appeal_offer"
 WHILE_AWAITING = (PLAN, REMINDER, AUTO_ACCEPT, ESCALATION)
 NOT_SENT_YET_RETRY = timedelta(minutes=5)  # a reminder waits this long for its delivery message
 NOTICE = "notice"  # the automatic acceptance announced with the delivery, not by a reminder
+
+
+def step_name(step: int | str, series: str | None) -> str:
+    """How a step is named in job and message keys: plainly for the delivery's own cadence, after
+    its series for a cadence planned again (after a rejected appeal: "appeal-7-1")."""
+    return f"{series}-{step}" if series else str(step)
 
 
 @dataclass(frozen=True)

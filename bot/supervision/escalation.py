@@ -89,7 +89,9 @@ def auto_accept(run: JobRun) -> Defer | None:
     order = session.get(Order, run.job.order_id)
     if not is_current(order, run.job.data["round"]):
         return None
-    told = customer_was_told(session, order)
+    since = run.job.data.get("since")  # when this acceptance was planned (absent: older jobs)
+    planned = datetime.fromisoformat(since) if since else None
+    told = customer_was_told(session, order, planned)
     if told is None:
         return Defer(now + NOT_SENT_YET_RETRY)
     if not told:
@@ -102,7 +104,7 @@ def auto_accept(run: JobRun) -> Defer | None:
             reason="the customer was not told",
         )
         return None
-    promised = announced_date(session, order)
+    promised = announced_date(session, order, planned)
     if promised and now < promised:
         return Defer(promised)  # announced late: a later date, or a day after it was told
     delivery = current_delivery(session, order)

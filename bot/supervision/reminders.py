@@ -10,14 +10,14 @@ delivery message. Every job re-reads the order when it runs, so a stale one send
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot.core import audit
-from bot.core.settings import AUTO_ACCEPT_NOTICE, Settings
+from bot.core.settings import AUTO_ACCEPT_NOTICE
 from bot.core.working_hours import is_working_time, next_send_time
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
@@ -36,6 +36,7 @@ from bot.supervision.cadence import (
     REMINDER,
     WHILE_AWAITING,
     plan_cadence,
+    step_name,
 )
 from bot.supervision.views.reminders import build_reminder
 from bot.supervision.waiting import (
@@ -57,15 +58,19 @@ from storage.states import SupervisionState
 PERMALINK = "https://deliverybot.invalid/delivery-message"  # replaced when the reminder is sent
 
 
-def schedule_for_acceptance(session: Session, *, order: Order, now: datetime) -> None:
-    """An order now awaits acceptance: schedule its reminders (and escalation)."""
+def schedule_for_acceptance(
+    session: Session, *, order: Order, now: datetime, series: str | None = None
+) -> None:
+    """An order now awaits acceptance: plan its reminders, escalation and automatic acceptance
+    from `now` (as `series`, when it is planned again for the same delivery)."""
     scheduler.schedule(
         session,
-        key=f"plan:{order.id}:{order.round}",
+        key=f"plan:{order.id}:{order.round}" + (f":{series}" if series else ""),
         kind=PLAN,
         due_at=now,
         order_id=order.id,
-        data={"round": order.round},
+        data={"round": order.round, "since": now.isoformat()}
+        | ({"series": series} if series else {}),
     )
 
 
@@ -89,17 +94,18 @@ def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: s
 
 
 def plan_reminders(run: JobRun) -> None:
-    session, settings = run.session, run.services.settings
+    session, settings, job = run.session, run.services.settings, run.job.data
     order = session.get(Order, run.job.order_id)
-    if not is_current(order, run.job.data["round"]):
+    if not is_current(order, job["round"]):
         return
     delivery = current_delivery(session, order)
+    series = job.get("series")
     if customer_unreachable(session, order, delivery):
-        escalate(session, order=order, now=run.now, reason="unreachable")
+        escalate(session, order=order, now=run.now, reason="unreachable", again=series)
         return
-    since = (delivery.submitted_at if delivery and delivery.submitted_at else None) or (
-        order.state_changed_at
-    )
+    submitted = delivery.submitted_at if delivery and delivery.submitted_at else None
+    since = datetime.fromisoformat(job["since"]) if job.get("since") else submitted
+    since = since or order.state_changed_at
     cadence = plan_cadence(
         since=since,
         now=run.now,
@@ -116,10 +122,10 @@ def plan_reminders(run: JobRun) -> None:
             "step": step,
             "of": len(cadence.reminders),
             "auto_accept_at": announces.isoformat() if announces else None,
-        }
+        } | ({"series": series, "escalation": series} if series else {})
         scheduler.schedule(
             session,
-            key=f"reminder:{order.id}:{order.round}:{step}",
+            key=f"reminder:{order.id}:{order.round}:{step_name(step, series)}",
             kind=REMINDER,
             due_at=due,
             order_id=order.id,
@@ -127,14 +133,16 @@ def plan_reminders(run: JobRun) -> None:
         )
     if auto_at:
         if cadence.announced_by == NOTICE:
-            announce_with_delivery(session, order=order, delivery=delivery, at=auto_at, now=run.now)
+            announce_with_delivery(
+                session, order=order, delivery=delivery, at=auto_at, now=run.now, series=series
+            )
         scheduler.schedule(
             session,
-            key=f"auto-accept:{order.id}:{order.round}",
+            key=f"auto-accept:{order.id}:{order.round}" + (f":{series}" if series else ""),
             kind=AUTO_ACCEPT,
             due_at=auto_at,
             order_id=order.id,
-            data={"round": order.round},
+            data={"round": order.round, "since": since.isoformat()},
         )
 
 
@@ -174,7 +182,7 @@ def send_reminder(run: JobRun) -> Defer | None:
     )
     outbox.enqueue(
         session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
+        key=f"{REMINDER}:{order.id}:{order.round}:{step_name(data['step'], data.get('series'))}",
         method="chat.postMessage",
         payload={"channel": channel, "text": text, "blocks": blocks},
         now=run.now,
@@ -255,26 +263,11 @@ def escalate(
     )
 
 
-def resume_after_appeal(
-    session: Session, *, order: Order, appeal_id: int, now: datetime, settings: Settings
-) -> datetime:
+def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: datetime) -> None:
     """Operations rejected an appeal on an order still waiting for the customer: supervision
-    goes on. The customer was reminded already, so one more reminder goes after the first step
-    of the cadence, at their working time; the sellers hear again if it stays unanswered.
-    Returns when it goes."""
-    tz = customer_time_zone(session, order)
-    wait = timedelta(days=min(settings.reminder_days, default=1))
-    due = next_send_time(now + wait, tz, settings.working_hours)
-    step = f"after-appeal-{appeal_id}"
-    scheduler.schedule(
-        session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{step}",
-        kind=REMINDER,
-        due_at=due,
-        order_id=order.id,
-        data={"round": order.round, "step": step, "of": step, "escalation": step},
-    )
-    return due
+    starts again from the decision, in full: the reminders of the cadence, the sellers told
+    again after the last, and the automatic acceptance (when on), announced anew."""
+    schedule_for_acceptance(session, order=order, now=now, series=f"appeal-{appeal_id}")
 
 
 def reminder_failed(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:

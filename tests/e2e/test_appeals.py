@@ -166,9 +166,9 @@ def escalations(box) -> list:
     return [m for m in box.slack.dms(SELLER) if "not responding" in m.text]
 
 
-def test_a_rejected_appeal_resumes_the_reminders_and_the_escalation(box, appealed, clock):
-    """The order still waits for the customer: one more reminder at their working time, and
-    the sellers hear again if it stays unanswered."""
+def test_a_rejected_appeal_plans_the_whole_cadence_again_from_the_decision(box, appealed, clock):
+    """The order still waits for the customer: reminders 1, 3 and 7 days after the decision
+    (Monday 9 Feb 14:30 UTC), at their working time, and the sellers hear again after the last."""
     reminded = len(reminders_seen(box))
     assert len(escalations(box)) == 1
     ops_decide(box, "Reject appeal", "Try reaching them by phone.")
@@ -176,12 +176,72 @@ def test_a_rejected_appeal_resumes_the_reminders_and_the_escalation(box, appeale
     clock.set(utc(2026, 2, 10, 13, 0))  # a day later, 8:00 in New York: not yet
     work(box)
     assert len(reminders_seen(box)) == reminded
-    clock.set(utc(2026, 2, 10, 14, 40))  # their working day has started
-    work(box)  # the reminder goes and, being the last, tells the sellers again
-    work(box)
+    for day, seen in ((10, 1), (12, 2), (16, 3)):  # Tue, Thu, and day 7, Monday 16 Feb
+        clock.set(utc(2026, 2, day, 14, 29))
+        work(box)
+        assert len(reminders_seen(box)) == reminded + seen - 1
+        clock.set(utc(2026, 2, day, 14, 30))
+        work(box)
+        work(box)
+        assert len(reminders_seen(box)) == reminded + seen
+        assert len(escalations(box)) == (2 if seen == 3 else 1)
 
-    assert len(reminders_seen(box)) == reminded + 1
-    assert len(escalations(box)) == 2
+    clock.advance(days=30)  # and nothing more
+    work(box)
+    assert len(reminders_seen(box)) == reminded + 3 and len(escalations(box)) == 2
+
+
+def test_a_rejected_appeal_plans_the_automatic_acceptance_again(
+    box, session, clock, database_url, engine, tmp_path, loopback
+):
+    """Automatic acceptance after 5 days: the seller appeals on day 2 and operations reject it
+    on Wednesday 4 Feb 15:00 UTC. The day-5 acceptance was cancelled with the old cadence; the
+    new one accepts 5 days after the decision, announced by the first reminder (a day ahead)."""
+    from bot.demo.sandbox import Sandbox
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm
+
+    with Sandbox(
+        database_url,
+        clock=clock,
+        files_dir=tmp_path,
+        engine=engine,
+        server=loopback,
+        DELIVERYBOT_AUTO_ACCEPT_DAYS="5",
+    ) as auto_box:
+        auto_box.slack.users = box.slack.users
+        auto_box.slack.add_channel("COPS", [OPS])
+        order, _ = submitted_order(auto_box, session)
+        work(auto_box)
+        clock.set(utc(2026, 2, 4, 15, 0))
+        with auto_box.session_factory() as other:
+            appeals.open_appeal(
+                other,
+                order=other.get(Order, order.id),
+                by=SELLER,
+                role="seller",
+                form=AppealForm(reason_kind="dispute", details="They dispute the seat count."),
+                now=clock.now(),
+                settings=auto_box.services.settings,
+            )
+            other.commit()
+        auto_box.settle()
+        ops_decide(auto_box, "Reject appeal", "Keep trying.")
+
+        clock.set(utc(2026, 2, 5, 15, 0))  # the new day-1 reminder, 10:00 in New York
+        work(auto_box)
+        shown = blocks_text(reminders_seen(auto_box)[-1].blocks)
+        assert "accepted automatically on" in shown and "9 Feb 2026" in shown
+        clock.set(utc(2026, 2, 7, 10, 30))  # the first cadence's day 5: nothing
+        work(auto_box)
+        with auto_box.session_factory() as check:
+            assert check.get(Order, order.id).state is SupervisionState.AWAITING_ACCEPTANCE
+
+        clock.set(utc(2026, 2, 9, 15, 0))
+        work(auto_box)
+        with auto_box.session_factory() as check:
+            done = check.get(Order, order.id)
+            assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
 
 
 def test_an_undecided_appeal_is_flagged_after_3_working_days(box, appealed, clock):
