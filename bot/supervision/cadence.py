@@ -1,7 +1,7 @@
 """The cadence a silent customer is supervised on (and its job kinds), decided as a pure function: when each
 reminder goes, when the automatic acceptance (if on) comes, and what announces it to them.
 
-Reminders go DELIVERYBOT_REMINDER_DAYS after `since` (the delivery, or the operations decision
+Reminders go DELIVERYBOT_REMINDER_DAYS (days of the customer's calendar) after `since` (the delivery, or the operations decision
 that let supervision go on: a rejected appeal plans the cadence again, as a new series), each
 at the customer's next working time. The automatic acceptance
 comes DELIVERYBOT_AUTO_ACCEPT_DAYS after `since` and is announced at least AUTO_ACCEPT_NOTICE
@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from bot.core.dates import zone
 from bot.core.settings import AUTO_ACCEPT_NOTICE
 from bot.core.working_hours import next_send_time
 
@@ -51,12 +52,15 @@ def plan_cadence(
     working_hours: tuple[int, int],
     auto_accept_days: int | None,
 ) -> Cadence:
+    # days on the customer's wall clock: "3 days later" is the same time of day there, even
+    # across a change of daylight saving time (72 hours could land after their working day)
+    local = since.astimezone(zone(tz))
     due = tuple(
-        next_send_time(since + timedelta(days=days), tz, working_hours) for days in reminder_days
+        next_send_time(local + timedelta(days=days), tz, working_hours) for days in reminder_days
     )
     if not auto_accept_days:
         return Cadence(due)
-    auto_at = since + timedelta(days=auto_accept_days)
+    auto_at = (local + timedelta(days=auto_accept_days)).astimezone(UTC)
     in_time = [step for step, at in enumerate(due, start=1) if at <= auto_at - AUTO_ACCEPT_NOTICE]
     if in_time:
         return Cadence(due, auto_at, in_time[-1])

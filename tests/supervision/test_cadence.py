@@ -59,3 +59,39 @@ def test_a_plan_made_late_gives_the_notice_in_full():
     """The worker was down for a day and a half: a day from now, not from the delivery."""
     late = utc(2026, 2, 3, 22, 0)
     assert cadence(1, now=late).auto_accept_at == utc(2026, 2, 4, 22, 0)
+
+
+@pytest.mark.parametrize(
+    ("since", "tz", "expected"),
+    [
+        # Friday 17:30 EST; clocks go forward on Sunday 8 Mar: day 3 is Monday 17:30 EDT, in
+        # working hours (72 hours would be 18:30, and the reminder a day late)
+        (utc(2026, 3, 6, 22, 30), "America/New_York", utc(2026, 3, 9, 21, 30)),
+        # Friday 17:30 EDT; clocks go back on Sunday 1 Nov: Monday 17:30 EST, not 16:30
+        (utc(2026, 10, 30, 21, 30), "America/New_York", utc(2026, 11, 2, 22, 30)),
+        # Paris goes forward on Sunday 29 Mar: Friday 17:30 CET -> Monday 17:30 CEST
+        (utc(2026, 3, 27, 16, 30), "Europe/Paris", utc(2026, 3, 30, 15, 30)),
+    ],
+)
+def test_days_are_counted_on_the_customers_calendar_across_a_dst_change(since, tz, expected):
+    planned = cadence(3, since=since, now=since, days=(3,), tz=tz)
+    assert planned.reminders == (expected,)
+    assert planned.auto_accept_at == expected  # the same wall-clock time, 3 days on
+
+
+@pytest.mark.parametrize(
+    ("since", "tz", "expected"),
+    [
+        # UTC+14: Friday 10:00 UTC is Saturday 00:00 there; day 1 is Sunday: Monday 09:00,
+        # which is still Sunday 19:00 in UTC
+        (utc(2026, 2, 6, 10, 0), "Pacific/Kiritimati", utc(2026, 2, 8, 19, 0)),
+        # UTC-11: Monday 10:00 UTC is Sunday 23:00 there; day 1 is Monday 23:00: Tuesday 09:00
+        (utc(2026, 2, 2, 10, 0), "Pacific/Pago_Pago", utc(2026, 2, 3, 20, 0)),
+        # UTC+5:45: Friday 12:00 UTC is 17:45 there; day 1 is Saturday: Monday 09:00
+        (utc(2026, 2, 6, 12, 0), "Asia/Kathmandu", utc(2026, 2, 9, 3, 15)),
+    ],
+)
+def test_customers_at_the_ends_of_the_world_are_reminded_on_their_own_working_day(
+    since, tz, expected
+):
+    assert cadence(None, since=since, days=(1,), tz=tz).reminders == (expected,)
