@@ -14,7 +14,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.settings import AUTO_ACCEPT_NOTICE
@@ -157,7 +157,11 @@ def send_reminder(run: JobRun) -> Defer | None:
         escalate(session, order=order, now=run.now, reason="unreachable", again=again)
         return None
     last = data["step"] == data.get("of")
-    if _superseded(session, run):
+    later = _superseded_by(session, run)
+    if later is not None:
+        if data.get("auto_accept_at") and not later.data.get("auto_accept_at"):
+            later.data = {**later.data, "auto_accept_at": data["auto_accept_at"]}  # it announces
+            session.add(later)
         if last:
             escalate(session, order=order, now=run.now, reason="silent", again=again)
         return None
@@ -209,16 +213,21 @@ def send_reminder(run: JobRun) -> Defer | None:
     return None
 
 
-def _superseded(session: Session, run: JobRun) -> bool:
-    """A later reminder for the same order is due too (the worker was down): send only that one."""
-    later = select(ScheduledJob.id).where(
-        ScheduledJob.order_id == run.job.order_id,
-        ScheduledJob.kind == REMINDER,
-        ScheduledJob.status == JobStatus.PENDING,
-        ScheduledJob.due_at <= run.now,
-        ScheduledJob.id != run.job.id,
+def _superseded_by(session: Session, run: JobRun) -> ScheduledJob | None:
+    """The latest other reminder for the same order that is due too (the worker was down): only
+    that one is sent, and it announces an automatic acceptance this one was to announce."""
+    later = (
+        select(ScheduledJob)
+        .where(
+            ScheduledJob.order_id == run.job.order_id,
+            ScheduledJob.kind == REMINDER,
+            ScheduledJob.status == JobStatus.PENDING,
+            ScheduledJob.due_at <= run.now,
+            ScheduledJob.id != run.job.id,
+        )
+        .order_by(col(ScheduledJob.due_at).desc(), col(ScheduledJob.id).desc())
     )
-    return session.exec(later.limit(1)).first() is not None
+    return session.exec(later.limit(1)).first()
 
 
 def look_up_customer_for_job(services: Services, job: ScheduledJob) -> None:

@@ -169,3 +169,26 @@ def test_automatic_acceptance_counts_on_the_calendar_the_delivery_was_submitted_
     done = state_of(auto_box, order)
     assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
     assert done.validity_end == utc(2026, 2, 27, 23, 0)
+
+
+def test_a_worker_down_past_the_announcing_reminder_announces_with_the_one_it_sends(
+    auto_box, session, clock
+):
+    """Automatic acceptance after 5 days, to be announced by the day-3 reminder; the worker is
+    down from the delivery until day 8: it sends only the latest reminder (day 7), which must
+    carry the announcement, and the acceptance comes a day after it, not never."""
+    order, _ = submitted_order(auto_box, session)  # Mon 2 Feb 10:00 UTC
+    work(auto_box)
+    clock.set(utc(2026, 2, 10, 14, 30))
+    work(auto_box)
+    work(auto_box)
+
+    [reminder] = reminders_seen(auto_box)
+    shown = blocks_text(reminder.blocks)
+    assert "accepted automatically on" in shown and "11 Feb 2026" in shown
+    assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
+
+    clock.set(utc(2026, 2, 11, 14, 31))
+    work(auto_box)
+    done = state_of(auto_box, order)
+    assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
