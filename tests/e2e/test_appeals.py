@@ -541,3 +541,66 @@ def test_operations_complete_on_the_calendar_the_delivery_was_submitted_on(
             utc(2026, 2, 10, 16, 0),
             utc(2026, 3, 10, 16, 0),
         )
+
+
+def seller_appeals(box, order, details: str = "They dispute the seat count.") -> None:
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm
+
+    with box.session_factory() as other:
+        appeals.open_appeal(
+            other,
+            order=other.get(Order, order.id),
+            by=SELLER,
+            role="seller",
+            form=AppealForm(reason_kind="dispute", details=details),
+            now=box.clock.now(),
+            settings=box.services.settings,
+        )
+        other.commit()
+    box.settle()
+
+
+def overdue_flags(box) -> list:
+    return [m for m in box.slack.messages_in("COPS") if "waited more than" in blocks_text(m.blocks)]
+
+
+@pytest.mark.parametrize(
+    ("opened", "not_yet", "flagged"),
+    [
+        # Friday 14:30: Monday, Tuesday, Wednesday 14:30 (the weekend does not count)
+        (utc(2026, 2, 13, 14, 30), utc(2026, 2, 18, 14, 29), utc(2026, 2, 18, 14, 31)),
+        # Saturday 10:00: the three working days are Monday to Wednesday, all of them
+        (utc(2026, 2, 14, 10, 0), utc(2026, 2, 18, 23, 59), utc(2026, 2, 19, 0, 1)),
+        # Sunday 23:00: likewise
+        (utc(2026, 2, 15, 23, 0), utc(2026, 2, 18, 23, 59), utc(2026, 2, 19, 0, 1)),
+    ],
+)
+def test_the_3_working_days_of_an_appeal_opened_at_the_weekend_start_on_monday(
+    box, session, clock, opened, not_yet, flagged
+):
+    order, _ = submitted_order(box, session)
+    clock.set(opened)
+    seller_appeals(box, order)
+
+    clock.set(not_yet)
+    work(box)
+    assert overdue_flags(box) == []
+    clock.set(flagged)
+    work(box)
+    assert len(overdue_flags(box)) == 1
+
+
+def test_an_appeal_decided_on_friday_within_its_3_working_days_is_never_flagged(
+    box, session, clock
+):
+    order, _ = submitted_order(box, session)
+    clock.set(utc(2026, 2, 11, 10, 0))  # Wednesday: due by Monday 10:00
+    seller_appeals(box, order)
+    clock.set(utc(2026, 2, 13, 17, 0))  # Friday afternoon
+    ops_decide(box, "Reject appeal", "Keep trying.")
+
+    clock.set(utc(2026, 2, 16, 10, 1))
+    work(box)
+    assert overdue_flags(box) == []
+    assert "Appeal rejected" in blocks_text(ops_case(box).blocks)
