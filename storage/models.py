@@ -168,6 +168,9 @@ class Delivery(SQLModel, table=True):
     messages: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     customer_channel: str | None = Field(default=None, max_length=32)
     customer_ts: str | None = Field(default=None, max_length=32)
+    # the customer's time zone when it was submitted: its validity is counted in it (None:
+    # submitted before this was kept, so the cached profile's zone is used)
+    customer_tz: str | None = Field(default=None, max_length=64)
     changes_reason: str | None = None  # the customer's reason, when they asked for changes
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

@@ -31,9 +31,11 @@ def accept(
     session: Session, *, order_no: str, delivery_id: int, clicker: Clicker, now: datetime
 ) -> Order:
     """Complete the order with the validity fixed: from the stated enabling time, else now
-    (on the customer's calendar, whoever clicked)."""
+    (on the customer's calendar as it was when the delivery was submitted, whoever clicked)."""
     order, delivery = waiting_delivery(session, order_no, delivery_id, clicker, "accept", now=now)
-    validity = validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
+    validity = validity_for(
+        session, order, delivery=delivery, accepted_at=now, enabling_time=delivery.enabling_time
+    )
     values = {
         "accepted_at": now,
         "accepted_by": clicker.user_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.core.proof_kinds import DEFAULT_REQUIRED_KINDS, PROOF_KINDS
 
 DEFAULT_DATABASE_URL = "sqlite:///deliverybot.db"
+# An automatic acceptance is announced to the customer at least this long before it happens.
+AUTO_ACCEPT_NOTICE = timedelta(days=1)
 
 
 class Settings(BaseSettings):
@@ -101,7 +104,13 @@ class Settings(BaseSettings):
 
     @field_validator("auto_accept_days")
     @classmethod
-    def _positive(cls, days: int | None) -> int | None:
-        if days is not None and days < 1:
-            raise ValueError("automatic acceptance needs a number of days from 1 (or 'off')")
+    def _announced_in_time(cls, days: int | None) -> int | None:
+        """The customer hears of it with the delivery at the latest: fewer days than the notice
+        could never be announced in time."""
+        if days is not None and timedelta(days=days) < AUTO_ACCEPT_NOTICE:
+            notice = AUTO_ACCEPT_NOTICE.days
+            raise ValueError(
+                f"automatic acceptance is announced to the customer {notice} day ahead at least, "
+                f"so it needs a number of days from {notice} (or 'off')"
+            )
         return days

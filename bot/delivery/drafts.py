@@ -249,6 +249,7 @@ def submit_delivery(
     delivery.state = DeliveryState.SUBMITTED
     delivery.submitted_at = now
     delivery.round = order.round
+    delivery.customer_tz = card.calendar  # its validity is counted in this zone from now on
     touch(session, delivery, now, step="submitted")
     audit_step(
         session,

@@ -2,8 +2,11 @@
 
 A month from 31 January ends on a different instant in Tokyo than in New York, so every place
 that computes or previews a validity (the seller's draft, the customer's delivery message,
-Accept, operations' completion, automatic acceptance) counts on the customer's Slack time zone
-as cached (UTC when unknown), whoever is reading or clicking: they all give the same instants.
+Accept, operations' completion, automatic acceptance) counts on the customer's Slack time zone,
+whoever is reading or clicking: they all give the same instants. Until a delivery is submitted
+that is the zone as cached (UTC when unknown); submitting freezes it on the delivery, so a
+customer who moves (or whose profile is refreshed) between the delivery message and their
+Accept gets the validity the message showed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy import Connection, or_, select
 from sqlmodel import Session
 
 from bot.slack.directory import cached_person
-from storage.models import Order, SlackUser
+from storage.models import Delivery, Order, SlackUser
 from storage.rows import table_of
 
 
@@ -25,6 +28,14 @@ def customer_time_zone(session: Session, order: Order) -> str:
     is counted in it, and reminders wait for working hours in it."""
     profile = cached_person(session, user_id=order.customer_user_id, email=order.customer_email)
     return (profile.tz if profile else None) or "UTC"
+
+
+def delivery_time_zone(session: Session, order: Order, delivery: Delivery | None) -> str:
+    """The zone a delivery's validity is counted in: the customer's as it was when the delivery
+    was submitted, else (a draft, or a delivery submitted before zones were kept) as cached."""
+    if delivery is not None and delivery.customer_tz:
+        return delivery.customer_tz
+    return customer_time_zone(session, order)
 
 
 @dataclass(frozen=True)

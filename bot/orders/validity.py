@@ -1,5 +1,6 @@
 """The licence validity period (DOMAIN.md): the seed's rule as one pure function, and an
-order's validity on its customer's calendar (the time zone from bot.orders.calendar)."""
+order's validity on its customer's calendar (the time zone from bot.orders.calendar, frozen on
+the delivery when it was submitted)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from sqlmodel import Session
 
 from bot.core.dates import zone
 from bot.core.durations import to_relativedelta
-from bot.orders.calendar import customer_time_zone
-from storage.models import Order
+from bot.orders.calendar import delivery_time_zone
+from storage.models import Delivery, Order
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,18 @@ def renewal_validity(*, renewed_end: datetime, duration: str, tz: ZoneInfo) -> V
 
 
 def validity_for(
-    session: Session, order: Order, *, accepted_at: datetime, enabling_time: datetime | None
+    session: Session,
+    order: Order,
+    *,
+    delivery: Delivery | None,
+    accepted_at: datetime,
+    enabling_time: datetime | None,
 ) -> Validity:
-    """The order's validity if accepted at `accepted_at`, on the customer's calendar."""
+    """The order's validity if `delivery` is accepted at `accepted_at`, on the customer's
+    calendar as it was when the delivery was submitted (bot.orders.calendar)."""
     return compute_validity(
         duration=order.duration,
         accepted_at=accepted_at,
         enabling_time=enabling_time,
-        tz=zone(customer_time_zone(session, order)),
+        tz=zone(delivery_time_zone(session, order, delivery)),
     )

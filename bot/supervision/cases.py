@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.audit import events_for
-from bot.core.working_hours import add_working_days
+from bot.core.working_hours import add_working_days, next_send_time
 from bot.jobs import scheduler
 from bot.jobs.scheduler import JobRun
 from bot.orders.queries import sellers_of
@@ -30,6 +30,7 @@ from storage.rows import changed_rows, get_row, saved_id
 
 APPEAL_OVERDUE = "appeal_overdue"
 APPEAL_CASE = "appeal"  # the outbox purpose of the case posted to operations
+ROUND_THE_CLOCK = (0, 24)  # operations' working days count whole
 
 
 def post_case(session: Session, appeal: Appeal, order: Order, *, now: datetime) -> None:
@@ -48,10 +49,17 @@ def post_case(session: Session, appeal: Appeal, order: Order, *, now: datetime) 
         session,
         key=f"appeal-overdue:{appeal.id}",
         kind=APPEAL_OVERDUE,
-        due_at=add_working_days(now, DECISION_DAYS, "UTC"),
+        due_at=decision_deadline(now),
         order_id=order.id,
         data={"appeal_id": appeal.id},
     )
+
+
+def decision_deadline(opened: datetime) -> datetime:
+    """DECISION_DAYS working days (UTC) after the appeal reached operations. One opened at the
+    weekend counts from Monday 00:00: Saturday's appeal is due by the end of Wednesday."""
+    start = next_send_time(opened, "UTC", ROUND_THE_CLOCK)
+    return add_working_days(start, DECISION_DAYS, "UTC")
 
 
 def resend_unposted_case(session: Session, order: Order, *, now: datetime) -> bool:

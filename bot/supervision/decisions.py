@@ -146,9 +146,7 @@ def decide(
     )
     reminders.cancel_for_order(session, order=order, now=now, reason=f"appeal {decision.value}")
     if decision is Decision.REJECT and order.state is SupervisionState.AWAITING_ACCEPTANCE:
-        reminders.resume_after_appeal(
-            session, order=order, appeal_id=appeal_id, now=now, settings=settings
-        )
+        reminders.resume_after_appeal(session, order=order, appeal_id=appeal_id, now=now)
     update_case(session, appeal, order, now=now)
     _tell_both_sides(session, appeal, order, now=now)
     home.republish_for_order(session, order=order, now=now)
@@ -165,7 +163,9 @@ def _apply(
         delivery if delivery is not None and delivery.state is DeliveryState.SUBMITTED else None
     )
     if decision is Decision.COMPLETE:
-        validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
+        validity = validity_for(
+            session, order, delivery=delivery, accepted_at=now, enabling_time=order.enabling_time
+        )
         change_state(
             session,
             order,

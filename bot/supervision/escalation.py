@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from bot.core import audit
 from bot.core.errors import DeliverybotError
@@ -26,17 +26,14 @@ from bot.orders.workflow import change_state
 from bot.slack import outbox
 from bot.supervision import appeals
 from bot.supervision import notices as notifications
-from bot.supervision.reminders import NOT_SENT_YET_RETRY, REMINDER, WHILE_AWAITING
+from bot.supervision.announcements import announced_date, customer_was_told
+from bot.supervision.cadence import NOT_SENT_YET_RETRY, REMINDER, WHILE_AWAITING
 from bot.supervision.views.reminders import build_auto_accepted, build_escalation
-from bot.supervision.waiting import current_delivery, customer_key, is_current
+from bot.supervision.waiting import current_delivery, is_current
 from storage.models import (
     AuditEvent,
     DeliveryState,
-    JobStatus,
     Order,
-    OutboxMessage,
-    OutboxStatus,
-    ScheduledJob,
 )
 from storage.rows import saved_id
 from storage.states import SupervisionState
@@ -92,7 +89,9 @@ def auto_accept(run: JobRun) -> Defer | None:
     order = session.get(Order, run.job.order_id)
     if not is_current(order, run.job.data["round"]):
         return None
-    told = customer_was_told(session, order)
+    since = run.job.data.get("since")  # when this acceptance was planned (absent: older jobs)
+    planned = datetime.fromisoformat(since) if since else None
+    told = customer_was_told(session, order, planned)
     if told is None:
         return Defer(now + NOT_SENT_YET_RETRY)
     if not told:
@@ -105,10 +104,13 @@ def auto_accept(run: JobRun) -> Defer | None:
             reason="the customer was not told",
         )
         return None
-    promised = announced_date(session, order)
+    promised = announced_date(session, order, planned)
     if promised and now < promised:
-        return Defer(promised)  # the reminder went out late and announced a later date
-    validity = validity_for(session, order, accepted_at=now, enabling_time=order.enabling_time)
+        return Defer(promised)  # announced late: a later date, or a day after it was told
+    delivery = current_delivery(session, order)
+    validity = validity_for(
+        session, order, delivery=delivery, accepted_at=now, enabling_time=order.enabling_time
+    )
     change_state(
         session,
         order,
@@ -123,7 +125,6 @@ def auto_accept(run: JobRun) -> Defer | None:
             "validity_end": validity.end,
         },
     )
-    delivery = current_delivery(session, order)
     days = services.settings.auto_accept_days
     if delivery is not None:
         delivery.state = DeliveryState.ACCEPTED
@@ -163,52 +164,6 @@ def auto_accept(run: JobRun) -> Defer | None:
         )
     home.republish_for_order(session, order=order, now=now)
     return None
-
-
-def customer_was_told(session: Session, order: Order) -> bool | None:
-    """Whether the customer got the delivery message and the reminder announcing the automatic
-    acceptance (True), never will (False), or not yet (None: a message or reminder is pending)."""
-    delivery = current_delivery(session, order)
-    if delivery is None:
-        return False
-    keys = (customer_key(delivery), f"{REMINDER}:{order.id}:{order.round}:")
-    rows = session.exec(
-        select(OutboxMessage).where(
-            or_(col(OutboxMessage.key) == keys[0], col(OutboxMessage.key).startswith(keys[1]))
-        )
-    ).all()
-    message = [row.status for row in rows if row.key == keys[0]]
-    announced = [row.status for row in rows if row.meta.get("announces_auto_accept")]
-    if message != [OutboxStatus.SENT]:
-        return None if message == [OutboxStatus.PENDING] else False
-    if OutboxStatus.SENT in announced:
-        return True
-    return None if OutboxStatus.PENDING in announced or _announcement_due(session, order) else False
-
-
-def announced_date(session: Session, order: Order) -> datetime | None:
-    """The automatic acceptance date the customer was told, from the reminders sent."""
-    rows = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.key.startswith(f"{REMINDER}:{order.id}:{order.round}:"),
-            OutboxMessage.status == OutboxStatus.SENT,
-        )
-    ).all()
-    dates = [row.meta.get("announces_auto_accept") for row in rows]
-    return max((datetime.fromisoformat(d) for d in dates if isinstance(d, str)), default=None)
-
-
-def _announcement_due(session: Session, order: Order) -> bool:
-    pending = session.exec(
-        select(ScheduledJob).where(
-            ScheduledJob.order_id == order.id,
-            ScheduledJob.kind == REMINDER,
-            ScheduledJob.status == JobStatus.PENDING,
-        )
-    ).all()
-    return any(
-        job.data.get("round") == order.round and job.data.get("auto_accept_at") for job in pending
-    )
 
 
 class NothingToRemind(DeliverybotError):

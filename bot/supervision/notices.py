@@ -85,7 +85,9 @@ def customer_delivery(
     validity = (
         Validity(order.validity_start, order.validity_end)
         if order.validity_start and order.validity_end
-        else validity_for(session, order, accepted_at=now, enabling_time=delivery.enabling_time)
+        else validity_for(
+            session, order, delivery=delivery, accepted_at=now, enabling_time=delivery.enabling_time
+        )
     )
     files = session.exec(
         select(ProofFile)

@@ -1,22 +1,23 @@
 """Reminders to silent customers, as scheduled jobs.
 
 Submitting a delivery schedules a `plan_reminders` job (the worker knows the settings and can
-ask Slack for the customer's time zone); the plan puts one `reminder` job per step of
-DELIVERYBOT_REMINDER_DAYS at the customer's next working time, and an `auto_accept` job when
-that is enabled. Every job re-reads the order when it runs, so a stale one sends nothing.
+ask Slack for the customer's time zone); the plan (bot.supervision.cadence) puts one `reminder`
+job per step of DELIVERYBOT_REMINDER_DAYS at the customer's next working time, and an
+`auto_accept` job when that is enabled, announced by a reminder or by a notice sent with the
+delivery message. Every job re-reads the order when it runs, so a stale one sends nothing.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import audit
-from bot.core.settings import Settings
+from bot.core.settings import AUTO_ACCEPT_NOTICE
 from bot.core.working_hours import is_working_time, next_send_time
 from bot.jobs import scheduler
 from bot.jobs.scheduler import Defer, JobRun
@@ -24,6 +25,19 @@ from bot.orders.calendar import customer_time_zone
 from bot.orders.contacts import customer_channel, look_up_customer
 from bot.slack import outbox
 from bot.slack.services import Services
+from bot.supervision.announcements import announce_with_delivery
+from bot.supervision.cadence import (
+    APPEAL_OFFER,
+    AUTO_ACCEPT,
+    ESCALATION,
+    NOT_SENT_YET_RETRY,
+    NOTICE,
+    PLAN,
+    REMINDER,
+    WHILE_AWAITING,
+    plan_cadence,
+    step_name,
+)
 from bot.supervision.views.reminders import build_reminder
 from bot.supervision.waiting import (
     current_delivery,
@@ -41,26 +55,22 @@ from storage.models import (
 from storage.rows import saved_id
 from storage.states import SupervisionState
 
-PLAN = "plan_reminders"
-REMINDER = "reminder"
-AUTO_ACCEPT = "auto_accept"
-AUTO_ACCEPT_NOTICE = timedelta(days=1)  # the least notice an announced auto-acceptance gives
-ESCALATION = "escalation"
-APPEAL_OFFER = "customer_appeal_offer"
-WHILE_AWAITING = (PLAN, REMINDER, AUTO_ACCEPT, ESCALATION)
-NOT_SENT_YET_RETRY = timedelta(minutes=5)
 PERMALINK = "https://deliverybot.invalid/delivery-message"  # replaced when the reminder is sent
 
 
-def schedule_for_acceptance(session: Session, *, order: Order, now: datetime) -> None:
-    """An order now awaits acceptance: schedule its reminders (and escalation)."""
+def schedule_for_acceptance(
+    session: Session, *, order: Order, now: datetime, series: str | None = None
+) -> None:
+    """An order now awaits acceptance: plan its reminders, escalation and automatic acceptance
+    from `now` (as `series`, when it is planned again for the same delivery)."""
     scheduler.schedule(
         session,
-        key=f"plan:{order.id}:{order.round}",
+        key=f"plan:{order.id}:{order.round}" + (f":{series}" if series else ""),
         kind=PLAN,
         due_at=now,
         order_id=order.id,
-        data={"round": order.round},
+        data={"round": order.round, "since": now.isoformat()}
+        | ({"series": series} if series else {}),
     )
 
 
@@ -84,58 +94,56 @@ def cancel_for_order(session: Session, *, order: Order, now: datetime, reason: s
 
 
 def plan_reminders(run: JobRun) -> None:
-    session, settings = run.session, run.services.settings
+    session, settings, job = run.session, run.services.settings, run.job.data
     order = session.get(Order, run.job.order_id)
-    if not is_current(order, run.job.data["round"]):
+    if not is_current(order, job["round"]):
         return
     delivery = current_delivery(session, order)
+    series = job.get("series")
     if customer_unreachable(session, order, delivery):
-        escalate(session, order=order, now=run.now, reason="unreachable")
+        escalate(session, order=order, now=run.now, reason="unreachable", again=series)
         return
-    tz = customer_time_zone(session, order)
-    since = (delivery.submitted_at if delivery and delivery.submitted_at else None) or (
-        order.state_changed_at
+    submitted = delivery.submitted_at if delivery and delivery.submitted_at else None
+    since = datetime.fromisoformat(job["since"]) if job.get("since") else submitted
+    since = since or order.state_changed_at
+    cadence = plan_cadence(
+        since=since,
+        now=run.now,
+        tz=customer_time_zone(session, order),
+        reminder_days=settings.reminder_days,
+        working_hours=settings.working_hours,
+        auto_accept_days=settings.auto_accept_days,
     )
-    auto_at = (
-        since + timedelta(days=settings.auto_accept_days) if settings.auto_accept_days else None
-    )
-    due_times = [
-        next_send_time(since + timedelta(days=days), tz, settings.working_hours)
-        for days in settings.reminder_days
-    ]
-    announce = _last_before(due_times, auto_at)
-    for step, due in enumerate(due_times, start=1):
+    auto_at = cadence.auto_accept_at
+    for step, due in enumerate(cadence.reminders, start=1):
+        announces = auto_at if auto_at and step == cadence.announced_by else None
         data = {
             "round": order.round,
             "step": step,
-            "of": len(due_times),
-            "auto_accept_at": auto_at.isoformat() if auto_at and step == announce else None,
-        }
+            "of": len(cadence.reminders),
+            "auto_accept_at": announces.isoformat() if announces else None,
+        } | ({"series": series, "escalation": series} if series else {})
         scheduler.schedule(
             session,
-            key=f"reminder:{order.id}:{order.round}:{step}",
+            key=f"reminder:{order.id}:{order.round}:{step_name(step, series)}",
             kind=REMINDER,
             due_at=due,
             order_id=order.id,
             data=data,
         )
     if auto_at:
+        if cadence.announced_by == NOTICE:
+            announce_with_delivery(
+                session, order=order, delivery=delivery, at=auto_at, now=run.now, series=series
+            )
         scheduler.schedule(
             session,
-            key=f"auto-accept:{order.id}:{order.round}",
+            key=f"auto-accept:{order.id}:{order.round}" + (f":{series}" if series else ""),
             kind=AUTO_ACCEPT,
             due_at=auto_at,
             order_id=order.id,
-            data={"round": order.round},
+            data={"round": order.round, "since": since.isoformat()},
         )
-
-
-def _last_before(due_times: list[datetime], deadline: datetime | None) -> int | None:
-    """The step of the last reminder sent before `deadline` (it announces auto-acceptance)."""
-    if deadline is None:
-        return None
-    steps = [step for step, due in enumerate(due_times, start=1) if due < deadline]
-    return steps[-1] if steps else None
 
 
 def send_reminder(run: JobRun) -> Defer | None:
@@ -149,7 +157,11 @@ def send_reminder(run: JobRun) -> Defer | None:
         escalate(session, order=order, now=run.now, reason="unreachable", again=again)
         return None
     last = data["step"] == data.get("of")
-    if _superseded(session, run):
+    later = _superseded_by(session, run)
+    if later is not None:
+        if data.get("auto_accept_at") and not later.data.get("auto_accept_at"):
+            later.data = {**later.data, "auto_accept_at": data["auto_accept_at"]}  # it announces
+            session.add(later)
         if last:
             escalate(session, order=order, now=run.now, reason="silent", again=again)
         return None
@@ -174,7 +186,7 @@ def send_reminder(run: JobRun) -> Defer | None:
     )
     outbox.enqueue(
         session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{data['step']}",
+        key=f"{REMINDER}:{order.id}:{order.round}:{step_name(data['step'], data.get('series'))}",
         method="chat.postMessage",
         payload={"channel": channel, "text": text, "blocks": blocks},
         now=run.now,
@@ -201,16 +213,21 @@ def send_reminder(run: JobRun) -> Defer | None:
     return None
 
 
-def _superseded(session: Session, run: JobRun) -> bool:
-    """A later reminder for the same order is due too (the worker was down): send only that one."""
-    later = select(ScheduledJob.id).where(
-        ScheduledJob.order_id == run.job.order_id,
-        ScheduledJob.kind == REMINDER,
-        ScheduledJob.status == JobStatus.PENDING,
-        ScheduledJob.due_at <= run.now,
-        ScheduledJob.id != run.job.id,
+def _superseded_by(session: Session, run: JobRun) -> ScheduledJob | None:
+    """The latest other reminder for the same order that is due too (the worker was down): only
+    that one is sent, and it announces an automatic acceptance this one was to announce."""
+    later = (
+        select(ScheduledJob)
+        .where(
+            ScheduledJob.order_id == run.job.order_id,
+            ScheduledJob.kind == REMINDER,
+            ScheduledJob.status == JobStatus.PENDING,
+            ScheduledJob.due_at <= run.now,
+            ScheduledJob.id != run.job.id,
+        )
+        .order_by(col(ScheduledJob.due_at).desc(), col(ScheduledJob.id).desc())
     )
-    return session.exec(later.limit(1)).first() is not None
+    return session.exec(later.limit(1)).first()
 
 
 def look_up_customer_for_job(services: Services, job: ScheduledJob) -> None:
@@ -255,26 +272,11 @@ def escalate(
     )
 
 
-def resume_after_appeal(
-    session: Session, *, order: Order, appeal_id: int, now: datetime, settings: Settings
-) -> datetime:
+def resume_after_appeal(session: Session, *, order: Order, appeal_id: int, now: datetime) -> None:
     """Operations rejected an appeal on an order still waiting for the customer: supervision
-    goes on. The customer was reminded already, so one more reminder goes after the first step
-    of the cadence, at their working time; the sellers hear again if it stays unanswered.
-    Returns when it goes."""
-    tz = customer_time_zone(session, order)
-    wait = timedelta(days=min(settings.reminder_days, default=1))
-    due = next_send_time(now + wait, tz, settings.working_hours)
-    step = f"after-appeal-{appeal_id}"
-    scheduler.schedule(
-        session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{step}",
-        kind=REMINDER,
-        due_at=due,
-        order_id=order.id,
-        data={"round": order.round, "step": step, "of": step, "escalation": step},
-    )
-    return due
+    starts again from the decision, in full: the reminders of the cadence, the sellers told
+    again after the last, and the automatic acceptance (when on), announced anew."""
+    schedule_for_acceptance(session, order=order, now=now, series=f"appeal-{appeal_id}")
 
 
 def reminder_failed(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:

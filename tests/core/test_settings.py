@@ -112,3 +112,14 @@ def test_the_real_process_exits_2_with_one_line_and_no_traceback(tmp_path):
         "end within a day (got 18-9)"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_automatic_acceptance_needs_at_least_the_days_of_its_notice():
+    from pydantic import ValidationError
+
+    from bot.core.settings import AUTO_ACCEPT_NOTICE
+
+    shortest = AUTO_ACCEPT_NOTICE.days
+    assert Settings(_env_file=None, DELIVERYBOT_AUTO_ACCEPT_DAYS=shortest).auto_accept_days == 1
+    with pytest.raises(ValidationError, match="announced to the customer 1 day ahead"):
+        Settings(_env_file=None, DELIVERYBOT_AUTO_ACCEPT_DAYS=-1)

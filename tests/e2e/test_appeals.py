@@ -167,9 +167,9 @@ def escalations(box) -> list:
     return [m for m in box.slack.dms(SELLER) if "not responding" in m.text]
 
 
-def test_a_rejected_appeal_resumes_the_reminders_and_the_escalation(box, appealed, clock):
-    """The order still waits for the customer: one more reminder at their working time, and
-    the sellers hear again if it stays unanswered."""
+def test_a_rejected_appeal_plans_the_whole_cadence_again_from_the_decision(box, appealed, clock):
+    """The order still waits for the customer: reminders 1, 3 and 7 days after the decision
+    (Monday 9 Feb 14:30 UTC), at their working time, and the sellers hear again after the last."""
     reminded = len(reminders_seen(box))
     assert len(escalations(box)) == 1
     ops_decide(box, "Reject appeal", "Try reaching them by phone.")
@@ -177,12 +177,72 @@ def test_a_rejected_appeal_resumes_the_reminders_and_the_escalation(box, appeale
     clock.set(utc(2026, 2, 10, 13, 0))  # a day later, 8:00 in New York: not yet
     work(box)
     assert len(reminders_seen(box)) == reminded
-    clock.set(utc(2026, 2, 10, 14, 40))  # their working day has started
-    work(box)  # the reminder goes and, being the last, tells the sellers again
-    work(box)
+    for day, seen in ((10, 1), (12, 2), (16, 3)):  # Tue, Thu, and day 7, Monday 16 Feb
+        clock.set(utc(2026, 2, day, 14, 29))
+        work(box)
+        assert len(reminders_seen(box)) == reminded + seen - 1
+        clock.set(utc(2026, 2, day, 14, 30))
+        work(box)
+        work(box)
+        assert len(reminders_seen(box)) == reminded + seen
+        assert len(escalations(box)) == (2 if seen == 3 else 1)
 
-    assert len(reminders_seen(box)) == reminded + 1
-    assert len(escalations(box)) == 2
+    clock.advance(days=30)  # and nothing more
+    work(box)
+    assert len(reminders_seen(box)) == reminded + 3 and len(escalations(box)) == 2
+
+
+def test_a_rejected_appeal_plans_the_automatic_acceptance_again(
+    box, session, clock, database_url, engine, tmp_path, loopback
+):
+    """Automatic acceptance after 5 days: the seller appeals on day 2 and operations reject it
+    on Wednesday 4 Feb 15:00 UTC. The day-5 acceptance was cancelled with the old cadence; the
+    new one accepts 5 days after the decision, announced by the first reminder (a day ahead)."""
+    from bot.demo.sandbox import Sandbox
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm
+
+    with Sandbox(
+        database_url,
+        clock=clock,
+        files_dir=tmp_path,
+        engine=engine,
+        server=loopback,
+        DELIVERYBOT_AUTO_ACCEPT_DAYS="5",
+    ) as auto_box:
+        auto_box.slack.users = box.slack.users
+        auto_box.slack.add_channel("COPS", [OPS])
+        order, _ = submitted_order(auto_box, session)
+        work(auto_box)
+        clock.set(utc(2026, 2, 4, 15, 0))
+        with auto_box.session_factory() as other:
+            appeals.open_appeal(
+                other,
+                order=other.get(Order, order.id),
+                by=SELLER,
+                role="seller",
+                form=AppealForm(reason_kind="dispute", details="They dispute the seat count."),
+                now=clock.now(),
+                settings=auto_box.services.settings,
+            )
+            other.commit()
+        auto_box.settle()
+        ops_decide(auto_box, "Reject appeal", "Keep trying.")
+
+        clock.set(utc(2026, 2, 5, 15, 0))  # the new day-1 reminder, 10:00 in New York
+        work(auto_box)
+        shown = blocks_text(reminders_seen(auto_box)[-1].blocks)
+        assert "accepted automatically on" in shown and "9 Feb 2026" in shown
+        clock.set(utc(2026, 2, 7, 10, 30))  # the first cadence's day 5: nothing
+        work(auto_box)
+        with auto_box.session_factory() as check:
+            assert check.get(Order, order.id).state is SupervisionState.AWAITING_ACCEPTANCE
+
+        clock.set(utc(2026, 2, 9, 15, 0))
+        work(auto_box)
+        with auto_box.session_factory() as check:
+            done = check.get(Order, order.id)
+            assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
 
 
 def test_an_undecided_appeal_is_flagged_after_3_working_days(box, appealed, clock):
@@ -488,3 +548,86 @@ def test_a_seller_named_by_user_id_and_by_email_hears_the_decision_once(box, ses
 
     told = box.slack.dms(SELLER)[before:]
     assert len([m for m in told if "12345" in m.text]) == 1, [m.text for m in told]
+
+
+def test_operations_complete_on_the_calendar_the_delivery_was_submitted_on(
+    box, appealed, clock, session
+):
+    """The customer was in Tokyo when the delivery was submitted (the cache now says New
+    York): a month from 11 Feb 01:00 Tokyo ends 11 Mar 01:00 Tokyo, not 10 Mar 11:00 EDT."""
+    delivery = session.exec(select(Delivery)).one()
+    delivery.customer_tz = "Asia/Tokyo"
+    session.add(delivery)
+    session.commit()
+    clock.set(utc(2026, 2, 10, 16, 0))
+    box.person(OPS).clicks("Complete the order", ops_case(box))
+
+    with box.session_factory() as check:
+        order = check.get(Order, appealed.id)
+        assert (order.validity_start, order.validity_end) == (
+            utc(2026, 2, 10, 16, 0),
+            utc(2026, 3, 10, 16, 0),
+        )
+
+
+def seller_appeals(box, order, details: str = "They dispute the seat count.") -> None:
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm
+
+    with box.session_factory() as other:
+        appeals.open_appeal(
+            other,
+            order=other.get(Order, order.id),
+            by=SELLER,
+            role="seller",
+            form=AppealForm(reason_kind="dispute", details=details),
+            now=box.clock.now(),
+            settings=box.services.settings,
+        )
+        other.commit()
+    box.settle()
+
+
+def overdue_flags(box) -> list:
+    return [m for m in box.slack.messages_in("COPS") if "waited more than" in blocks_text(m.blocks)]
+
+
+@pytest.mark.parametrize(
+    ("opened", "not_yet", "flagged"),
+    [
+        # Friday 14:30: Monday, Tuesday, Wednesday 14:30 (the weekend does not count)
+        (utc(2026, 2, 13, 14, 30), utc(2026, 2, 18, 14, 29), utc(2026, 2, 18, 14, 31)),
+        # Saturday 10:00: the three working days are Monday to Wednesday, all of them
+        (utc(2026, 2, 14, 10, 0), utc(2026, 2, 18, 23, 59), utc(2026, 2, 19, 0, 1)),
+        # Sunday 23:00: likewise
+        (utc(2026, 2, 15, 23, 0), utc(2026, 2, 18, 23, 59), utc(2026, 2, 19, 0, 1)),
+    ],
+)
+def test_the_3_working_days_of_an_appeal_opened_at_the_weekend_start_on_monday(
+    box, session, clock, opened, not_yet, flagged
+):
+    order, _ = submitted_order(box, session)
+    clock.set(opened)
+    seller_appeals(box, order)
+
+    clock.set(not_yet)
+    work(box)
+    assert overdue_flags(box) == []
+    clock.set(flagged)
+    work(box)
+    assert len(overdue_flags(box)) == 1
+
+
+def test_an_appeal_decided_on_friday_within_its_3_working_days_is_never_flagged(
+    box, session, clock
+):
+    order, _ = submitted_order(box, session)
+    clock.set(utc(2026, 2, 11, 10, 0))  # Wednesday: due by Monday 10:00
+    seller_appeals(box, order)
+    clock.set(utc(2026, 2, 13, 17, 0))  # Friday afternoon
+    ops_decide(box, "Reject appeal", "Keep trying.")
+
+    clock.set(utc(2026, 2, 16, 10, 1))
+    work(box)
+    assert overdue_flags(box) == []
+    assert "Appeal rejected" in blocks_text(ops_case(box).blocks)

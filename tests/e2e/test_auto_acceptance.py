@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.audit import events_for
 from bot.demo.sandbox import Sandbox
 from bot.supervision import reminders
 from storage.models import Order
 from storage.states import SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_deliver_command import blocks_text
-from tests.e2e.test_reminders import submitted_order, utc, work
+from tests.e2e.test_reminders import reminders_seen, submitted_order, utc, work
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
 
@@ -78,21 +77,45 @@ def test_an_announcing_reminder_that_cannot_be_delivered_stops_the_automatic_acc
     assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
 
 
-def test_without_a_reminder_announcing_it_nothing_is_accepted_automatically(
+def test_an_automatic_acceptance_before_the_first_reminder_is_announced_with_the_delivery(
     box, session, clock, database_url, engine, tmp_path, loopback
 ):
-    """After 1 day no reminder (days 1, 3, 7 at 9:00 in New York) can have announced it."""
+    """After 1 day, before any reminder (days 1, 3, 7 at 9:00 in New York) could announce it a
+    day ahead: a notice follows the delivery message at once, and the acceptance comes on time."""
     with auto_sandbox(box, clock, database_url, engine, tmp_path, loopback, "1") as auto_box:
-        order, _ = submitted_order(auto_box, session)
+        order, _ = submitted_order(auto_box, session)  # Mon 2 Feb 10:00 UTC
         work(auto_box)
-        clock.set(utc(2026, 2, 3, 10, 30))  # day 1, before the customer's working day
+        notice = auto_box.person(CUSTOMER).dms()[-1]
+        shown = blocks_text(notice.blocks)
+        assert "will be accepted automatically on" in shown and "3 Feb 2026" in shown
+        assert auto_box.person(CUSTOMER).find_button("Accept", notice)
+
+        clock.set(utc(2026, 2, 3, 9, 59))
+        work(auto_box)
+        assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
+        clock.set(utc(2026, 2, 3, 10, 0))
         work(auto_box)
 
         done = state_of(auto_box, order)
-        assert done.state is SupervisionState.AWAITING_ACCEPTANCE
-        with auto_box.session_factory() as check:
-            kinds = [e.kind for e in events_for(check, order.id)]
-        assert "auto_accept_withheld" in kinds
+        assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
+        assert done.validity_start == utc(2026, 2, 3, 10, 0)
+        assert reminders_seen(auto_box) == []  # the day-1 reminder had nothing left to ask
+
+
+def test_a_notice_that_cannot_be_delivered_stops_the_automatic_acceptance(
+    box, session, clock, database_url, engine, tmp_path, loopback
+):
+    with auto_sandbox(box, clock, database_url, engine, tmp_path, loopback, "1") as auto_box:
+        order, _ = submitted_order(auto_box, session)
+        auto_box.slack.users[CUSTOMER].deleted = True  # left right after the delivery
+        work(auto_box)  # the notice fails for good ...
+        work(auto_box)  # ... and the sellers hear
+        assert any(
+            "can't reach the customer" in blocks_text(m.blocks) for m in auto_box.slack.dms(SELLER)
+        )
+        clock.set(utc(2026, 2, 3, 10, 30))
+        work(auto_box)
+        assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
 
 
 def test_a_late_announcing_reminder_gives_the_customer_a_day_before_automatic_acceptance(
@@ -138,3 +161,45 @@ def test_a_seller_named_by_user_id_and_by_email_is_told_once(auto_box, session, 
     assert state_of(auto_box, order).state is SupervisionState.COMPLETED
     told = [m for m in auto_box.slack.dms(SELLER) if "accepted automatically" in m.text]
     assert len(told) == 1
+
+
+def test_automatic_acceptance_counts_on_the_calendar_the_delivery_was_submitted_on(
+    auto_box, session, clock
+):
+    """Enabled 30 Jan 23:00 UTC: a month on the Tokyo calendar (where the customer was when
+    the delivery was submitted) ends 27 Feb 23:00 UTC; on New York's (the cache now) 28 Feb."""
+    order, delivery = submitted_order(auto_box, session)
+    order.enabling_time = utc(2026, 1, 30, 23, 0)
+    delivery.customer_tz = "Asia/Tokyo"
+    session.add_all([order, delivery])
+    session.commit()
+    for moment in (NOW, utc(2026, 2, 5, 15, 0), utc(2026, 2, 7, 15, 0)):
+        clock.set(moment)
+        work(auto_box)
+
+    done = state_of(auto_box, order)
+    assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"
+    assert done.validity_end == utc(2026, 2, 27, 23, 0)
+
+
+def test_a_worker_down_past_the_announcing_reminder_announces_with_the_one_it_sends(
+    auto_box, session, clock
+):
+    """Automatic acceptance after 5 days, to be announced by the day-3 reminder; the worker is
+    down from the delivery until day 8: it sends only the latest reminder (day 7), which must
+    carry the announcement, and the acceptance comes a day after it, not never."""
+    order, _ = submitted_order(auto_box, session)  # Mon 2 Feb 10:00 UTC
+    work(auto_box)
+    clock.set(utc(2026, 2, 10, 14, 30))
+    work(auto_box)
+    work(auto_box)
+
+    [reminder] = reminders_seen(auto_box)
+    shown = blocks_text(reminder.blocks)
+    assert "accepted automatically on" in shown and "11 Feb 2026" in shown
+    assert state_of(auto_box, order).state is SupervisionState.AWAITING_ACCEPTANCE
+
+    clock.set(utc(2026, 2, 11, 14, 31))
+    work(auto_box)
+    done = state_of(auto_box, order)
+    assert done.state is SupervisionState.COMPLETED and done.accepted_by == "system"

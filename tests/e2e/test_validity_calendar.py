@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlmodel import select
+
 from bot.core.dates import format_local
 from bot.core.ids import ActionId
+from storage.models import SlackUser
+from storage.states import SupervisionState
 from tests.e2e.test_acceptance import reload, shown
 from tests.e2e.test_delivery_conversation import TEMPLATE_VALUES, step
-from tests.factories import SELLER, make_order
+from tests.factories import CUSTOMER, SELLER, make_order
 
 TOKYO, NEW_YORK = "Asia/Tokyo", "America/New_York"
 
@@ -47,3 +51,41 @@ def test_a_tokyo_seller_and_a_new_york_customer_see_the_validity_that_is_stored(
 
     order = reload(session)
     assert (order.validity_start, order.validity_end) == (start, end)
+
+
+def deliver_with_enabling_date(box, seller, session, date: str) -> None:
+    make_order(session, "12345", placed_at=datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.picks(
+        ActionId.ENABLING_DATE, step(seller, "Actual service enabling time"), selected_date=date
+    )
+    seller.drops_file("SOW-signed.pdf", b"%PDF sow")
+    seller.drops_file("acceptance_report.pdf", b"%PDF acceptance")
+    seller.clicks("Fill in the template")
+    seller.submits(TEMPLATE_VALUES)
+    seller.clicks("Deliver")
+
+
+def test_a_customer_who_moves_after_the_delivery_gets_the_validity_its_message_showed(
+    box, seller, customer, session
+):
+    """Enabled 31 Jan 00:00 in Paris (30 Jan 18:00 in New York): a month on the New York
+    calendar ends 28 Feb 18:00 there. The customer moves to Tokyo before accepting (their
+    profile is refreshed at the click): the validity stays the one the delivery showed, not
+    a month on the Tokyo calendar (27 Feb 23:00 UTC)."""
+    box.clock.set(datetime(2026, 2, 1, 15, 0, tzinfo=UTC))
+    deliver_with_enabling_date(box, seller, session, "2026-01-31")
+    delivered = customer.dms()[0]
+    assert "Your licence is valid 30 Jan 2026 – 28 Feb 2026" in shown(delivered)
+
+    box.slack.users[CUSTOMER].tz = TOKYO
+    box.clock.set(datetime(2026, 2, 2, 15, 0, tzinfo=UTC))  # the cached profile is stale
+    customer.clicks("Accept", message=delivered)
+
+    order = reload(session)
+    assert order.state is SupervisionState.COMPLETED
+    start, end = datetime(2026, 1, 30, 23, 0, tzinfo=UTC), datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
+    assert (order.validity_start, order.validity_end) == (start, end)
+    assert session.exec(select(SlackUser.tz).where(SlackUser.user_id == CUSTOMER)).one() == TOKYO
+    session.commit()

@@ -172,3 +172,49 @@ def test_a_renewal_is_the_same_period_as_an_order_starting_where_the_renewed_one
     assert renewal == compute_validity(
         duration=duration, accepted_at=end, enabling_time=None, tz=tz
     )
+
+
+def test_a_submitted_delivery_keeps_the_zone_it_was_submitted_in(session):
+    """The delivery's own zone wins over the customer's cached profile; a draft, or a delivery
+    submitted before zones were kept (NULL), uses the cache; nothing cached is UTC."""
+    from bot.orders.calendar import delivery_time_zone
+    from bot.orders.validity import validity_for
+    from storage.models import Delivery, DeliveryState, SlackUser
+    from tests.factories import CUSTOMER, make_order
+
+    order = make_order(session, "12345", duration="P1M")
+    frozen = Delivery(
+        order_id=order.id,
+        round=1,
+        state=DeliveryState.SUBMITTED,
+        holder="USELLER",
+        customer_tz="Asia/Tokyo",
+        created_at=JAN_1,
+        updated_at=JAN_1,
+    )
+    legacy = Delivery(
+        order_id=order.id,
+        round=1,
+        state=DeliveryState.SUBMITTED,
+        holder="USELLER",
+        created_at=JAN_1,
+        updated_at=JAN_1,
+    )
+    assert delivery_time_zone(session, order, legacy) == "UTC"
+    session.add(SlackUser(user_id=CUSTOMER, tz="America/New_York", fetched_at=JAN_1))
+    session.flush()
+
+    assert delivery_time_zone(session, order, frozen) == "Asia/Tokyo"
+    assert delivery_time_zone(session, order, legacy) == "America/New_York"
+    assert delivery_time_zone(session, order, None) == "America/New_York"
+    enabled = datetime(2026, 1, 30, 23, 0, tzinfo=UTC)  # 31 Jan 08:00 Tokyo, 30 Jan 18:00 NY
+    ends = {
+        delivery.customer_tz: validity_for(
+            session, order, delivery=delivery, accepted_at=FEB_1, enabling_time=enabled
+        ).end
+        for delivery in (frozen, legacy)
+    }
+    assert ends == {
+        "Asia/Tokyo": datetime(2026, 2, 27, 23, 0, tzinfo=UTC),  # 28 Feb 08:00 Tokyo
+        None: datetime(2026, 2, 28, 23, 0, tzinfo=UTC),  # 28 Feb 18:00 New York
+    }

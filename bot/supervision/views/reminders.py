@@ -65,6 +65,21 @@ def build_reminder(
     return f"Reminder: order {order_no} is waiting for your acceptance", blocks
 
 
+def build_auto_accept_notice(
+    *, order_no: str, delivery_id: int | None, at: datetime
+) -> tuple[str, Blocks]:
+    """Sent with the delivery when no reminder comes early enough to announce the automatic
+    acceptance."""
+    text = (
+        f":hourglass: Please look at order *{order_no}* soon: if I hear nothing from you, the "
+        f"delivery will be accepted automatically on {slack_date(at)}."
+    )
+    blocks: Blocks = [section(text)]
+    if delivery_id is not None:
+        blocks.append(decision_buttons(order_no, delivery_id))
+    return f"Order {order_no} will be accepted automatically unless you answer", blocks
+
+
 def build_escalation(
     *,
     order_no: str,
