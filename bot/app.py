@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from bot.slack.inbound import SlackApp
+from bot.slack.inbound.requests import SlackApp
 from bot.slack.services import Services
 from handlers import register_all
 

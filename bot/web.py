@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.slack.inbound import Malformed, SlackApp, check_signed, read_envelope
+from bot.slack.inbound.requests import Malformed, SlackApp, check_signed, read_envelope
 from storage.migrate import is_migrated
 
 log = logging.getLogger(__name__)

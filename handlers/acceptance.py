@@ -8,7 +8,7 @@ from bot.acceptance import decision as acceptance
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId, BlockId, CallbackId
 from bot.orders import customers
-from bot.slack.payloads import Click, OpeningClick
+from bot.slack.inbound.payloads import Click, OpeningClick
 from bot.slack.services import Services
 from bot.supervision.views.customer import build_changes_modal
 from handlers.boundary import on_click, on_submission

@@ -21,7 +21,7 @@ from bot.delivery import steps as delivery_steps
 from bot.delivery.views.template import build_template_modal
 from bot.orders.queries import OrderCard
 from bot.slack import directory
-from bot.slack.payloads import Click
+from bot.slack.inbound.payloads import Click
 from bot.slack.services import Services
 from handlers.boundary import on_click
 from handlers.conversation import (

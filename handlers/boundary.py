@@ -1,5 +1,5 @@
 """Where a Slack payload becomes a typed object. Every listener is registered through one of
-these wrappers, which validates the payload against the listener's model (`bot.slack.payloads`)
+these wrappers, which validates the payload against the listener's model (`bot.slack.inbound.payloads`)
 before the listener runs. A payload that does not fit changes nothing: one WARNING line says
 what was wrong (no traceback), the person is told what to do next when Slack lets us reach
 them (a slash command, a click with a response_url), and otherwise it is acknowledged quietly.
@@ -16,8 +16,15 @@ from pydantic import ValidationError
 from slack_bolt import Ack, BoltContext, BoltResponse, Respond
 
 from bot.core.ids import COMMAND
-from bot.slack.once import once
-from bot.slack.payloads import Click, EventCallback, ReplyTo, SlashCommand, Submission, summary
+from bot.slack.inbound.once import once
+from bot.slack.inbound.payloads import (
+    Click,
+    EventCallback,
+    ReplyTo,
+    SlashCommand,
+    Submission,
+    summary,
+)
 from bot.slack.services import Services
 
 log = logging.getLogger("deliverybot")

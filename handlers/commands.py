@@ -13,7 +13,7 @@ from bot.orders.views import (
     build_order_list,
 )
 from bot.slack import directory
-from bot.slack.payloads import SlashCommand
+from bot.slack.inbound.payloads import SlashCommand
 from bot.slack.services import Services
 from handlers.boundary import on_command
 from handlers.conversation import Reply, cancel_draft, start_delivery

@@ -25,7 +25,7 @@ from bot.orders.queries import OrderCard
 from bot.orders.views import build_error, build_order_details
 from bot.slack import directory
 from bot.slack.directory import Person
-from bot.slack.payloads import Click
+from bot.slack.inbound.payloads import Click
 from bot.slack.services import Services
 from storage.models import Delivery
 

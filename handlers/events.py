@@ -1,5 +1,5 @@
 """Events API: the seller typing in the DM and dropping files. Each event is handled once
-(`bot.slack.once`, through `handlers.boundary.on_event`)."""
+(`bot.slack.inbound.once`, through `handlers.boundary.on_event`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.delivery import files as delivery_files
 from bot.delivery import proof
 from bot.delivery import typed_replies as delivery_typing
 from bot.slack import directory
-from bot.slack.payloads import Dropped, FileShared, Ignored, SharedFile, Typed, summary
+from bot.slack.inbound.payloads import Dropped, FileShared, Ignored, SharedFile, Typed, summary
 from bot.slack.services import Services
 from handlers.boundary import on_event, refuse
 from handlers.conversation import take_file

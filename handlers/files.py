@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.core.errors import DeliverybotError
 from bot.core.ids import ActionId
 from bot.delivery import files as delivery_files
-from bot.slack.payloads import Click
+from bot.slack.inbound.payloads import Click
 from bot.slack.services import Services
 from handlers.boundary import on_click
 from handlers.conversation import on_draft, start_delivery, take_file, tell

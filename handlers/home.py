@@ -8,7 +8,7 @@ from bot.core.ids import ActionId
 from bot.home import page as home
 from bot.home.views import build_find_order_modal
 from bot.slack import directory
-from bot.slack.payloads import HomeOpened
+from bot.slack.inbound.payloads import HomeOpened
 from bot.slack.services import Services
 from handlers.boundary import on_click, on_event
 from handlers.inputs import FindOrderClick, HomeOpenedCallback

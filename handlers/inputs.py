@@ -12,7 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 from bot.core.ids import BlockId
 from bot.core.proof_kinds import PROOF_KINDS
-from bot.slack.payloads import (
+from bot.slack.inbound.payloads import (
     Action,
     Click,
     DateText,

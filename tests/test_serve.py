@@ -13,6 +13,8 @@ import pytest
 
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from storage.engine import make_engine
+from storage.migrate import current_revision, head_revision
 from tests.e2e.test_deliver_command import blocks_text
 
 
@@ -111,7 +113,11 @@ def test_db_upgrade_command_migrates(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "Database is at revision 0001" in result.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    head = head_revision(engine)
+    assert current_revision(engine) == head
+    assert result.stdout == f"Database is at revision {head}.\n"
+    engine.dispose()
 
 
 @pytest.mark.parametrize(("args", "host"), [((), "127.0.0.1"), (("--host", "0.0.0.0"), "0.0.0.0")])

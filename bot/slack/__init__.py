@@ -3,6 +3,5 @@ dispatcher claims rows, sends afterwards, paced, retried, newest rewrite wins, a
 outcome; a post whose outcome is unknown is looked for in Slack before it is sent again), the
 Slack call itself, the people directory (cached users.info), file downloads, Block Kit
 helpers, Services (what a listener or job gets: settings, session factories, clock, client,
-dispatcher), and how a background loop logs a run of failures once. Inbound: what a request
-must be before Bolt reads it (`inbound`), the typed payloads listeners get (`payloads`), and
-each Events API event handled once (`once`)."""
+dispatcher), and how a background loop logs a run of failures once. What Slack sends us is
+checked in `inbound/`."""

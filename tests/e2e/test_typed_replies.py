@@ -59,7 +59,7 @@ def test_a_date_with_a_page_pasted_after_it_is_read_and_audited_short(box, selle
     session.commit()
     seller.runs("/deliver 12345")
 
-    seller.says("2026-01-15" + " " * 60 + "and then a whole page of notes. " * 1300)
+    seller.says("2026-01-15" + " " * 60 + "and then a whole page of notes. " * 1200)
 
     assert draft_of(session).enabling_decided is True
     set_event = session.exec(select(AuditEvent).where(AuditEvent.kind == "enabling_time_set")).one()

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from slack_bolt import App
 from slack_bolt.request.internals import parse_body
 
-from bot.slack.payloads import summary
+from bot.slack.inbound.payloads import summary
 
 SIGNATURE_MAX_AGE = 5 * 60  # seconds, as Slack and slack_sdk's SignatureVerifier allow
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -121,7 +121,7 @@ class _ResponseUrl(_Shape):
 class Envelope(_Located):
     """What Bolt reads to route a request, typed (bolt-python 1.30: `request.internals`,
     `request.payload_utils`, the built-in middleware). What each listener needs beyond this
-    is checked by its own typed payload (`bot.slack.payloads`)."""
+    is checked by its own typed payload (`bot.slack.inbound.payloads`)."""
 
     type: str | None = None
     command: str | None = None
