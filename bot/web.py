@@ -7,6 +7,7 @@ is just unsigned), and its body must be a payload Bolt can route (400, one warni
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from bot.slack.inbound.requests import Malformed, SlackApp, check_signed, read_e
 from storage.migrate import is_migrated
 
 log = logging.getLogger(__name__)
+HEALTH_CHECK_SECONDS = 1.0
 
 
 class TooLarge(Exception):
@@ -86,7 +88,13 @@ def create_web_app(
 
     async def healthz(_: Request) -> Response:
         try:
-            migrated = await run_in_threadpool(is_migrated, engine)
+            # a database locked by another process would hold the probe for the busy timeout
+            migrated = await asyncio.wait_for(
+                run_in_threadpool(is_migrated, engine), HEALTH_CHECK_SECONDS
+            )
+        except TimeoutError:
+            log.warning("health check: the database did not answer in %ss", HEALTH_CHECK_SECONDS)
+            return JSONResponse({"ok": False, "database": "not answering"}, status_code=503)
         except Exception as error:
             log.warning("health check: database unreachable: %s", error)
             return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)

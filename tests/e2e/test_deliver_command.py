@@ -3,6 +3,8 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.slack import directory
 from storage.states import OrderStatus, SupervisionState
 from tests.e2e.test_delivery_conversation import at_once
@@ -155,6 +157,31 @@ def test_stale_signature_is_refused(box):
 def test_healthz_reports_a_migrated_database(box):
     import httpx
 
+    assert httpx.get(f"{box.url}/healthz").json() == {"ok": True}
+
+
+def test_healthz_answers_within_a_second_while_another_process_locks_sqlite(box, database_url):
+    import sqlite3
+    import time
+
+    import httpx
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL has no database-wide lock")
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing for a long time
+    try:
+        started = time.monotonic()
+        response = httpx.get(f"{box.url}/healthz", timeout=10)
+        waited = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert (response.status_code, response.json()) == (
+        503,
+        {"ok": False, "database": "not answering"},
+    )
+    assert waited < 2.5  # not the 30 s busy timeout
     assert httpx.get(f"{box.url}/healthz").json() == {"ok": True}
 
 
