@@ -11,11 +11,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.delivery import drafts
 from bot.supervision.views.customer import REASON_INPUT
-from storage.models import Delivery, DeliveryState, ProofFile
+from storage.models import ProofFile
+from storage.rows import saved_id
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
 TEAM = "T0001"
@@ -33,18 +35,26 @@ class World:
 
 
 def seed(box, session) -> World:
+    """Written straight to the database (no request, so quick): what the requests refer to."""
     make_order(session, "12345")
     waiting = make_order(session, "777")
     submitted = make_submitted_delivery(session, waiting, now=box.clock.now())
+    draft = drafts.start_or_resume(
+        session, order_no="12345", user=SELLER, identities={SELLER}, now=box.clock.now()
+    ).delivery
+    row = ProofFile(
+        delivery_id=draft.id,
+        slack_file_id="F0SOW",
+        name="SOW-signed.pdf",
+        size=8,
+        kind="sow",
+        added_by=SELLER,
+        added_at=box.clock.now(),
+    )
+    session.add(row)
     session.commit()
-    seller = box.person(SELLER)
-    seller.runs("/deliver 12345")
-    info = seller.drops_file("SOW-signed.pdf", b"%PDF sow")
-    box.person(CUSTOMER).opens_home()  # both people cached: a request's look-up writes nothing
-    draft = session.exec(select(Delivery).where(Delivery.state == DeliveryState.DRAFT)).one()
-    row = session.exec(select(ProofFile).where(ProofFile.delivery_id == draft.id)).one()
-    session.commit()
-    return World(draft.id, row.id, info["id"], submitted.id)
+    box.settle()  # the messages these queued are sent before any request under test
+    return World(saved_id(draft), saved_id(row), row.slack_file_id, saved_id(submitted))
 
 
 def database_state(engine: Engine) -> dict[str, list[tuple]]:
