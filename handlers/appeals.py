@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
 from bot.core.dates import format_local
@@ -15,6 +12,7 @@ from bot.orders import contacts, customers
 from bot.orders import queries as orders
 from bot.orders.calendar import customer_time_zone
 from bot.slack import directory
+from bot.slack.inbound.payloads import Click, OpeningClick
 from bot.slack.services import Services
 from bot.supervision import appeals, decisions, escalation
 from bot.supervision.appeal_terms import Decision
@@ -22,9 +20,9 @@ from bot.supervision.views.appeal_forms import (
     build_customer_appeal_modal,
     build_decision_modal,
     build_seller_appeal_modal,
-    parse_appeal,
-    parse_decision_reason,
 )
+from handlers.boundary import on_click, on_submission
+from handlers.inputs import AppealButton, AppealSubmission, DecisionSubmission, OrderButton
 from storage.models import Appeal, Order
 from storage.rows import get_row
 
@@ -51,19 +49,11 @@ def _appellant_order(
     )
 
 
-def handle_remind_again(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    ack()
-    services: Services = context["services"]
-    user, now = body["user"]["id"], services.clock.now()
+def handle_remind_again(click: Click[OrderButton], respond: Respond, services: Services) -> None:
+    user, now = click.user.id, services.clock.now()
     with services.session_factory() as session:
         try:
-            order = _seller_order(services, session, user, action["value"])
+            order = _seller_order(services, session, user, click.action.value)
             due = escalation.remind_now(
                 session,
                 order=order,
@@ -84,20 +74,14 @@ def handle_remind_again(
 
 
 def handle_appeal_button(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
+    click: OpeningClick[OrderButton], respond: Respond, services: Services
 ) -> None:
     """Initiate appeal (a seller) or Appeal (the customer): the appeal modal, if they may."""
-    ack()
-    services: Services = context["services"]
-    user, now = body["user"]["id"], services.clock.now()
-    role = "customer" if action["action_id"] == ActionId.CUSTOMER_APPEAL else "seller"
+    user, now = click.user.id, services.clock.now()
+    role = "customer" if click.action.action_id == ActionId.CUSTOMER_APPEAL else "seller"
     with services.session_factory() as session:  # a refused customer is audited
         try:
-            order = _appellant_order(services, session, user, action["value"], role)
+            order = _appellant_order(services, session, user, click.action.value, role)
             appeals.check_may_appeal(order, role=role, now=now)
         except DeliverybotError as error:
             return _say(respond, f":warning: {error}")
@@ -109,24 +93,20 @@ def handle_appeal_button(
             view = build_seller_appeal_modal(
                 order_no=order.order_no, files=appeals.proof_files(session, order)
             )
-    services.client.views_open(trigger_id=body["trigger_id"], view=view)
+    services.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-def handle_appeal_submission(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    services: Services = context["services"]
-    user, now = body["user"]["id"], services.clock.now()
-    role = "seller" if view["callback_id"] == CallbackId.SELLER_APPEAL else "customer"
-    form = parse_appeal(view["state"]["values"])
+def handle_appeal_submission(ack: Ack, submission: AppealSubmission, services: Services) -> None:
+    modal, user, now = submission.view, submission.user.id, services.clock.now()
+    role = "seller" if modal.callback_id == CallbackId.SELLER_APPEAL else "customer"
+    form = modal.form
     errors = appeals.form_errors(form)
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    order_no = json.loads(view["private_metadata"])["order_no"]
     with services.session_factory() as session:
         try:
-            order = _appellant_order(services, session, user, order_no, role)
+            order = _appellant_order(services, session, user, modal.private_metadata.order_no, role)
             appeals.open_appeal(
                 session,
                 order=order,
@@ -166,20 +146,13 @@ def _decide(
     services.notify_outbox()
 
 
-def handle_ops_complete(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    ack()
+def handle_ops_complete(click: Click[AppealButton], respond: Respond, services: Services) -> None:
     try:
         _decide(
-            context["services"],
-            appeal_id=int(action["value"]),
+            services,
+            appeal_id=click.action.value,
             decision=Decision.COMPLETE,
-            user=body["user"]["id"],
+            user=click.user.id,
             reason="",
         )
     except DeliverybotError as error:
@@ -187,17 +160,12 @@ def handle_ops_complete(
 
 
 def handle_ops_reason_needed(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
+    click: OpeningClick[AppealButton], respond: Respond, services: Services
 ) -> None:
     """Return to seller / Reject appeal: ask for the reason in a modal (staff only)."""
-    ack()
-    services: Services = context["services"]
-    user, appeal_id = body["user"]["id"], int(action["value"])
-    decision = Decision.RETURN if action["action_id"] == ActionId.OPS_RETURN else Decision.REJECT
+    user, appeal_id = click.user.id, click.action.value
+    returning = click.action.action_id == ActionId.OPS_RETURN
+    decision = Decision.RETURN if returning else Decision.REJECT
     with services.session_factory() as session:
         try:
             decisions.authorise_decider(
@@ -213,21 +181,20 @@ def handle_ops_reason_needed(
             return _say(respond, f":warning: {error}")
         order = get_row(session, Order, appeal.order_id)
         view = build_decision_modal(appeal_id=appeal_id, order_no=order.order_no, decision=decision)
-    services.client.views_open(trigger_id=body["trigger_id"], view=view)
+    services.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
 def handle_decision_submission(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ack: Ack, submission: DecisionSubmission, services: Services
 ) -> None:
-    meta = json.loads(view["private_metadata"])
-    reason = parse_decision_reason(view["state"]["values"])
+    meta = submission.view.private_metadata
     try:
         _decide(
-            context["services"],
-            appeal_id=int(meta["appeal_id"]),
-            decision=Decision(meta["decision"]),
-            user=body["user"]["id"],
-            reason=reason,
+            services,
+            appeal_id=meta.appeal_id,
+            decision=meta.decision,
+            user=submission.user.id,
+            reason=submission.view.reason,
         )
     except DeliverybotError as error:
         ack(response_action="errors", errors={BlockId.DECISION_REASON: str(error)})
@@ -236,12 +203,12 @@ def handle_decision_submission(
 
 
 def register(app: App) -> None:
-    app.action(ActionId.REMIND_AGAIN)(handle_remind_again)
-    app.action(ActionId.INITIATE_APPEAL)(handle_appeal_button)
-    app.action(ActionId.CUSTOMER_APPEAL)(handle_appeal_button)
-    app.action(ActionId.OPS_COMPLETE)(handle_ops_complete)
-    app.action(ActionId.OPS_RETURN)(handle_ops_reason_needed)
-    app.action(ActionId.OPS_REJECT)(handle_ops_reason_needed)
-    app.view(CallbackId.SELLER_APPEAL)(handle_appeal_submission)
-    app.view(CallbackId.CUSTOMER_APPEAL)(handle_appeal_submission)
-    app.view(CallbackId.OPS_DECISION)(handle_decision_submission)
+    app.action(ActionId.REMIND_AGAIN)(on_click(Click[OrderButton], handle_remind_again))
+    for appeal in (ActionId.INITIATE_APPEAL, ActionId.CUSTOMER_APPEAL):
+        app.action(appeal)(on_click(OpeningClick[OrderButton], handle_appeal_button))
+    app.action(ActionId.OPS_COMPLETE)(on_click(Click[AppealButton], handle_ops_complete))
+    for reason_needed in (ActionId.OPS_RETURN, ActionId.OPS_REJECT):
+        app.action(reason_needed)(on_click(OpeningClick[AppealButton], handle_ops_reason_needed))
+    for modal in (CallbackId.SELLER_APPEAL, CallbackId.CUSTOMER_APPEAL):
+        app.view(modal)(on_submission(AppealSubmission, handle_appeal_submission))
+    app.view(CallbackId.OPS_DECISION)(on_submission(DecisionSubmission, handle_decision_submission))

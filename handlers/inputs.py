@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, Json
 
 from bot.core.ids import BlockId
 from bot.core.proof_kinds import PROOF_KINDS
@@ -22,16 +22,21 @@ from bot.slack.inbound.payloads import (
     FileId,
     FileShared,
     HomeOpened,
+    InputText,
+    Name,
     OpeningClick,
+    Option,
     OrderNo,
     Payload,
     RowId,
     State,
     Submission,
+    Url,
     View,
     after_prefix,
     parts,
 )
+from bot.supervision.appeal_terms import AppealForm, Decision
 from bot.supervision.views.customer import REASON_INPUT
 
 
@@ -100,6 +105,12 @@ class CustomerButton(Action):
     value: OrderAndDelivery
 
 
+class AppealButton(Action):
+    """Complete the order, Return to seller, Reject appeal: the appeal's id."""
+
+    value: RowId
+
+
 OrderClick = Click[OrderButton]
 DraftClick = Click[DraftButton]
 FindOrderClick = OpeningClick[Action]
@@ -155,9 +166,103 @@ class ChangesModal(View):
         return (self.state.values.reason.reason.value or "").strip()
 
 
+class _ProofChoice(Payload):
+    value: RowId  # a proof file of the delivery
+
+
+class _AddedFile(Payload):
+    id: FileId
+    name: Name = ""
+    permalink: Url | None = None
+    url_private: Url | None = None
+
+
+class _AppealElement(Payload):
+    value: InputText | None = None
+    selected_option: Option | None = None
+    selected_options: list[_ProofChoice] | None = None
+    files: list[_AddedFile] | None = None
+
+
+class _AppealInput(Payload):
+    value: _AppealElement
+
+
+class _AppealValues(Payload):
+    """The appeal modals' inputs (`bot.supervision.views.appeal_forms`); the customer's has no
+    proof choice nor letter, and Slack leaves out what was not filled in."""
+
+    reason: _AppealInput | None = Field(None, alias=BlockId.APPEAL_REASON)
+    details: _AppealInput | None = Field(None, alias=BlockId.APPEAL_DETAILS)
+    letter: _AppealInput | None = Field(None, alias=BlockId.APPEAL_LETTER)
+    proof: _AppealInput | None = Field(None, alias=BlockId.APPEAL_PROOF)
+    files: _AppealInput | None = Field(None, alias=BlockId.APPEAL_FILES)
+
+
+class _AppealState(Payload):
+    values: _AppealValues
+
+
+class _AppealMeta(Payload):
+    order_no: OrderNo
+
+
+class AppealModal(View):
+    """Initiate appeal (a seller) or Appeal (the customer), for the order in private_metadata."""
+
+    private_metadata: Json[_AppealMeta]
+    state: _AppealState
+
+    @property
+    def form(self) -> AppealForm:
+        values = self.state.values
+
+        def element(given: _AppealInput | None) -> _AppealElement:
+            return given.value if given else _AppealElement()
+
+        reason = element(values.reason).selected_option
+        return AppealForm(
+            reason_kind=reason.value if reason else "other",
+            details=element(values.details).value or "",
+            letter=(element(values.letter).value or "").strip() or None,
+            file_ids=[choice.value for choice in element(values.proof).selected_options or []],
+            attachments=[
+                {"id": f.id, "name": f.name, "url": f.permalink or f.url_private or ""}
+                for f in element(values.files).files or []
+            ],
+        )
+
+
+class _DecisionMeta(Payload):
+    appeal_id: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]  # a JSON number here
+    decision: Decision
+
+
+class _DecisionValues(Payload):
+    reason: _AppealInput | None = Field(None, alias=BlockId.DECISION_REASON)
+
+
+class _DecisionState(Payload):
+    values: _DecisionValues
+
+
+class DecisionModal(View):
+    """Operations' reason for returning an order to its seller or rejecting an appeal."""
+
+    private_metadata: Json[_DecisionMeta]
+    state: _DecisionState
+
+    @property
+    def reason(self) -> str:
+        given = self.state.values.reason
+        return (given.value.value or "") if given else ""
+
+
 TemplateSubmission = Submission[TemplateModal]
 FindOrderSubmission = Submission[FindOrderModal]
 ChangesSubmission = Submission[ChangesModal]
+AppealSubmission = Submission[AppealModal]
+DecisionSubmission = Submission[DecisionModal]
 
 
 # -- events ----------------------------------------------------------------------------------

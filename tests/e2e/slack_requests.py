@@ -124,7 +124,7 @@ def event(inner: dict[str, Any], event_id: str = "Ev0FUZZ") -> dict[str, Any]:
 
 
 def clicks(driver, world: World) -> dict[str, dict[str, Any]]:
-    """A valid click on each of our buttons and pickers (but appeals'), by action id."""
+    """A valid click on each of our buttons and pickers, by action id."""
     draft, row, customer = (
         str(world.draft_id),
         str(world.file_row),
@@ -166,6 +166,13 @@ def clicks(driver, world: World) -> dict[str, dict[str, Any]]:
     )
     for action in (ActionId.ACCEPT, ActionId.REQUEST_CHANGES):
         payloads[action] = click(driver, {"action_id": action, "value": customer}, user=CUSTOMER)
+    for action in (ActionId.REMIND_AGAIN, ActionId.INITIATE_APPEAL):
+        payloads[action] = click(driver, {"action_id": action, "value": "777"})
+    payloads[ActionId.CUSTOMER_APPEAL] = click(
+        driver, {"action_id": ActionId.CUSTOMER_APPEAL, "value": "777"}, user=CUSTOMER
+    )
+    for action in (ActionId.OPS_COMPLETE, ActionId.OPS_RETURN, ActionId.OPS_REJECT):
+        payloads[action] = click(driver, {"action_id": action, "value": "1"}, user="UOPS")
     return payloads
 
 
@@ -191,6 +198,32 @@ def submissions(world: World) -> dict[str, dict[str, Any]]:
             {BlockId.CHANGES_REASON: {REASON_INPUT: {"value": "Wrong licence key"}}},
             user=CUSTOMER,
             private_metadata=f"777|{world.submitted_id}",
+        ),
+        CallbackId.SELLER_APPEAL: submission(
+            CallbackId.SELLER_APPEAL,
+            {
+                BlockId.APPEAL_REASON: {"value": {"selected_option": {"value": "silent"}}},
+                BlockId.APPEAL_DETAILS: {"value": {"value": "No answer for two weeks"}},
+                BlockId.APPEAL_PROOF: {"value": {"selected_options": [{"value": "1"}]}},
+                BlockId.APPEAL_FILES: {
+                    "value": {
+                        "files": [{"id": "F0MAIL", "name": "mail.eml", "permalink": "https://x"}]
+                    }
+                },
+            },
+            private_metadata=json.dumps({"order_no": "777"}),
+        ),
+        CallbackId.CUSTOMER_APPEAL: submission(
+            CallbackId.CUSTOMER_APPEAL,
+            {BlockId.APPEAL_DETAILS: {"value": {"value": "The key does not work"}}},
+            user=CUSTOMER,
+            private_metadata=json.dumps({"order_no": "777"}),
+        ),
+        CallbackId.OPS_DECISION: submission(
+            CallbackId.OPS_DECISION,
+            {BlockId.DECISION_REASON: {"value": {"value": "The proof is complete"}}},
+            user="UOPS",
+            private_metadata=json.dumps({"appeal_id": 1, "decision": "reject"}),
         ),
     }
 

@@ -1,6 +1,6 @@
 """Fuzzing the HTTP boundary. Signed Slack requests of every kind manifest.yml subscribes to (a
-slash command; block_actions and view_submission for each of our buttons and modals but the
-appeals'; event_callback with message, file_share, file_shared and app_home_opened;
+slash command; block_actions and view_submission for each of our buttons and modals;
+event_callback with message, file_share, file_shared and app_home_opened;
 url_verification), each broken at least once: a field the listener needs deleted, null, of
 the wrong type or in the wrong format, a field Bolt reads of the wrong type, the body cut
 short, not an object, not UTF-8, nested past the parser's depth, or past the size limit.
@@ -119,6 +119,17 @@ SEATS = ("view", "state", "values", "template_field:seats", "value", "value")
 CHECKS = ("view", "state", "values", "template_field:checks", "value", "selected_options")
 FIND = ("view", "state", "values", BlockId.FIND_ORDER_INPUT)
 REASON = ("view", "state", "values", BlockId.CHANGES_REASON)
+PROOF_CHOICE = ("view", "state", "values", BlockId.APPEAL_PROOF, "value", "selected_options")
+ADDED_FILE = ("view", "state", "values", BlockId.APPEAL_FILES, "value", "files")
+APPEAL_META = needed("", "abc", "{}", "[]", '{"order_no": ""}', '{"order_no": 5}')
+DECISION_META = needed(
+    "",
+    "{}",
+    '{"appeal_id": "1", "decision": "reject"}',
+    '{"appeal_id": true, "decision": "reject"}',
+    '{"appeal_id": 0, "decision": "reject"}',
+    '{"appeal_id": 1, "decision": "maybe"}',
+)
 
 TEMPLATES = [
     Template(
@@ -141,8 +152,24 @@ TEMPLATES = [
             (ActionId.FILE_REMOVE, {}),
         ]
     ],
-    Template(ActionId.DELIVER, "payload", {**CLICK, **VALUE_IS_ORDER}),
-    Template(ActionId.CANCEL_DRAFT, "payload", {**CLICK, **VALUE_IS_ORDER}),
+    *[
+        Template(action, "payload", {**CLICK, **VALUE_IS_ORDER, **extra})
+        for action, extra in [
+            (ActionId.DELIVER, {}),
+            (ActionId.CANCEL_DRAFT, {}),
+            (ActionId.REMIND_AGAIN, {}),
+            (ActionId.INITIATE_APPEAL, OPENS_MODAL),
+            (ActionId.CUSTOMER_APPEAL, OPENS_MODAL),
+        ]
+    ],
+    *[
+        Template(action, "payload", {**CLICK, **VALUE_IS_ID, **extra})
+        for action, extra in [
+            (ActionId.OPS_COMPLETE, {}),
+            (ActionId.OPS_RETURN, OPENS_MODAL),
+            (ActionId.OPS_REJECT, OPENS_MODAL),
+        ]
+    ],
     Template(ActionId.FIND_ORDER, "payload", {**CLICK, **OPENS_MODAL}),
     Template(
         ActionId.ENABLING_USE,
@@ -219,6 +246,27 @@ TEMPLATES = [
             REASON: NEEDED_OBJECT,
             (*REASON, REASON_INPUT): NEEDED_OBJECT,
         },
+    ),
+    Template(
+        CallbackId.SELLER_APPEAL,
+        "payload",
+        {
+            **MODAL,
+            ("view", "private_metadata"): APPEAL_META,
+            PROOF_CHOICE: NUMBERS | st.text(max_size=5) | OBJECTS,  # absent or null: none chosen
+            (*PROOF_CHOICE, 0, "value"): needed(*BAD_NUMBERS),
+            (*ADDED_FILE, 0, "id"): needed("", "f1", "F"),
+        },
+    ),
+    Template(
+        CallbackId.CUSTOMER_APPEAL,
+        "payload",
+        {**MODAL, ("view", "private_metadata"): APPEAL_META},
+    ),
+    Template(
+        CallbackId.OPS_DECISION,
+        "payload",
+        {**MODAL, ("view", "private_metadata"): DECISION_META},
     ),
     Template(
         "message",

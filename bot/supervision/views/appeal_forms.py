@@ -1,5 +1,5 @@
 """The appeal modals (the seller's, the customer's, operations' reason for a decision), as
-Block Kit, and reading what was filled in."""
+Block Kit; `handlers.inputs` reads what was filled in."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from bot.supervision.appeal_terms import (
     DECISION_DAYS,
     DECISION_WORDS,
     SELLER_REASONS,
-    AppealForm,
     Decision,
 )
 from storage.models import ProofFile
@@ -131,29 +130,6 @@ def build_customer_appeal_modal(*, order_no: str, why: str) -> dict[str, Any]:
     )
 
 
-def parse_appeal(values: dict[str, dict[str, Any]]) -> AppealForm:
-    def element(block_id: str) -> dict[str, Any]:
-        return (values.get(block_id) or {}).get("value") or {}
-
-    reason = (element(BlockId.APPEAL_REASON).get("selected_option") or {}).get("value", "other")
-    proof = element(BlockId.APPEAL_PROOF).get("selected_options") or []
-    added = element(BlockId.APPEAL_FILES).get("files") or []
-    return AppealForm(
-        reason_kind=reason,
-        details=element(BlockId.APPEAL_DETAILS).get("value") or "",
-        letter=(element(BlockId.APPEAL_LETTER).get("value") or "").strip() or None,
-        file_ids=[int(option["value"]) for option in proof],
-        attachments=[
-            {
-                "id": f.get("id", ""),
-                "name": f.get("name", ""),
-                "url": f.get("permalink") or f.get("url_private", ""),
-            }
-            for f in added
-        ],
-    )
-
-
 def build_decision_modal(*, appeal_id: int, order_no: str, decision: Decision) -> dict[str, Any]:
     element = {"type": "plain_text_input", "action_id": "value", "multiline": True}
     blocks: Blocks = [
@@ -169,7 +145,3 @@ def build_decision_modal(*, appeal_id: int, order_no: str, decision: Decision) -
         blocks,
         {"appeal_id": appeal_id, "decision": decision.value},
     )
-
-
-def parse_decision_reason(values: dict[str, dict[str, Any]]) -> str:
-    return ((values.get(BlockId.DECISION_REASON) or {}).get("value") or {}).get("value") or ""
