@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, Respond
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.core.errors import DeliverybotError
@@ -15,7 +16,7 @@ from bot.delivery import files as delivery_files
 from bot.slack.inbound.payloads import Click
 from bot.slack.services import Services
 from handlers.boundary import on_click
-from handlers.conversation import on_draft, start_delivery, take_file, tell
+from handlers.conversation import on_draft, refuse, start_delivery, take_file, tell
 from handlers.inputs import FileAttach, FileButton, FileKindChoice
 from storage.models import ProofFile
 
@@ -59,22 +60,29 @@ def handle_attach(click: Click[FileAttach], respond: Respond, services: Services
     """A file dropped with no open delivery, and the seller said which order it is for."""
     user = click.user.id
     order_no, file_id = click.action.value
-    reply = start_delivery(services, user, order_no)
+    tell(services, click, respond, start_delivery(services, user, order_no))
     with services.read_session_factory() as session:
-        started = delivery_files.held_draft_of(session, user, order_no) is not None
-    if started:  # else the reply says why the delivery could not start
+        if delivery_files.held_draft_of(session, user, order_no) is None:
+            return  # the reply said why the delivery could not start
+    try:
         info = services.client.files_info(file=file_id)["file"]
+    except SlackApiError as error:
+        code = error.response.get("error", "")
+        gone = code in ("file_not_found", "file_deleted")
+        why = "it was deleted from Slack" if gone else f"Slack said {code}"
+        message = f"I couldn't add that file to order {order_no}: {why}. Drop it here again."
+        refuse(services, click, respond, DeliverybotError(message))
+        return
 
-        def record(session: Session, now: datetime) -> delivery_files.Received:
-            draft = delivery_files.held_draft_of(session, user, order_no)
-            if draft is None:  # cancelled or taken over meanwhile
-                return delivery_files.Received(None)
-            return delivery_files.attach_to(
-                session, draft, user=user, info=info, now=now, settings=services.settings
-            )
+    def record(session: Session, now: datetime) -> delivery_files.Received:
+        draft = delivery_files.held_draft_of(session, user, order_no)
+        if draft is None:  # cancelled or taken over meanwhile
+            return delivery_files.Received(None)
+        return delivery_files.attach_to(
+            session, draft, user=user, info=info, now=now, settings=services.settings
+        )
 
-        take_file(services, info, record)
-    tell(services, click, respond, reply)
+    take_file(services, info, record)
 
 
 def register(app: App) -> None:

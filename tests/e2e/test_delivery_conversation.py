@@ -333,6 +333,20 @@ def test_a_file_dropped_with_no_open_delivery_asks_which_it_belongs_to(box, sell
     assert "acceptance.pdf" in render_blocks(step(seller, "Proof files").blocks)
 
 
+def test_a_file_deleted_before_the_seller_says_its_order_is_explained(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.drops_file("acceptance.pdf", b"%PDF")
+    question = seller.last_dm()
+    box.slack.files.clear()  # the seller deleted it in Slack meanwhile
+
+    seller.clicks("Order 12345", message=question)
+
+    assert "deleted from Slack. Drop it here again." in seller.responses()[-1]["text"]
+    assert draft_of(session).state is DeliveryState.DRAFT  # the delivery started all the same
+    assert proof_files(session) == []
+
+
 def test_a_file_dropped_while_two_deliveries_are_open_asks_which(box, seller, session):
     make_order(session, "12345")
     make_order(session, "777")
