@@ -129,7 +129,10 @@ def _decide(
 ) -> None:
     with services.read_session_factory() as session:
         appeal = session.get(Appeal, appeal_id)
-    if appeal is not None:  # a seller named by id and by e-mail hears the decision once
+    if appeal is not None:
+        # completing counts the validity on the customer's calendar, even with no delivery yet
+        contacts.look_up_customer(services, appeal.order_id)
+        # a seller named by id and by e-mail hears the decision once
         contacts.look_up_sellers(services, appeal.order_id)
     with services.session_factory() as session:
         decisions.decide(

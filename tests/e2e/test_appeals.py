@@ -631,3 +631,37 @@ def test_an_appeal_decided_on_friday_within_its_3_working_days_is_never_flagged(
     work(box)
     assert overdue_flags(box) == []
     assert "Appeal rejected" in blocks_text(ops_case(box).blocks)
+
+
+def test_completing_an_order_never_delivered_counts_validity_on_the_customers_calendar(
+    box, session, clock
+):
+    """The customer (New York) was never messaged, so the bot had not looked them up yet;
+    a month from 20 Feb 10:00 EST is 20 Mar 10:00 EDT (14:00 UTC, not 15:00)."""
+    from bot.supervision import appeals
+    from bot.supervision.appeal_terms import AppealForm
+
+    order = make_order(session, "12345")
+    session.commit()
+    clock.set(utc(2026, 2, 20, 15, 0))
+    appeals.open_appeal(
+        session,
+        order=order,
+        by=SELLER,
+        role="seller",
+        form=AppealForm(reason_kind="other", details="The customer enabled it themselves."),
+        now=clock.now(),
+        settings=box.settings,
+    )
+    session.commit()
+    box.settle()
+
+    box.person(OPS).clicks("Complete the order", ops_case(box))
+
+    session.expire_all()
+    completed = session.get(Order, order.id)
+    assert completed.state is SupervisionState.COMPLETED
+    assert (completed.validity_start, completed.validity_end) == (
+        utc(2026, 2, 20, 15, 0),
+        utc(2026, 3, 20, 14, 0),
+    )
