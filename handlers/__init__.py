@@ -18,5 +18,16 @@ from handlers import (
 
 
 def register_all(app: App) -> None:
-    for module in (events, commands, actions, files, views, home, acceptance, appeals, evidence, errors):
+    for module in (
+        events,
+        commands,
+        actions,
+        files,
+        views,
+        home,
+        acceptance,
+        appeals,
+        evidence,
+        errors,
+    ):
         module.register(app)

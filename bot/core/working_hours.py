@@ -56,7 +56,9 @@ def add_working_days(moment: datetime, days: int, tz: str | None) -> datetime:
 WORKING_EPOCH = date(2000, 1, 3)
 
 
-def working_clock(moment: datetime, tz: str | None, hours: tuple[int, int] = DEFAULT_HOURS) -> float:
+def working_clock(
+    moment: datetime, tz: str | None, hours: tuple[int, int] = DEFAULT_HOURS
+) -> float:
     """Seconds of working time from WORKING_EPOCH to `moment`, on the wall clock of `tz`.
 
     Closed form (whole weeks, whole working days, then the part of today's hours), so a
