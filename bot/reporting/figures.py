@@ -91,7 +91,7 @@ class Report:
     names: dict[str, str]  # seller id -> display name, from the cache
 
 
-def _counts(session: Session, facts, keys: Sequence[Any]) -> dict[tuple, Figures]:
+def counts_by_group(session: Session, facts, keys: Sequence[Any]) -> dict[tuple, Figures]:
     events = (
         select(
             EVENTS.c.order_id,
@@ -163,7 +163,7 @@ def _figures(
     dialect = session.get_bind().dialect.name
     facts = delivered(report, dialect, by_seller=grouped)
     keys = [facts.c.seller, facts.c.product, facts.c.month] if grouped else []
-    found = _counts(session, facts, keys)
+    found = counts_by_group(session, facts, keys)
     acceptance = select(
         *keys, facts.c.acc_at.label("start"), facts.c.accepted_at.label("end"), facts.c.tz
     ).where(facts.c.acc_at.is_not(None), facts.c.accepted_at.is_not(None))
