@@ -10,7 +10,6 @@ from handlers import (
     commands,
     errors,
     events,
-    evidence,
     files,
     home,
     views,
@@ -27,7 +26,6 @@ def register_all(app: App) -> None:
         home,
         acceptance,
         appeals,
-        evidence,
         errors,
     ):
         module.register(app)

@@ -1,4 +1,5 @@
-"""Silent customers and appeals: Remind again now, the appeal modals, operations' decisions."""
+"""Silent customers and appeals: Remind again now, the appeal modals, operations' decisions,
+and the Evidence pack button on a case."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from sqlmodel import Session
 
 from bot.core.dates import format_local
 from bot.core.errors import DeliverybotError
+from bot.core.filestore import store_for
 from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.evidence.share import share_pack
 from bot.orders import contacts, customers
 from bot.orders import queries as orders
 from bot.orders.calendar import customer_time_zone
@@ -235,6 +238,40 @@ def handle_decision_submission(
     ack()
 
 
+def handle_evidence_pack(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Only operations staff get the pack (it holds both sides' details); it goes to the
+    case's thread, where they decide."""
+    ack()
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    if not decisions.is_ops_staff(services.client, services.settings, user):
+        _say(respond, ":lock: Only the operations team can take an order's evidence pack.")
+        return
+    try:
+        with services.session_factory() as session:
+            name = share_pack(
+                session,
+                appeal_id=int(action["value"]),
+                user=user,
+                now=services.clock.now(),
+                store=store_for(services.settings),
+                key_text=services.settings.evidence_key,
+                ops_channel=services.settings.ops_channel,
+            )
+            session.commit()
+    except DeliverybotError as error:
+        _say(respond, f":warning: {error}")
+        return
+    services.notify_outbox()
+    _say(respond, f":package: {name} is on its way to this appeal's thread.")
+
+
 def register(app: App) -> None:
     app.action(ActionId.REMIND_AGAIN)(handle_remind_again)
     app.action(ActionId.INITIATE_APPEAL)(handle_appeal_button)
@@ -242,6 +279,7 @@ def register(app: App) -> None:
     app.action(ActionId.OPS_COMPLETE)(handle_ops_complete)
     app.action(ActionId.OPS_RETURN)(handle_ops_reason_needed)
     app.action(ActionId.OPS_REJECT)(handle_ops_reason_needed)
+    app.action(ActionId.EVIDENCE_PACK)(handle_evidence_pack)
     app.view(CallbackId.SELLER_APPEAL)(handle_appeal_submission)
     app.view(CallbackId.CUSTOMER_APPEAL)(handle_appeal_submission)
     app.view(CallbackId.OPS_DECISION)(handle_decision_submission)

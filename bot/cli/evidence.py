@@ -1,6 +1,8 @@
 """`deliverybot evidence ORDER_NO [-o FILE]`, `deliverybot evidence verify FILE` and
 `deliverybot evidence keygen`: one command, because `verify` and `keygen` read as verbs where an
-order number would stand (an order literally named so is taken with `--order`)."""
+order number would stand (an order literally named so is taken with `--order`).
+
+Commands import what they run inside themselves (start-up cost, see bot.cli.main)."""
 
 from __future__ import annotations
 

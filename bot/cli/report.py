@@ -1,4 +1,6 @@
-"""`deliverybot report`: the supervision report as text, JSON, CSV or HTML, and its charts."""
+"""`deliverybot report`: the supervision report as text, JSON, CSV or HTML, and its charts.
+
+The command imports what it runs inside itself (start-up cost, see bot.cli.main)."""
 
 from __future__ import annotations
 

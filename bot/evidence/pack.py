@@ -205,7 +205,7 @@ def _zip(files: dict[str, bytes], stamp: datetime) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(files):
-            info = zipfile.ZipInfo(path, date_time=when)  # type: ignore[arg-type]
+            info = zipfile.ZipInfo(path, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, files[path])

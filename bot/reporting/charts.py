@@ -1,7 +1,7 @@
 """The report's three charts as PNG bytes (matplotlib, Agg backend: no display needed).
 
 matplotlib is imported here only, and only when a chart is drawn: it takes about a second,
-which the bot's other commands should not pay."""
+which the bot's other commands should not pay (start-up cost)."""
 
 from __future__ import annotations
 

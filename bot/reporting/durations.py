@@ -93,7 +93,7 @@ def _in_sql(session, sub, key_columns, hours, limit_seconds) -> dict[Key, Durati
         if limit_seconds is not None
         else literal(0)
     )
-    query = (
+    query: Select = (
         Select(
             *key_columns,
             func.count(),
@@ -117,7 +117,7 @@ def _in_sql(session, sub, key_columns, hours, limit_seconds) -> dict[Key, Durati
 
 
 def _streamed(session, sub, key_columns, hours, limit_seconds) -> dict[Key, Durations]:
-    query = Select(*key_columns, sub.c.start, sub.c.end, sub.c.tz).order_by(*key_columns)
+    query: Select = Select(*key_columns, sub.c.start, sub.c.end, sub.c.tz).order_by(*key_columns)
     n = len(key_columns)
     found = {}
     result = session.execute(query, execution_options={"yield_per": 10_000})
@@ -163,11 +163,11 @@ def working_histogram(
             0,
         )
         bucket = func.least(func.floor(working / bucket_seconds), last)
-        query = Select(bucket, func.count()).select_from(sub).group_by(bucket)
+        query: Select = Select(bucket, func.count()).select_from(sub).group_by(bucket)
         for index, count in session.execute(query):
             counts[int(index)] += count
         return counts
-    query = Select(sub.c.start, sub.c.end, sub.c.tz)
-    for start, end, tz in session.execute(query, execution_options={"yield_per": 10_000}):
+    streamed: Select = Select(sub.c.start, sub.c.end, sub.c.tz)
+    for start, end, tz in session.execute(streamed, execution_options={"yield_per": 10_000}):
         counts[min(int(working_seconds(start, end, tz, hours) // bucket_seconds), last)] += 1
     return counts

@@ -34,6 +34,19 @@ EVENTS = table_of(AuditEvent)
 DECIDED = [AppealState.COMPLETED.value, AppealState.RETURNED.value, AppealState.REJECTED.value]
 ROUND_THE_CLOCK = (0, 24)
 WAITING_SHOWN = 10
+COUNTED = (  # the columns counts_by_group selects after the group's names, in order
+    "deliveries",
+    "answered",
+    "first_round_accepted",
+    "rounds",
+    "accepted",
+    "automatic",
+    "completed_by_operations",
+    "reminders",
+    "escalations",
+    "appeals",
+    "appeals_decided",
+)
 
 
 @dataclass
@@ -143,12 +156,12 @@ def counts_by_group(session: Session, facts, keys: Sequence[Any]) -> dict[tuple,
         key = tuple(row[: len(keys)])
         names = dict(zip(("seller", "product", "month"), key, strict=False))
         numbers = [int(value or 0) for value in row[len(keys) :]]
-        found[key] = Figures(
-            names.get("seller", "all"),
-            names.get("product", "all"),
-            names.get("month", "all"),
-            *numbers,
+        figures = Figures(
+            names.get("seller", "all"), names.get("product", "all"), names.get("month", "all")
         )
+        for name, number in zip(COUNTED, numbers, strict=True):
+            setattr(figures, name, number)
+        found[key] = figures
     return found
 
 

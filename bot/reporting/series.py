@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from bot.reporting.durations import working_histogram
@@ -34,6 +35,7 @@ class Series:
 def build_series(session: Session, report: ReportFilter) -> Series:
     dialect = session.get_bind().dialect.name
     facts = delivered(report, dialect, by_seller=False)
+    days: ColumnElement
     if dialect == "postgresql":
         days = func.floor(func.extract("epoch", facts.c.accepted_at - facts.c.acc_at) / 86400)
     else:

@@ -48,7 +48,7 @@ def headline(session: Session, now: datetime) -> str:
 
 
 def send_ops_digest(run: JobRun) -> None:
-    from bot.reporting.charts import weekly_outcomes  # matplotlib: only when drawing
+    from bot.reporting.charts import weekly_outcomes  # matplotlib (start-up cost): when drawing
 
     settings = run.services.settings
     if settings.ops_channel:
