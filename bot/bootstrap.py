@@ -15,6 +15,7 @@ from bot.core.settings import Settings
 from bot.delivery import proof_fetch
 from bot.jobs.scheduler import JobKind, Scheduler, Seed
 from bot.orders import contacts, customers
+from bot.reporting import weekly
 from bot.slack.dispatcher import OutboxDispatcher
 from bot.slack.outbox import MessageKind
 from bot.slack.services import Services
@@ -36,12 +37,17 @@ JOB_KINDS: Mapping[str, JobKind] = {
     cases.APPEAL_OVERDUE: JobKind(cases.flag_overdue),
     digest.DIGEST: JobKind(digest.send_digest, look_up=digest.look_up_sellers),
     housekeeping.PURGE_EVENTS: JobKind(housekeeping.purge),
+    weekly.OPS_DIGEST: JobKind(weekly.send_ops_digest),
     proof_fetch.DOWNLOAD: JobKind(
         proof_fetch.record_download, look_up=proof_fetch.download_for_job
     ),
 }
 
-RECURRING_JOBS: Sequence[Seed] = (digest.seed_digest, housekeeping.seed_purge)
+RECURRING_JOBS: Sequence[Seed] = (
+    digest.seed_digest,
+    housekeeping.seed_purge,
+    weekly.seed_ops_digest,
+)
 
 MESSAGE_KINDS: Mapping[str, MessageKind] = {
     customers.CUSTOMER_DELIVERY: MessageKind(

@@ -3,9 +3,29 @@ payload, call one domain function and render the result: no business rule lives 
 
 from slack_bolt import App
 
-from handlers import acceptance, actions, appeals, commands, errors, events, files, home, views
+from handlers import (
+    acceptance,
+    actions,
+    appeals,
+    commands,
+    errors,
+    events,
+    files,
+    home,
+    views,
+)
 
 
 def register_all(app: App) -> None:
-    for module in (events, commands, actions, files, views, home, acceptance, appeals, errors):
+    for module in (
+        events,
+        commands,
+        actions,
+        files,
+        views,
+        home,
+        acceptance,
+        appeals,
+        errors,
+    ):
         module.register(app)

@@ -1,4 +1,5 @@
-"""Silent customers and appeals: Remind again now, the appeal modals, operations' decisions."""
+"""Silent customers and appeals: Remind again now, the appeal modals, operations' decisions,
+and the Evidence pack button on a case."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from sqlmodel import Session
 
 from bot.core.dates import format_local
 from bot.core.errors import DeliverybotError
+from bot.core.filestore import store_for
 from bot.core.ids import ActionId, BlockId, CallbackId
+from bot.evidence.share import share_pack
 from bot.orders import contacts, customers
 from bot.orders import queries as orders
 from bot.orders.calendar import customer_time_zone
@@ -205,11 +208,38 @@ def handle_decision_submission(
     ack()
 
 
+def handle_evidence_pack(click: Click[AppealButton], respond: Respond, services: Services) -> None:
+    """Only operations staff get the pack (it holds both sides' details); it goes to the
+    case's thread, where they decide."""
+    user = click.user.id
+    if not decisions.is_ops_staff(services.client, services.settings, user):
+        _say(respond, ":lock: Only the operations team can take an order's evidence pack.")
+        return
+    try:
+        with services.session_factory() as session:
+            name = share_pack(
+                session,
+                appeal_id=click.action.value,
+                user=user,
+                now=services.clock.now(),
+                store=store_for(services.settings),
+                key_text=services.settings.evidence_key,
+                ops_channel=services.settings.ops_channel,
+            )
+            session.commit()
+    except DeliverybotError as error:
+        _say(respond, f":warning: {error}")
+        return
+    services.notify_outbox()
+    _say(respond, f":package: {name} is on its way to this appeal's thread.")
+
+
 def register(app: App) -> None:
     app.action(ActionId.REMIND_AGAIN)(on_click(Click[OrderButton], handle_remind_again))
     for appeal in (ActionId.INITIATE_APPEAL, ActionId.CUSTOMER_APPEAL):
         app.action(appeal)(on_click(OpeningClick[OrderButton], handle_appeal_button))
     app.action(ActionId.OPS_COMPLETE)(on_click(Click[AppealButton], handle_ops_complete))
+    app.action(ActionId.EVIDENCE_PACK)(on_click(Click[AppealButton], handle_evidence_pack))
     for reason_needed in (ActionId.OPS_RETURN, ActionId.OPS_REJECT):
         app.action(reason_needed)(on_click(OpeningClick[AppealButton], handle_ops_reason_needed))
     for modal in (CallbackId.SELLER_APPEAL, CallbackId.CUSTOMER_APPEAL):

@@ -10,6 +10,7 @@ from bot.home.views import build_find_order_modal
 from bot.slack import directory
 from bot.slack.inbound.payloads import HomeOpened
 from bot.slack.services import Services
+from bot.supervision.decisions import is_ops_staff
 from handlers.boundary import on_click, on_event
 from handlers.inputs import FindOrderClick, HomeOpenedCallback
 
@@ -22,8 +23,12 @@ def handle_home_opened(event: HomeOpened, services: Services) -> None:
         services, event.user
     )  # the Home reads their e-mail and time zone from the cache
     now = services.clock.now()
+    settings = services.settings
+    ops = bool(settings.ops_channel or settings.ops_usergroup) and is_ops_staff(
+        services.client, settings, event.user
+    )  # operations staff also see the marketplace's totals
     with services.read_session_factory() as session:
-        rendered = home.render(session, user=event.user, now=now)
+        rendered = home.render(session, user=event.user, now=now, ops=ops)
     with services.session_factory() as session:
         home.queue_rendered(session, user=event.user, rendered=rendered, now=now)
         session.commit()

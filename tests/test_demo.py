@@ -30,3 +30,9 @@ def test_the_demo_runs_the_seed_scenario_to_completed_with_no_configuration(tmp_
     assert (order["status"], order["state"]) == ("Completed", "completed")
     assert order["validity_start"].startswith("2026-01-01")
     assert order["validity_end"].startswith("2026-02-01")
+    # the evidence pack, verified, and a tampered copy caught; then the report
+    assert "evidence-12345.zip: intact. 8 files match the manifest" in transcript
+    assert "rounds/round-1/proof/SOW-signed.pdf" in transcript
+    assert "timeline.json: content changed" in transcript
+    assert "Supervision report: deliveries first submitted" in transcript
+    assert "All                                       2        50%" in transcript

@@ -9,7 +9,9 @@ import logging
 
 import typer
 
+from bot.cli.evidence import evidence
 from bot.cli.orders import orders_cli, products_cli
+from bot.cli.report import report
 from bot.cli.setup import configure_logging, settings
 
 cli = typer.Typer(
@@ -19,6 +21,8 @@ db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(products_cli, name="products")
 cli.add_typer(orders_cli, name="orders")
+cli.command()(evidence)
+cli.command()(report)
 
 
 @db_cli.command("upgrade")

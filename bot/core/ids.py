@@ -24,6 +24,7 @@ class ActionId(StrEnum):
     OPS_COMPLETE = "appeal_ops_complete"
     OPS_RETURN = "appeal_ops_return"
     OPS_REJECT = "appeal_ops_reject"
+    EVIDENCE_PACK = "appeal_evidence_pack"
     # the customer's acceptance
     ACCEPT = "customer_accept"
     REQUEST_CHANGES = "customer_request_changes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -43,6 +44,20 @@ class Settings(BaseSettings):
     required_proof_kinds: Annotated[tuple[str, ...], NoDecode] = Field(
         DEFAULT_REQUIRED_KINDS, alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
     )
+
+    # the Ed25519 key evidence packs are signed with (base64 of 32 bytes; bot.evidence.signing),
+    # and the public key `evidence verify` trusts when this server's private key is not at hand
+    evidence_key: str = Field("", alias="DELIVERYBOT_EVIDENCE_KEY", repr=False)
+    evidence_public_key: str = Field("", alias="DELIVERYBOT_EVIDENCE_PUBLIC_KEY")
+
+    @field_validator("evidence_key", "evidence_public_key")
+    @classmethod
+    def _ed25519_key(cls, value: str) -> str:
+        if value and len(_base64_bytes(value)) != 32:
+            raise ValueError(
+                "an Ed25519 key is 32 bytes in base64: make one with `deliverybot evidence keygen`"
+            )
+        return value.strip()
 
     @field_validator("reminder_days", "required_proof_kinds", mode="before")
     @classmethod
@@ -114,3 +129,10 @@ class Settings(BaseSettings):
                 f"so it needs a number of days from {notice} (or 'off')"
             )
         return days
+
+
+def _base64_bytes(text: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        return b""

@@ -23,6 +23,7 @@ from bot.app import create_app
 from bot.bootstrap import build_services
 from bot.core.clock import Clock
 from bot.core.settings import Settings
+from bot.evidence.signing import new_private_key
 from bot.fakeslack.driver import Person, SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.web import create_web_app
@@ -83,6 +84,8 @@ class Sandbox:
         self.files_dir = files_dir
         self.engine = engine
         self.ops_channel = ops_channel
+        # evidence packs are signed with a key made for this sandbox
+        settings_overrides.setdefault("DELIVERYBOT_EVIDENCE_KEY", new_private_key()[0])
         self.settings_overrides = settings_overrides
         self.slack = FakeSlack()
 

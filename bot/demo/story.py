@@ -21,6 +21,7 @@ from sqlmodel import select
 from bot.bootstrap import build_scheduler
 from bot.core.clock import ManualClock
 from bot.core.ids import BlockId
+from bot.demo.insight import evidence_and_report
 from bot.demo.sandbox import Sandbox
 from bot.fakeslack.driver import Person
 from bot.fakeslack.render import plain
@@ -114,6 +115,7 @@ def run_demo(out: Callable[[str], None] = print, examples: Path = EXAMPLES) -> d
             )
 
             _unreachable_customer_and_appeal(box, story, clock)
+            evidence_and_report(box, story)
             return shown
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.home.views import DraftLine, HomePage, build_home
 from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
+from bot.reporting.summary import summary
 from bot.slack import outbox
 from storage.models import Delivery, DeliveryState, Order, OrderSeller, OutboxMessage, SlackUser
 from storage.rows import saved_id
@@ -27,7 +28,8 @@ def identities_of(session: Session, user: str) -> set[str]:
     return {user} | ({profile.email} if profile and profile.email else set())
 
 
-def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
+def page_for(session: Session, user: str, *, now: datetime, ops: bool = False) -> HomePage:
+    """`ops`: the user is operations staff, who also see the marketplace's totals."""
     names = identities_of(session, user)
     mine = select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(names))
     open_drafts = (
@@ -65,6 +67,8 @@ def page_for(session: Session, user: str, *, now: datetime) -> HomePage:
         draft_count=draft_count,
         now=now,
         tz=(profile.tz if profile else None) or "UTC",
+        numbers=summary(session, sellers=sorted(names), now=now),
+        totals=summary(session, sellers=None, now=now) if ops else None,
     )
 
 
@@ -74,10 +78,10 @@ class Rendered:
     outbox_seen: int  # the newest outbox row when it was rendered
 
 
-def render(session: Session, *, user: str, now: datetime) -> Rendered:
+def render(session: Session, *, user: str, now: datetime, ops: bool = False) -> Rendered:
     """The Home tab of `user` as it is now, from a read-only session."""
     seen = session.exec(select(func.max(OutboxMessage.id))).one() or 0
-    return Rendered(build_home(page_for(session, user, now=now)), seen)
+    return Rendered(build_home(page_for(session, user, now=now, ops=ops)), seen)
 
 
 def queue_rendered(session: Session, *, user: str, rendered: Rendered, now: datetime) -> bool:

@@ -10,6 +10,7 @@ from bot.core.dates import format_local, slack_date, utc
 from bot.core.ids import COMMAND, ActionId, BlockId, CallbackId
 from bot.orders.queries import OrderCard
 from bot.orders.views import deliver_line, money
+from bot.reporting.summary import Summary
 from bot.slack.blocks import button, context, divider, header, section, text
 from storage.models import Delivery, Order
 from storage.states import SupervisionState
@@ -34,6 +35,8 @@ class HomePage:
     draft_count: int
     now: datetime
     tz: str
+    numbers: Summary | None = None  # the user's own deliveries, only theirs
+    totals: Summary | None = None  # the marketplace's, for operations staff only
 
 
 def waiting_for_delivery_since(order: Order) -> datetime:
@@ -58,9 +61,12 @@ def build_home(page: HomePage) -> dict[str, Any]:
             f"*{counts[SupervisionState.COMPLETED]}* completed",
             accessory=button("Find order", ActionId.FIND_ORDER),
         ),
-        divider(),
-        section("*Awaiting your delivery*"),
     ]
+    if page.numbers is not None and page.numbers.figures.deliveries:
+        blocks.append(context(f"Your deliveries: {page.numbers.line()}"))
+    if page.totals is not None:
+        blocks.append(context(f"Marketplace (operations view): {page.totals.line()}"))
+    blocks += [divider(), section("*Awaiting your delivery*")]
     for card in page.awaiting_delivery:
         since = waiting_for_delivery_since(card.order)
         blocks.append(deliver_line(card, f" · {money(card)}\nwaiting {waited(since, page.now)}"))

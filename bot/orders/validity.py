@@ -69,3 +69,47 @@ def validity_for(
         enabling_time=enabling_time,
         tz=zone(delivery_time_zone(session, order, delivery)),
     )
+
+
+VALIDITY_RULE = (
+    "start = the actual service enabling time the seller stated, else the moment of "
+    "acceptance; end = start + the purchased duration, in calendar units on the customer's "
+    "calendar (1 month from 31 Jan ends on the last day of February)"
+)
+
+
+def explain_validity(session: Session, order: Order, delivery: Delivery | None) -> dict:
+    """The validity computation as evidence: its inputs, the rule, and the result, computed
+    again by compute_validity and set beside what the order holds (None before acceptance)."""
+    tz = delivery_time_zone(session, order, delivery)
+    inputs = {
+        "duration": order.duration,
+        "placed_at": order.placed_at.isoformat(),
+        "enabling_time": order.enabling_time.isoformat() if order.enabling_time else None,
+        "accepted_at": order.accepted_at.isoformat() if order.accepted_at else None,
+        "accepted_by": order.accepted_by,
+        "calendar_time_zone": tz,
+    }
+    explained: dict = {"inputs": inputs, "rule": VALIDITY_RULE, "result": None}
+    if order.accepted_at is None:
+        explained["result_note"] = "not accepted yet: the validity is fixed at acceptance"
+        return explained
+    validity = compute_validity(
+        duration=order.duration,
+        accepted_at=order.accepted_at,
+        enabling_time=order.enabling_time,
+        tz=zone(tz),
+    )
+    explained["result"] = {
+        "start": validity.start.isoformat(),
+        "start_from": "enabling_time" if order.enabling_time else "accepted_at",
+        "end": validity.end.isoformat(),
+    }
+    explained["recorded"] = {
+        "start": order.validity_start.isoformat() if order.validity_start else None,
+        "end": order.validity_end.isoformat() if order.validity_end else None,
+    }
+    explained["recorded_matches"] = (
+        order.validity_start == validity.start and order.validity_end == validity.end
+    )
+    return explained

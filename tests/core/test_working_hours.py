@@ -61,3 +61,31 @@ def test_custom_working_hours(moment, hours, expected):
 )
 def test_add_working_days(moment, days, tz, expected):
     assert add_working_days(moment, days, tz) == expected
+
+
+def _counted_by_the_minute(start: datetime, end: datetime, tz: str, hours) -> float:
+    """The slow definition: every wall-clock minute in working hours, one by one."""
+    from datetime import timedelta
+
+    minutes, moment = 0, start
+    while moment < end:
+        if is_working_time(moment, tz, hours):
+            minutes += 1
+        moment += timedelta(minutes=1)
+    return minutes * 60.0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "tz", "hours"),
+    [
+        (utc(2026, 2, 6, 16, 0), utc(2026, 2, 10, 9, 30), "Europe/Paris", (9, 18)),  # weekend
+        (utc(2026, 3, 6, 20, 0), utc(2026, 3, 10, 15, 0), "America/New_York", (9, 18)),  # DST
+        (utc(2026, 10, 30, 10, 0), utc(2026, 11, 3, 10, 0), "America/New_York", (9, 18)),
+        (utc(2026, 2, 7, 12, 0), utc(2026, 2, 11, 12, 0), "UTC", (0, 24)),  # appeal clock
+        (utc(2026, 2, 2, 10, 0), utc(2026, 2, 2, 9, 0), "UTC", (9, 18)),  # backwards: 0
+    ],
+)
+def test_working_seconds_match_a_minute_by_minute_count(start, end, tz, hours):
+    from bot.core.working_hours import working_seconds
+
+    assert working_seconds(start, end, tz, hours) == _counted_by_the_minute(start, end, tz, hours)

@@ -171,7 +171,12 @@ def clicks(driver, world: World) -> dict[str, dict[str, Any]]:
     payloads[ActionId.CUSTOMER_APPEAL] = click(
         driver, {"action_id": ActionId.CUSTOMER_APPEAL, "value": "777"}, user=CUSTOMER
     )
-    for action in (ActionId.OPS_COMPLETE, ActionId.OPS_RETURN, ActionId.OPS_REJECT):
+    for action in (
+        ActionId.OPS_COMPLETE,
+        ActionId.OPS_RETURN,
+        ActionId.OPS_REJECT,
+        ActionId.EVIDENCE_PACK,
+    ):
         payloads[action] = click(driver, {"action_id": action, "value": "1"}, user="UOPS")
     return payloads
 

@@ -166,6 +166,7 @@ TEMPLATES = [
         Template(action, "payload", {**CLICK, **VALUE_IS_ID, **extra})
         for action, extra in [
             (ActionId.OPS_COMPLETE, {}),
+            (ActionId.EVIDENCE_PACK, {}),
             (ActionId.OPS_RETURN, OPENS_MODAL),
             (ActionId.OPS_REJECT, OPENS_MODAL),
         ]

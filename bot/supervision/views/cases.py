@@ -105,6 +105,7 @@ def build_case(
                 ),
                 button("Return to seller", ActionId.OPS_RETURN, value),
                 button("Reject appeal", ActionId.OPS_REJECT, value, style="danger"),
+                button("Evidence pack", ActionId.EVIDENCE_PACK, value),
             )
         )
         blocks.append(
