@@ -3,10 +3,12 @@ customer, and whether the customer can be reached at all."""
 
 from __future__ import annotations
 
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from sqlmodel import Session, col, select
 
+from bot.slack import outbox
+from bot.slack.outbox import EMAIL
 from storage.models import Delivery, DeliveryState, Order, OutboxMessage, OutboxStatus
 from storage.states import SupervisionState
 
@@ -51,3 +53,25 @@ def delivery_message_row(session: Session, delivery: Delivery | None) -> OutboxM
         return None
     key = customer_key(delivery)
     return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+
+def emailed_to(session: Session, delivery: Delivery | None) -> str | None:
+    """The address the delivery was e-mailed to (its customer is not on Slack), else None:
+    reminders, notices and outcomes then go by e-mail too."""
+    row = delivery_message_row(session, delivery)
+    if row is None or row.method != EMAIL:
+        return None
+    return row.payload.get("to")
+
+
+def seller_thread(delivery: Delivery) -> dict[str, Any]:
+    """Where to reply to the seller: the thread of their delivery's DM messages, recorded in
+    `Delivery.messages` as {"channel", "ts"} or as an outbox key; else their DM."""
+    recorded = delivery.messages or {}
+    for role in ("submitted", "review", "order", *recorded):
+        where = recorded.get(role)
+        if isinstance(where, dict) and where.get("channel") and where.get("ts"):
+            return {"channel": where["channel"], "thread_ts": where["ts"]}
+        if isinstance(where, str) and where:
+            return {"channel": outbox.ref(where), "thread_ts": outbox.ref(where)}
+    return {"channel": delivery.holder}
