@@ -72,8 +72,8 @@ def choose_customer_route(client: WebClient, payload: dict[str, Any], meta: dict
     if tried >= len(options):
         raise PermanentFailure("no_contact_details")
     route = options[tried]
-    if "mail" in route:  # the failure handler turns the message into an e-mail first
-        raise PermanentFailure("not_a_slack_route")
+    if "mail" in route:  # the message is an e-mail by now (notices.customer_unreachable)
+        return payload
     # an e-mail is looked up by the dispatcher when it sends (users.lookupByEmail)
     return {**payload, "channel": route.get("user") or route.get("email") or route["channel"]}
 
