@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.demo.sandbox import Sandbox
-from tests.factories import CUSTOMER, OPS, SELLER
+from tests.factories import CUSTOMER, OPS, SELLER, TEAMMATE
 
 
 class Inbox:
@@ -86,6 +86,7 @@ def mailbox_box(database_url, engine, clock, tmp_path, loopback, smtp_server):
     ) as sandbox:
         slack = sandbox.slack
         slack.add_user(SELLER, "sam", email="sam@isv.example", tz="Europe/Paris")
+        slack.add_user(TEAMMATE, "tea", email="tea@isv.example", tz="Asia/Tokyo")
         slack.add_user(CUSTOMER, "alex", email="admin@buyer.example", tz="America/New_York")
         slack.add_user(OPS, "olga", email="olga@market.example", tz="UTC")
         slack.add_channel("COPS", [OPS])

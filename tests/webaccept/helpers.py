@@ -16,14 +16,8 @@ PROOF = {"SOW-signed.pdf": b"%PDF-1.7 statement of work", "licence.png": b"\x89P
 
 def deliver(box, session, order_no: str = "12345", **order_kw):
     """Order `order_no` delivered to BUYER (Slack finds nobody), its outbox drained."""
-    order = get_order(session, order_no) or make_order(
-        session,
-        order_no,
-        customer_user_id=None,
-        customer_email=BUYER,
-        customer_name="Pat Buyer",
-        **order_kw,
-    )
+    customer = {"customer_user_id": None, "customer_email": BUYER, "customer_name": "Pat Buyer"}
+    order = get_order(session, order_no) or make_order(session, order_no, **customer | order_kw)
     delivery = make_submitted_delivery(
         session, order, now=box.clock.now(), files=PROOF, files_dir=box.files_dir
     )
