@@ -16,7 +16,6 @@ from bot.core.dates import utc
 from bot.core.settings import AUTO_ACCEPT_NOTICE
 from bot.orders.contacts import customer_channel
 from bot.slack import outbox
-from bot.supervision import by_email
 from bot.supervision.cadence import NOTICE, REMINDER, step_name
 from bot.supervision.views.reminders import build_auto_accept_notice
 from bot.supervision.waiting import (
@@ -24,6 +23,7 @@ from bot.supervision.waiting import (
     customer_key,
     delivery_message_row,
     emailed_to,
+    queue_email,
 )
 from storage.models import (
     Delivery,
@@ -57,7 +57,7 @@ def announce_with_delivery(
     to = emailed_to(session, delivery)
     if to and delivery is not None:
         common: dict[str, Any] = dict(delivery=delivery, order=order, now=now, meta=meta)
-        by_email.queue(session, key=key, to=to, template="notice", at=at.isoformat(), **common)
+        queue_email(session, key=key, to=to, template="notice", at=at.isoformat(), **common)
     else:
         text, blocks = build_auto_accept_notice(
             order_no=order.order_no, delivery_id=delivery.id if delivery else None, at=at

@@ -19,7 +19,7 @@ from bot.orders.customers import CUSTOMER_DELIVERY, contact_details, customer_la
 from bot.orders.validity import Validity, validity_for
 from bot.slack import outbox
 from bot.slack.blocks import actions, button, context, section
-from bot.supervision import by_email, reminders
+from bot.supervision import reminders, waiting
 from bot.supervision.appeal_terms import CUSTOMER_MAY_APPEAL_AFTER_ROUNDS
 from bot.supervision.views.customer import (
     CustomerDelivery,
@@ -57,7 +57,7 @@ def delivery_submitted(
         common: dict[str, Any] = dict(
             template="delivery", delivery=delivery, order=order, now=now, meta=meta
         )
-        by_email.queue(session, key=customer_key(delivery), to=ways[0]["mail"], **common)
+        waiting.queue_email(session, key=customer_key(delivery), to=ways[0]["mail"], **common)
         return
     outbox.enqueue(
         session,
@@ -217,7 +217,7 @@ def _update_customer_message(
     key = customer_key(item.delivery)
     to = emailed_to(session, item.delivery)
     if to:
-        by_email.queue_outcome(session, item, to, f"{key}:{outcome}", emailed or outcome, now)
+        waiting.queue_outcome_email(session, item, to, f"{key}:{outcome}", emailed or outcome, now)
         return
     outbox.enqueue_update(
         session,
@@ -256,7 +256,7 @@ def customer_unreachable(
     if following < len(meta.get("routes", [])):
         message.meta = {**meta, "route": following, "tried": tried}
         if "mail" in meta["routes"][following]:
-            by_email.switch_to_email(
+            waiting.switch_to_email(
                 session, message, meta["routes"][following]["mail"], meta["delivery_id"]
             )
         message.status = OutboxStatus.PENDING

@@ -26,7 +26,6 @@ from bot.orders.calendar import customer_time_zone
 from bot.orders.contacts import customer_channel, look_up_customer
 from bot.slack import outbox
 from bot.slack.services import Services
-from bot.supervision import by_email
 from bot.supervision.announcements import announce_with_delivery
 from bot.supervision.cadence import (
     APPEAL_OFFER,
@@ -47,6 +46,7 @@ from bot.supervision.waiting import (
     delivery_message_row,
     emailed_to,
     is_current,
+    queue_email,
 )
 from storage.models import (
     JobStatus,
@@ -193,7 +193,7 @@ def send_reminder(run: JobRun) -> Defer | None:
         common: dict[str, Any] = dict(
             delivery=delivery, order=order, now=run.now, meta=meta | {"links_to": None}
         )
-        by_email.queue(session, key=key, to=to, template="reminder", auto_accept_at=auto, **common)
+        queue_email(session, key=key, to=to, template="reminder", auto_accept_at=auto, **common)
     else:
         text, blocks = build_reminder(
             order_no=order.order_no,

@@ -118,9 +118,7 @@ def test_a_slack_click_and_a_page_click_at_once_complete_once(
     deliver(box, session, customer_user_id=CUSTOMER, customer_email="admin@buyer.example")
     customer = box.person(CUSTOMER)
     (dm,) = [m for m in customer.dms() if "Delivery of order" in (m.text or "") or m.blocks]
-    urls = [
-        e.get("url") for b in dm.blocks if b.get("type") == "actions" for e in b["elements"]
-    ]
+    urls = [e.get("url") for b in dm.blocks if b.get("type") == "actions" for e in b["elements"]]
     link = next(u for u in urls if u)
     client = httpx.Client()
     csrf = csrf_of(client.get(link).text)
@@ -146,14 +144,14 @@ def test_a_slack_click_and_a_page_click_at_once_complete_once(
     assert state_of(session) is SupervisionState.COMPLETED
     order = get_order(session, "12345")
     accepts = session.exec(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.order_id == order.id, AuditEvent.kind == "accept"
-        )
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.order_id == order.id, AuditEvent.kind == "accept")
     ).one()
     told = session.exec(
-        select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.key.startswith("seller-accepted:")
-        )
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.key.startswith("seller-accepted:"))
     ).one()
     session.commit()
     assert (accepts, told) == (1, 1)

@@ -4,7 +4,6 @@ the proof, accepts, and the seller sees it in Slack. Also the page's refusals, o
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 import httpx
 from sqlmodel import select
