@@ -5,6 +5,7 @@ what these tables say (Cosmic Python's bootstrap)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
@@ -13,11 +14,12 @@ from bot.core.clock import Clock
 from bot.core.filestore import store_for
 from bot.core.settings import Settings
 from bot.delivery import proof_fetch
+from bot.email.sender import EmailSender, with_browser_link
 from bot.jobs.scheduler import JobKind, Scheduler, Seed
 from bot.orders import contacts, customers
 from bot.reporting import weekly
 from bot.slack.dispatcher import OutboxDispatcher
-from bot.slack.outbox import MessageKind
+from bot.slack.outbox import EMAIL, MessageKind
 from bot.slack.services import Services
 from bot.supervision import appeals, cases, digest, escalation, housekeeping, notices, reminders
 from storage.engine import SessionFactory
@@ -61,6 +63,14 @@ MESSAGE_KINDS: Mapping[str, MessageKind] = {
 }
 
 
+def message_kinds(settings: Settings, clock: Clock) -> Mapping[str, MessageKind]:
+    """MESSAGE_KINDS, with the customer's delivery DM given its "Open in browser" link."""
+    delivery = MESSAGE_KINDS[customers.CUSTOMER_DELIVERY]
+    assert delivery.prepare is not None
+    browser = with_browser_link(delivery.prepare, settings, clock)
+    return {**MESSAGE_KINDS, customers.CUSTOMER_DELIVERY: replace(delivery, prepare=browser)}
+
+
 def make_client(settings: Settings) -> WebClient:
     """The Web API client every Slack call goes through; SLACK_API_URL sets its base URL.
 
@@ -96,7 +106,8 @@ def build_services(
         clock=clock,
         channel_interval=channel_interval,
         files=store_for(settings),
-        kinds=MESSAGE_KINDS,
+        kinds=message_kinds(settings, clock),
+        senders={EMAIL: EmailSender(settings, session_factory, clock)},
     )
     return Services(
         settings=settings,

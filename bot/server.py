@@ -15,6 +15,7 @@ from bot.core.settings import Settings
 from bot.jobs.scheduler import Scheduler
 from bot.slack.services import Services
 from bot.web import create_web_app
+from bot.webaccept.routes import accept_routes
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 
@@ -85,5 +86,6 @@ def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker:
         engine,
         on_startup=background.start if with_worker else None,
         on_shutdown=background.stop if with_worker else None,
+        routes=accept_routes(services),
     )
     uvicorn.run(web, host=host, port=port, log_level="info")

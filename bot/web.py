@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.slack.inbound.requests import Malformed, SlackApp, check_signed, read_envelope
 from storage.migrate import is_migrated
@@ -54,7 +54,10 @@ def create_web_app(
     *,
     on_startup: Callable[[], None] | None = None,
     on_shutdown: Callable[[], None] | None = None,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
+    """`routes` are further pages (the accept page, bot.webaccept)."""
+
     def answer(raw: bytes, headers: Headers, query: str) -> BoltResponse:
         if not check_signed(
             app.signing_secret,
@@ -114,6 +117,7 @@ def create_web_app(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *routes,
         ],
         lifespan=lifespan,
     )

@@ -82,7 +82,13 @@ def handle_changes_submitted(ack: Ack, submission: ChangesSubmission, services: 
     services.notify_outbox()
 
 
+def handle_open_in_browser(ack: Ack) -> None:
+    """A link button: the browser opens the page; Slack still tells us of the click."""
+    ack()
+
+
 def register(app: App) -> None:
+    app.action(ActionId.OPEN_IN_BROWSER)(handle_open_in_browser)
     app.action(ActionId.ACCEPT)(on_click(Click[CustomerButton], handle_accept))
     app.action(ActionId.REQUEST_CHANGES)(
         on_click(OpeningClick[CustomerButton], handle_request_changes)

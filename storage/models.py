@@ -69,6 +69,8 @@ class Product(SQLModel, table=True):
     delivery_template: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     required_proof_kinds: list[str] | None = Field(default=None, sa_column=Column(JSON))
     delivery_days: int | None = None  # the product's stated delivery time
+    # how its customers get deliveries when the order does not say: "email", or None (Slack)
+    contact: str | None = Field(default=None, max_length=16)
 
 
 class Order(SQLModel, table=True):
@@ -90,6 +92,9 @@ class Order(SQLModel, table=True):
     customer_name: str | None = Field(default=None, max_length=300)
     customer_channel: str | None = Field(default=None, max_length=32)
     renewal_of: str | None = Field(default=None, max_length=100, index=True)
+    # "email": the customer gets deliveries by e-mail (with a signed accept link); None: the
+    # product's default, else Slack first and e-mail when Slack cannot reach them
+    contact: str | None = Field(default=None, max_length=16)
     enabling_time: datetime | None = _ts(default=None)
     accepted_at: datetime | None = _ts(default=None)
     accepted_by: str | None = Field(default=None, max_length=32)

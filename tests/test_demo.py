@@ -25,6 +25,10 @@ def test_the_demo_runs_the_seed_scenario_to_completed_with_no_configuration(tmp_
     assert transcript.count("A friendly reminder") == 3
     assert "has waited 7 days for acceptance" in transcript  # the escalation
     assert "Accepted by you on" in transcript
+    # act 3: a customer with no Slack account accepts by e-mail link, over real HTTP
+    assert "Subject: Order 12349: please accept the delivery of SecureVPN Enterprise" in transcript
+    assert "Pat clicks Accept on the page: POST → 200" in transcript
+    assert "Pat at SmallCo accepted your delivery of order *12349*" in transcript
     shown = transcript.split(">>> deliverybot orders show 12345 --json (abridged)\n", 1)[1]
     order = json.loads(shown[: shown.index("\n}\n") + 2])
     assert (order["status"], order["state"]) == ("Completed", "completed")

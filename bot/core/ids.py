@@ -28,6 +28,7 @@ class ActionId(StrEnum):
     # the customer's acceptance
     ACCEPT = "customer_accept"
     REQUEST_CHANGES = "customer_request_changes"
+    OPEN_IN_BROWSER = "customer_open_in_browser"  # a link button to the accept page
 
 
 class CallbackId(StrEnum):

@@ -44,6 +44,29 @@ class Settings(BaseSettings):
     required_proof_kinds: Annotated[tuple[str, ...], NoDecode] = Field(
         DEFAULT_REQUIRED_KINDS, alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
     )
+    # e-mail to customers Slack cannot reach: smtp://user:pass@host:587 (STARTTLS when the
+    # server offers it) or smtps://… (TLS from the start); empty: no e-mail is sent
+    smtp_url: str = Field("", alias="SMTP_URL")
+    mail_from: str = Field("deliverybot@localhost", alias="MAIL_FROM")
+    # where `serve` is reached from the internet: the accept page's links start with it
+    public_url: str = Field("", alias="PUBLIC_URL")
+    # signs the accept page's links (default: derived from SLACK_SIGNING_SECRET)
+    link_secret: str = Field("", alias="DELIVERYBOT_LINK_SECRET")
+    link_days: int = Field(30, ge=1, alias="DELIVERYBOT_LINK_DAYS")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, url: str) -> str:
+        if url and not url.startswith(("smtp://", "smtps://")):
+            raise ValueError("SMTP_URL looks like smtp://user:password@host:587 or smtps://…")
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("PUBLIC_URL is the address people open, e.g. https://bot.example.com")
+        return url.rstrip("/")
 
     # the Ed25519 key evidence packs are signed with (base64 of 32 bytes; bot.evidence.signing),
     # and the public key `evidence verify` trusts when this server's private key is not at hand

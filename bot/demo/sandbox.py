@@ -27,6 +27,7 @@ from bot.evidence.signing import new_private_key
 from bot.fakeslack.driver import Person, SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.web import create_web_app
+from bot.webaccept.routes import accept_routes
 from storage.engine import make_engine, make_session_factory
 
 SIGNING_SECRET = "sandbox-signing-secret"
@@ -91,6 +92,9 @@ class Sandbox:
 
     def __enter__(self) -> Sandbox:
         self.slack.start()
+        if self.loopback is None:
+            self.loopback = LoopbackServer().start()
+        self.url = self.loopback.url
         self.settings = Settings(
             _env_file=None,
             SLACK_BOT_TOKEN=self.slack.token,
@@ -99,7 +103,7 @@ class Sandbox:
             DATABASE_URL=self.database_url,
             DELIVERYBOT_OPS_CHANNEL=self.ops_channel,
             DELIVERYBOT_FILES_DIR=str(self.files_dir),
-            **self.settings_overrides,
+            **{"PUBLIC_URL": self.url, **self.settings_overrides},
         )
         self.engine = self.engine or make_engine(self.database_url)
         self.session_factory = make_session_factory(self.engine)
@@ -111,11 +115,10 @@ class Sandbox:
             channel_interval=0,
         )
         self.app = create_app(self.services)
-        if self.loopback is None:
-            self.loopback = LoopbackServer().start()
-        self.loopback_target = create_web_app(self.app, self.engine)
+        self.loopback_target = create_web_app(
+            self.app, self.engine, routes=accept_routes(self.services)
+        )
         self.loopback.target = self.loopback_target
-        self.url = self.loopback.url
         self.driver = SlackDriver(
             app_url=self.url, signing_secret=SIGNING_SECRET, slack=self.slack, settle=self.settle
         )

@@ -21,7 +21,9 @@ from sqlmodel import select
 from bot.bootstrap import build_scheduler
 from bot.core.clock import ManualClock
 from bot.core.ids import BlockId
+from bot.demo.by_email import customer_accepts_by_email
 from bot.demo.insight import evidence_and_report
+from bot.demo.mailsink import MailSink
 from bot.demo.sandbox import Sandbox
 from bot.fakeslack.driver import Person
 from bot.fakeslack.render import plain
@@ -56,7 +58,12 @@ def run_demo(out: Callable[[str], None] = print, examples: Path = EXAMPLES) -> d
     clock = ManualClock(datetime(2026, 1, 20, 16, 0, tzinfo=UTC))  # a Tuesday
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite:///{Path(folder) / 'demo.db'}"
-        with Sandbox(database, clock=clock, files_dir=Path(folder) / "files") as box:
+        with (
+            MailSink(missing={"ops@bigcorp.example"}) as sink,
+            Sandbox(
+                database, clock=clock, files_dir=Path(folder) / "files", SMTP_URL=sink.url
+            ) as box,
+        ):
             assert box.engine is not None
             upgrade(box.engine)
             _people(box)
@@ -115,6 +122,14 @@ def run_demo(out: Callable[[str], None] = print, examples: Path = EXAMPLES) -> d
             )
 
             _unreachable_customer_and_appeal(box, story, clock)
+            customer_accepts_by_email(
+                box,
+                story,
+                sink,
+                seller_id=SELLER,
+                deliver=lambda order_no: _deliver(box, order_no, story),
+                worker_pass=lambda: _worker_pass(box),
+            )
             evidence_and_report(box, story)
             return shown
 
@@ -185,6 +200,17 @@ def _unreachable_customer_and_appeal(box: Sandbox, story: Transcript, clock: Man
         "\nNo enabling time was stated, so the licence runs from the decision (as the seed "
         "does from the acceptance), for the 1 year purchased."
     )
+
+
+def _deliver(box: Sandbox, order_no: str, story: Transcript) -> None:
+    seller = box.person(SELLER)
+    seller.runs(f"/deliver {order_no}")
+    seller.clicks("Not stated — use the acceptance time")
+    seller.drops_file(f"{order_no}-SOW.pdf", b"%PDF-1.7 statement of work")
+    seller.drops_file(f"{order_no}-acceptance.pdf", b"%PDF-1.7 acceptance document")
+    seller.clicks("Fill in the template")
+    seller.submits(TEMPLATE_ANSWERS)
+    _click(seller, "Deliver", story)
 
 
 def _worker_pass(box: Sandbox) -> int:

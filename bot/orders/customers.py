@@ -32,10 +32,24 @@ CUSTOMER_ACTIONS = {
     "appeal": "appeal",
 }
 CUSTOMER_DELIVERY = "customer_delivery"  # the outbox purpose of the customer's delivery DM
+BY_EMAIL = "email"  # an order's (or product's) `contact` when its customer is e-mailed
+# who decided through the accept page's signed link (the link itself proves it is the customer)
+BY_LINK = "customer-link"
 
 
-def routes(order: Order) -> list[dict[str, str]]:
-    """The ways to reach the customer, best first."""
+def routes(order: Order, default_contact: str | None = None) -> list[dict[str, str]]:
+    """The ways to reach the customer, best first: on Slack (user id, the user with the order's
+    e-mail, the Slack Connect channel), then by e-mail. Only by e-mail when the order, or else
+    its product (`default_contact`), says `contact: email`."""
+    if order.customer_email and (order.contact or default_contact) == BY_EMAIL:
+        return [{"mail": order.customer_email}]
+    found = _slack_routes(order)
+    if order.customer_email:
+        found.append({"mail": order.customer_email})
+    return found
+
+
+def _slack_routes(order: Order) -> list[dict[str, str]]:
     found = []
     if order.customer_user_id:
         found.append({"user": order.customer_user_id})
@@ -48,7 +62,7 @@ def routes(order: Order) -> list[dict[str, str]]:
 
 def describe_route(route: dict[str, str]) -> str:
     kind, value = next(iter(route.items()))
-    return {"user": f"<@{value}>", "email": value, "channel": f"<#{value}>"}[kind]
+    return {"user": f"<@{value}>", "email": value, "channel": f"<#{value}>", "mail": value}[kind]
 
 
 def choose_customer_route(client: WebClient, payload: dict[str, Any], meta: dict[str, Any]) -> dict:
@@ -58,6 +72,8 @@ def choose_customer_route(client: WebClient, payload: dict[str, Any], meta: dict
     if tried >= len(options):
         raise PermanentFailure("no_contact_details")
     route = options[tried]
+    if "mail" in route:  # the message is an e-mail by now (notices.customer_unreachable)
+        return payload
     # an e-mail is looked up by the dispatcher when it sends (users.lookupByEmail)
     return {**payload, "channel": route.get("user") or route.get("email") or route["channel"]}
 
@@ -71,6 +87,13 @@ class Clicker:
     in_customer_channel: bool = False
     # whether they belong to the bot's own workspace; None when Slack did not say
     same_workspace: bool | None = None
+    # the order whose signed accept link they opened (the link was sent only to its customer)
+    link_for: str | None = None
+
+
+def link_clicker(order_no: str) -> Clicker:
+    """Whoever holds a valid accept link of `order_no` (checked by the page before this)."""
+    return Clicker(BY_LINK, link_for=order_no)
 
 
 def clicker_for(services: Services, user_id: str, order_no: str) -> Clicker:
@@ -123,7 +146,10 @@ def is_customer(order: Order, clicker: Clicker, sellers: list[str]) -> bool:
     """Only the order's customer, failing closed: by user id if the order has one; else the
     user whose Slack e-mail is the order's; else (the delivery went to the order's Slack Connect
     channel) a member of that channel who is none of its sellers (by user id or e-mail) and who
-    is known to be from another workspace, or at least known by e-mail when Slack did not say."""
+    is known to be from another workspace, or at least known by e-mail when Slack did not say.
+    Someone holding the order's signed accept link is its customer (the link went only to them)."""
+    if clicker.user_id == BY_LINK:
+        return clicker.link_for == order.order_no
     if order.customer_user_id:
         return clicker.user_id == order.customer_user_id
     if _is_seller(clicker, sellers):
@@ -177,5 +203,5 @@ def customer_label(order: Order) -> str:
 
 
 def contact_details(order: Order) -> str:
-    parts = [order.customer_name] + [describe_route(route) for route in routes(order)]
+    parts = [order.customer_name] + [describe_route(route) for route in _slack_routes(order)]
     return " · ".join(part for part in parts if part) or "none on record"

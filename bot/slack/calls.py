@@ -11,15 +11,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.core.filestore import FileStore
-from bot.slack.outbox import PERMANENT_ERRORS, PermanentFailure
+from bot.slack.outbox import PERMANENT_ERRORS, PermanentFailure, Sender
 
 PACED_METHODS = frozenset({"chat.postMessage", "files.share"})  # ~1 message/s per channel
 
 
 class SlackCaller:
-    def __init__(self, client: WebClient, files: FileStore | None):
+    def __init__(
+        self,
+        client: WebClient,
+        files: FileStore | None,
+        senders: dict[str, Sender] | None = None,
+    ):
         self.client = client
         self.files = files
+        self.senders = senders or {}  # methods that are not Slack's (e-mail), by name
         # A post is never re-sent blindly: a connection that drops after Slack took it must
         # not be retried by the client; the outbox retries it after looking (bot.slack.recovery).
         self.poster = copy.copy(client)
@@ -35,6 +41,8 @@ class SlackCaller:
             return None, None
         if method == "files.share":
             return self._share_files(payload)
+        if method in self.senders:
+            return self.senders[method](payload)
         client = self.poster if method == "chat.postMessage" else self.client
         response = client.api_call(method, json=payload)
         data = response.data if isinstance(response.data, dict) else {}

@@ -25,6 +25,7 @@ from bot.slack.outbox import (
     MessageKind,
     NotYetSent,
     PermanentFailure,
+    Sender,
     kind_for,
     resolve_refs,
 )
@@ -66,13 +67,14 @@ class OutboxDispatcher:
         files: FileStore | None = None,
         caller: SlackCaller | None = None,
         kinds: Mapping[str, MessageKind] | None = None,
+        senders: dict[str, Sender] | None = None,
     ):
         self.session_factory = session_factory
         self.client = client
         self.clock = clock
         self.channel_interval = channel_interval
         self.sleep = sleep
-        self.caller = caller or SlackCaller(client, files)
+        self.caller = caller or SlackCaller(client, files, senders)
         self.kinds = kinds or {}  # by purpose: the registry built in bot.bootstrap
         self.outcomes = Outcomes(session_factory, clock, self.kinds)
         self.wake = threading.Event()

@@ -59,8 +59,14 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 
+# An e-mail, sent by the sender registered for this method (bot.email): payload
+# {"to": address, "template": ..., "delivery_id": ..., ...}; composed when it is sent.
+EMAIL = "email.send"
+
 FailureHandler = Callable[[Session, OutboxMessage, str, datetime], None]
 Preparer = Callable[[WebClient, dict[str, Any], dict[str, Any]], dict[str, Any]]
+# a call that is not Slack's (an e-mail): payload -> (channel, ts) to record as sent
+Sender = Callable[[dict[str, Any]], tuple[str | None, str | None]]
 
 
 class PermanentFailure(Exception):
@@ -106,7 +112,7 @@ def enqueue(
     due_at: datetime | None = None,
 ) -> None:
     """Add a Slack call to send after commit. A key already queued is left as it is."""
-    channel = payload.get("channel")
+    channel = payload.get("to") if method == EMAIL else payload.get("channel")
     values = dict(
         key=key,
         method=method,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -17,7 +18,13 @@ from bot.orders.contacts import customer_channel
 from bot.slack import outbox
 from bot.supervision.cadence import NOTICE, REMINDER, step_name
 from bot.supervision.views.reminders import build_auto_accept_notice
-from bot.supervision.waiting import current_delivery, customer_key, delivery_message_row
+from bot.supervision.waiting import (
+    current_delivery,
+    customer_key,
+    delivery_message_row,
+    emailed_to,
+    queue_email,
+)
 from storage.models import (
     Delivery,
     JobStatus,
@@ -45,18 +52,25 @@ def announce_with_delivery(
     if row is not None:
         sent = outbox.sent_message(session, row.key)
         channel = sent[0] if sent else outbox.ref(row.key)
-    text, blocks = build_auto_accept_notice(
-        order_no=order.order_no, delivery_id=delivery.id if delivery else None, at=at
-    )
-    outbox.enqueue(
-        session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{step_name(NOTICE, series)}",
-        method="chat.postMessage",
-        payload={"channel": channel, "text": text, "blocks": blocks},
-        now=now,
-        order_id=order.id,
-        meta={"purpose": REMINDER, "order_id": order.id, "announces_auto_accept": at.isoformat()},
-    )
+    key = f"{REMINDER}:{order.id}:{order.round}:{step_name(NOTICE, series)}"
+    meta = {"purpose": REMINDER, "order_id": order.id, "announces_auto_accept": at.isoformat()}
+    to = emailed_to(session, delivery)
+    if to and delivery is not None:
+        common: dict[str, Any] = dict(delivery=delivery, order=order, now=now, meta=meta)
+        queue_email(session, key=key, to=to, template="notice", at=at.isoformat(), **common)
+    else:
+        text, blocks = build_auto_accept_notice(
+            order_no=order.order_no, delivery_id=delivery.id if delivery else None, at=at
+        )
+        outbox.enqueue(
+            session,
+            key=key,
+            method="chat.postMessage",
+            payload={"channel": channel, "text": text, "blocks": blocks},
+            now=now,
+            order_id=order.id,
+            meta=meta,
+        )
     audit.record(
         session,
         kind="auto_accept_announced",

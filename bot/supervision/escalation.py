@@ -29,7 +29,7 @@ from bot.supervision import notices as notifications
 from bot.supervision.announcements import announced_date, customer_was_told
 from bot.supervision.cadence import NOT_SENT_YET_RETRY, REMINDER, WHILE_AWAITING
 from bot.supervision.views.reminders import build_auto_accepted, build_escalation
-from bot.supervision.waiting import current_delivery, is_current
+from bot.supervision.waiting import current_delivery, emailed_to, is_current
 from storage.models import (
     AuditEvent,
     DeliveryState,
@@ -151,7 +151,8 @@ def auto_accept(run: JobRun) -> Defer | None:
         order_no=order.order_no, start=validity.start, end=validity.end, days=days
     )
     people = seller_channels(session, order)
-    customer = customer_channel(session, order)
+    # an e-mailed customer hears of it by e-mail (notifications.accepted_automatically)
+    customer = None if emailed_to(session, delivery) else customer_channel(session, order)
     for person in ([customer] if customer else []) + people:
         outbox.enqueue(
             session,

@@ -19,7 +19,7 @@ from bot.orders.customers import CUSTOMER_DELIVERY, contact_details, customer_la
 from bot.orders.validity import Validity, validity_for
 from bot.slack import outbox
 from bot.slack.blocks import actions, button, context, section
-from bot.supervision import reminders
+from bot.supervision import reminders, waiting
 from bot.supervision.appeal_terms import CUSTOMER_MAY_APPEAL_AFTER_ROUNDS
 from bot.supervision.views.customer import (
     CustomerDelivery,
@@ -30,7 +30,7 @@ from bot.supervision.views.customer import (
     period,
     returned_outcome,
 )
-from bot.supervision.waiting import customer_key, is_current
+from bot.supervision.waiting import customer_key, emailed_to, is_current, seller_thread
 from storage.models import Delivery, Order, OutboxMessage, OutboxStatus, Product, ProofFile
 from storage.rows import get_row
 
@@ -41,8 +41,24 @@ CUSTOMER_FILES = "customer_files"
 def delivery_submitted(
     session: Session, *, order: Order, delivery: Delivery, now: datetime
 ) -> None:
-    """Queue the customer's DM: the delivery, its proof and the Accept / Request changes buttons."""
+    """Queue the customer's DM: the delivery, its proof and the Accept / Request changes buttons
+    (or the e-mail with its accept link, when the order's customer is reached by e-mail)."""
     item = customer_delivery(session, order, delivery, now=now)
+    ways = routes(order, item.product.contact)
+    meta: dict[str, Any] = {
+        "purpose": CUSTOMER_DELIVERY,
+        "delivery_id": delivery.id,
+        "order_no": order.order_no,  # the "Open in browser" link is signed for them
+        "round": delivery.round,
+        "routes": ways,
+        "route": 0,
+    }
+    if ways and "mail" in ways[0]:
+        common: dict[str, Any] = dict(
+            template="delivery", delivery=delivery, order=order, now=now, meta=meta
+        )
+        waiting.queue_email(session, key=customer_key(delivery), to=ways[0]["mail"], **common)
+        return
     outbox.enqueue(
         session,
         key=customer_key(delivery),
@@ -52,12 +68,7 @@ def delivery_submitted(
             "blocks": build_customer_delivery(item),
             "unfurl_links": False,
         },
-        meta={
-            "purpose": CUSTOMER_DELIVERY,
-            "delivery_id": delivery.id,
-            "routes": routes(order),
-            "route": 0,
-        },
+        meta=meta,
         order_id=order.id,
         now=now,
     )
@@ -167,6 +178,7 @@ def accepted_automatically(
         now=now,
         outcome="accepted",
         blocks=accepted_outcome(order, now, item.tz, how=how),
+        emailed="automatic",
     )
 
 
@@ -186,7 +198,10 @@ def decided_by_operations(
         if returned_because is not None
         else accepted_outcome(order, now, item.tz, how="Completed by operations")
     )
-    _update_customer_message(session, item, now=now, outcome="operations", blocks=blocks)
+    emailed = "returned" if returned_because is not None else "operations"
+    _update_customer_message(
+        session, item, now=now, outcome="operations", blocks=blocks, emailed=emailed
+    )
 
 
 def _update_customer_message(
@@ -196,8 +211,14 @@ def _update_customer_message(
     now: datetime,
     outcome: str,
     blocks: list[dict[str, Any]],
+    emailed: str | None = None,
 ) -> None:
+    """The delivery message shows how it ended; an e-mailed customer gets a short e-mail."""
     key = customer_key(item.delivery)
+    to = emailed_to(session, item.delivery)
+    if to:
+        waiting.queue_outcome_email(session, item, to, f"{key}:{outcome}", emailed or outcome, now)
+        return
     outbox.enqueue_update(
         session,
         key=f"{key}:{outcome}",
@@ -225,19 +246,6 @@ def _tell_seller(
     )
 
 
-def seller_thread(delivery: Delivery) -> dict[str, Any]:
-    """Where to reply to the seller: the thread of their delivery's DM messages, recorded in
-    `Delivery.messages` as {"channel", "ts"} or as an outbox key; else their DM."""
-    recorded = delivery.messages or {}
-    for role in ("submitted", "review", "order", *recorded):
-        where = recorded.get(role)
-        if isinstance(where, dict) and where.get("channel") and where.get("ts"):
-            return {"channel": where["channel"], "thread_ts": where["ts"]}
-        if isinstance(where, str) and where:
-            return {"channel": outbox.ref(where), "thread_ts": outbox.ref(where)}
-    return {"channel": delivery.holder}
-
-
 def customer_unreachable(
     session: Session, message: OutboxMessage, error: str, now: datetime
 ) -> None:
@@ -247,6 +255,10 @@ def customer_unreachable(
     following = meta.get("route", 0) + 1
     if following < len(meta.get("routes", [])):
         message.meta = {**meta, "route": following, "tried": tried}
+        if "mail" in meta["routes"][following]:
+            waiting.switch_to_email(
+                session, message, meta["routes"][following]["mail"], meta["delivery_id"]
+            )
         message.status = OutboxStatus.PENDING
         message.due_at = now
         session.add(message)

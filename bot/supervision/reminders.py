@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -43,7 +44,9 @@ from bot.supervision.waiting import (
     current_delivery,
     customer_unreachable,
     delivery_message_row,
+    emailed_to,
     is_current,
+    queue_email,
 )
 from storage.models import (
     JobStatus,
@@ -176,28 +179,40 @@ def send_reminder(run: JobRun) -> Defer | None:
     auto_at = datetime.fromisoformat(data["auto_accept_at"]) if data.get("auto_accept_at") else None
     if auto_at:  # a late reminder (worker down, weekend) still gives the customer notice
         auto_at = max(auto_at, run.now + AUTO_ACCEPT_NOTICE)
-    text, blocks = build_reminder(
-        order_no=order.order_no,
-        delivery_id=delivery.id if delivery else None,
-        since=order.state_changed_at,
-        now=run.now,
-        permalink=PERMALINK if sent else None,
-        auto_accept_at=auto_at,
-    )
-    outbox.enqueue(
-        session,
-        key=f"{REMINDER}:{order.id}:{order.round}:{step_name(data['step'], data.get('series'))}",
-        method="chat.postMessage",
-        payload={"channel": channel, "text": text, "blocks": blocks},
-        now=run.now,
-        order_id=order.id,
-        meta={
-            "purpose": REMINDER,
-            "order_id": order.id,
-            "links_to": sent,
-            "announces_auto_accept": auto_at.isoformat() if auto_at else None,
-        },
-    )
+    key = f"{REMINDER}:{order.id}:{order.round}:{step_name(data['step'], data.get('series'))}"
+    meta = {
+        "purpose": REMINDER,
+        "order_id": order.id,
+        "links_to": sent,
+        "announces_auto_accept": auto_at.isoformat() if auto_at else None,
+    }
+    to = emailed_to(session, delivery)
+    if to and delivery is not None:  # the customer is not on Slack: the reminder is e-mailed
+        channel = to
+        auto = auto_at.isoformat() if auto_at else None
+        common: dict[str, Any] = dict(
+            delivery=delivery, order=order, now=run.now, meta=meta | {"links_to": None}
+        )
+        queue_email(session, key=key, to=to, template="reminder", auto_accept_at=auto, **common)
+    else:
+        text, blocks = build_reminder(
+            order_no=order.order_no,
+            delivery_id=delivery.id if delivery else None,
+            since=order.state_changed_at,
+            now=run.now,
+            permalink=PERMALINK if sent else None,
+            auto_accept_at=auto_at,
+        )
+        payload = {"channel": channel, "text": text, "blocks": blocks}
+        outbox.enqueue(
+            session,
+            key=key,
+            method="chat.postMessage",
+            payload=payload,
+            now=run.now,
+            order_id=order.id,
+            meta=meta,
+        )
     audit.record(
         session,
         kind="reminder_sent",

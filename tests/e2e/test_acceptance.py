@@ -78,7 +78,7 @@ def test_the_customer_sees_what_was_delivered_with_its_proof_and_the_validity(
     assert "Licence key delivered: VPN-1234-ABCD" in text and "Number of seats: 25" in text
     assert "Not stated" in text
     assert "If you accept now, your licence is valid 1 Feb 2026 – 1 Mar 2026" in text
-    assert labels(delivery_dm) == ["Accept", "Request changes"]
+    assert labels(delivery_dm) == ["Accept", "Request changes", "Open in browser"]
     _, _, accept = customer.find_button("Accept", delivery_dm)
     assert accept["confirm"]["confirm"]["text"] == "OK"
     assert sorted(f["name"] for f in files_dm.files) == ["SOW-signed.pdf", "licence.png"]
@@ -136,7 +136,7 @@ def test_a_stranger_cannot_accept_and_the_attempt_is_audited(box, customer, stra
     assert refuses_as_not_the_customer(stranger.responses()[-1]["text"], "accept")
     order = reload(session)
     assert order.state is SupervisionState.AWAITING_ACCEPTANCE
-    assert labels(customer.dms()[0]) == ["Accept", "Request changes"]
+    assert labels(customer.dms()[0]) == ["Accept", "Request changes", "Open in browser"]
     refused = [e for e in events_for(session, order.id) if e.kind == "refused"]
     assert [(e.actor, e.detail["action"]) for e in refused] == [(stranger.id, "accept")]
     assert box.slack.calls_to("chat.update") == []

@@ -36,6 +36,7 @@ DESCRIPTIVE = (
     "customer_name",
     "customer_channel",
     "renewal_of",
+    "contact",
 )
 SUPERVISION = ("state", "state_changed_at", "validity_start", "validity_end")
 UPDATED = DESCRIPTIVE + SUPERVISION + ("updated_at",)  # what a re-import may overwrite
@@ -183,6 +184,7 @@ def _values(
         "customer_name": row.customer_name,
         "customer_channel": row.customer_channel,
         "renewal_of": row.renewal_of,
+        "contact": row.contact,
         "updated_at": now,
     }
     if state is None:  # supervision owns these now

@@ -35,6 +35,7 @@ class ProductRow:
     delivery_template: list[dict[str, Any]]
     required_proof_kinds: list[str] | None
     delivery_days: int | None
+    contact: str | None = None  # "email": its customers are e-mailed unless an order says
 
 
 @dataclass
@@ -91,11 +92,16 @@ def validate_products(items: list[Any]) -> tuple[list[ProductRow], list[str]]:
         days = item.get("delivery_days")
         if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
             fail("delivery_days", f"expected a whole number of days, got {days!r}")
+        contact = item.get("contact")
+        if contact not in (None, "email", "slack"):
+            fail("contact", f"expected email or slack, got {contact!r}")
         seen.add(code)
         if row_errors:
             errors.extend(row_errors)
             continue
-        rows.append(ProductRow(code, name, template, proofs, days))
+        rows.append(
+            ProductRow(code, name, template, proofs, days, "email" if contact == "email" else None)
+        )
     return rows, errors
 
 
@@ -166,6 +172,7 @@ def import_products(session: Session, rows: list[ProductRow], *, now: datetime) 
             "delivery_template": row.delivery_template,
             "required_proof_kinds": row.required_proof_kinds,
             "delivery_days": row.delivery_days,
+            "contact": row.contact,
         }
         before = existing.get(row.code)
         if before and all(getattr(before, key) == value for key, value in values.items()):

@@ -58,6 +58,7 @@ class OrderRow:
     customer_name: str | None
     customer_channel: str | None
     renewal_of: str | None
+    contact: str | None = None  # "email": reach the customer by e-mail only
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,19 @@ def _check(
         duration=values["duration"],
         sellers=sellers,
         renewal_of=values.get("renewal_of"),
+        contact=values.get("contact"),
         **customer,
     ), errors
+
+
+def _contact(value: str) -> str | None:
+    """How to reach the customer: `email` (by e-mail only) or `slack` (Slack first)."""
+    wanted = value.strip().lower().replace("-", "")
+    if wanted in ("email", "mail"):
+        return "email"
+    if wanted in ("slack", ""):
+        return None
+    raise ValueError(f"contact is email or slack, not {value!r}")
 
 
 def _order_no(value: Any) -> str:
@@ -256,4 +268,5 @@ _PARSERS = {
     "placed_at": _placed_at,
     "duration": lambda v: _duration(str(v)),
     "renewal_of": _order_no,
+    "contact": lambda v: _contact(str(v)),
 }
