@@ -39,4 +39,4 @@ def test_the_demo_runs_the_seed_scenario_to_completed_with_no_configuration(tmp_
     assert "rounds/round-1/proof/SOW-signed.pdf" in transcript
     assert "timeline.json: content changed" in transcript
     assert "Supervision report: deliveries first submitted" in transcript
-    assert "All                                       2        50%" in transcript
+    assert "All                                       3        67%" in transcript
