@@ -69,13 +69,13 @@ def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker:
     warm_up()
     background = Background(services, build_scheduler(services))
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler  # only the mode in use
+        from bot.slack.inbound.socket_mode import CheckedSocketModeHandler  # the mode in use
 
         if with_worker:
             background.start()
         log.info("Starting in Socket Mode")
         try:
-            SocketModeHandler(app, settings.slack_app_token).start()
+            CheckedSocketModeHandler(app, settings.slack_app_token).start()
         finally:
             background.stop()
         return

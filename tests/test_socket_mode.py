@@ -69,6 +69,16 @@ def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fak
             "slash_commands", deliver_command(fake_slack, "USELLER"), timeout=10
         )
         assert "No orders are waiting for your delivery" in blocks_text(ack["payload"]["blocks"])
+        for malformed in (
+            {"type": "block_actions", "user": {"id": "USELLER"}, "actions": []},
+            {"type": "event_callback", "event": "not an event"},
+            {"type": "view_submission", "view": None},
+        ):  # acknowledged (Slack would send them again), never handed to Bolt
+            assert "payload" not in fake_slack.socket_mode.send("interactive", malformed)
+        again = fake_slack.socket_mode.send(
+            "slash_commands", deliver_command(fake_slack, "USELLER")
+        )
+        assert "No orders are waiting" in blocks_text(again["payload"]["blocks"])
         # it asked for the WebSocket with the app-level token, and nothing listens over HTTP
         opened = fake_slack.calls_to("apps.connections.open")
         assert opened and all(call.token == APP_TOKEN for call in opened)
@@ -77,3 +87,5 @@ def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fak
     finally:
         output = stop(process)
     assert APP_TOKEN not in output and fake_slack.token not in output  # tokens stay out of logs
+    assert output.count("Ignored a malformed interactive envelope from Slack") == 3
+    assert "Traceback" not in output

@@ -153,6 +153,12 @@ def read_envelope(raw: bytes, content_type: str | None) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         kind = type(error).__name__
         raise Malformed(f"the body is not UTF-8 JSON or form data ({kind})") from None
+    return check_envelope(body)
+
+
+def check_envelope(body: Any) -> dict[str, Any]:
+    """A parsed payload (an HTTP body, or a Socket Mode envelope's), if Bolt can route it;
+    else Malformed."""
     if not isinstance(body, dict):
         raise Malformed(f"the payload is {type(body).__name__}, not an object")
     if not body:
