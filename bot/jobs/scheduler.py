@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.retry import backoff
-from bot.jobs import lease
+from bot.jobs import heartbeat, lease
 from bot.slack.loops import FailureLog, database_unreachable, one_line
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob
@@ -263,9 +263,10 @@ class Scheduler:
                 return
             job.attempts += 1
             job.last_error = f"{type(error).__name__}: {error}"[:500]
-            if job.attempts >= MAX_ATTEMPTS:
-                job.status = JobStatus.CANCELLED
+            if job.attempts >= MAX_ATTEMPTS:  # its own state: not a business cancellation
+                job.status = JobStatus.FAILED
                 job.done_at = now
+                log.error("job %s (%s) failed for good: %s", job_id, job.kind, job.last_error)
             else:
                 job.due_at = now + backoff(job.attempts, first=FIRST_RETRY)
             session.add(job)
@@ -293,6 +294,7 @@ class Scheduler:
                     failures.failed(error)
                 else:
                     failures.passed()
+                    heartbeat.beat(self.services.session_factory, self.holder, self.services.clock)
                     if result.held_by and not warned:
                         log.warning("scheduled work is held by %s; waiting", result.held_by)
                     warned = bool(result.held_by)
