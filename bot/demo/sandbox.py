@@ -25,6 +25,7 @@ from bot.core.clock import Clock
 from bot.core.settings import Settings
 from bot.fakeslack.driver import Person, SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.ops.probes import Probes
 from bot.web import create_web_app
 from storage.engine import make_engine, make_session_factory
 
@@ -110,7 +111,8 @@ class Sandbox:
         self.app = create_app(self.services)
         if self.loopback is None:
             self.loopback = LoopbackServer().start()
-        self.loopback_target = create_web_app(self.app, self.engine)
+        probes = Probes.for_engine(self.engine, clock=self.clock)
+        self.loopback_target = create_web_app(self.app, self.engine, probes=probes)
         self.loopback.target = self.loopback_target
         self.url = self.loopback.url
         self.driver = SlackDriver(

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.core import metrics
 from bot.core.retry import backoff
 from bot.jobs import heartbeat, lease
 from bot.slack.loops import FailureLog, database_unreachable, one_line
@@ -232,6 +233,7 @@ class Scheduler:
                 session.rollback()
                 log.exception("job %s (%s) failed", job_id, kind)
                 self._record_failure(job_id, error, now)
+                metrics.JOBS_RUN.labels("failed").inc()
                 result.failed += 1
                 return True
             values: dict[str, Any] = (
@@ -248,6 +250,7 @@ class Scheduler:
                 .execution_options(synchronize_session=False)
             )
             session.commit()
+        metrics.JOBS_RUN.labels("deferred" if isinstance(outcome, Defer) else "done").inc()
         if isinstance(outcome, Defer):
             result.deferred += 1
         else:

@@ -83,14 +83,15 @@ class NotRetryable(Exception):
 def retry_message(session: Session, message_id: int, now: datetime) -> OutboxMessage:
     """A failed message back in the queue, due now, with fresh attempts: the dispatcher sends
     it once (a compare-and-set, so two operators retrying at once queue it once)."""
-    _failed(session, OutboxMessage, message_id, OutboxStatus.FAILED, "message")
+    message = _failed(session, OutboxMessage, message_id, OutboxStatus.FAILED, "message")
+    due_at = min(message.due_at, now)  # due at once, whichever clock the dispatcher keeps
     session.execute(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id) == message_id,
             col(OutboxMessage.status) == OutboxStatus.FAILED,
         )
-        .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, claimed_until=None)
+        .values(status=OutboxStatus.PENDING, attempts=0, due_at=due_at, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     return _reread(session, OutboxMessage, message_id)
@@ -107,7 +108,8 @@ def discard_message(session: Session, message_id: int, now: datetime) -> OutboxM
 
 def retry_job(session: Session, job_id: int, now: datetime) -> ScheduledJob:
     job = _failed(session, ScheduledJob, job_id, JobStatus.FAILED, "job")
-    job.status, job.attempts, job.due_at, job.done_at = JobStatus.PENDING, 0, now, None
+    due_at = min(job.due_at, now)
+    job.status, job.attempts, job.due_at, job.done_at = JobStatus.PENDING, 0, due_at, None
     session.add(job)
     return job
 
