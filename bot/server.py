@@ -119,7 +119,7 @@ def run(
 
 def serve_health(probes: Probes, host: str, port: int):
     """Socket Mode: /healthz, /readyz and /metrics on a small HTTP port of their own."""
-    import uvicorn
+    import uvicorn  # only the mode in use
 
     server = uvicorn.Server(
         uvicorn.Config(health_app(probes), host=host, port=port, log_config=None, lifespan="off")

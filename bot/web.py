@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.core import metrics
-from bot.core.logs import log_context
+from bot.core.telemetry import metrics
+from bot.core.telemetry.logs import log_context
 from bot.ops.probes import Probes, health_routes
 from bot.slack.inbound.requests import Malformed, SlackApp, check_signed, read_envelope
 

@@ -1,5 +1,6 @@
 """`deliverybot check`: one line per check, ✔ or ✘ with what to do; exit status 1 when any
-fails; `--json` for scripts. Nothing is changed (the database is not migrated, nor created)."""
+fails; `--json` for scripts. Nothing is changed (the database is not migrated, nor created).
+What the checks need is imported when they run (start-up cost, see bot.cli.main)."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from bot.cli.setup import (
     settings,
     sqlite_path,
 )
-from bot.core.logs import LEVELS
 from bot.core.masking import mask
+from bot.core.telemetry.logs import LEVELS
 
 cli = typer.Typer(
     no_args_is_help=True,

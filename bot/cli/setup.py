@@ -1,6 +1,9 @@
 """What every command does first: read the settings (checked once), set up logging, open the
 database. Anything wrong is one line naming what to fix and exit status 2, no traceback
-(`deliverybot --debug …` shows tracebacks)."""
+(`deliverybot --debug …` shows tracebacks).
+
+The database modules are imported inside the function that needs them (start-up cost, see
+bot.cli.main)."""
 
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ from typing import TYPE_CHECKING
 import typer
 from pydantic import ValidationError
 
-from bot.core.logs import configure
 from bot.core.masking import mask, mask_url, register_secrets
 from bot.core.settings import HINTS, Settings, slack_problems
+from bot.core.telemetry.logs import configure
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -3,12 +3,13 @@ extra, so nothing here may need httpx)."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from email.message import Message as Headers
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -30,8 +31,6 @@ class Reply:
 class HttpClient:
     def __init__(self, timeout: float = 30):
         self.timeout = timeout
-        # no proxies from the environment: the app is on the loopback interface
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> Reply:
         return self.request("POST", url, content=content, headers=headers)
@@ -47,13 +46,19 @@ class HttpClient:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        request = urllib.request.Request(url, data=content, headers=headers or {}, method=method)
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port, timeout=self.timeout
+        )
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return Reply(response.status, response.read(), response.headers)
-        except urllib.error.HTTPError as error:  # 4xx and 5xx are answers too
-            with error:
-                return Reply(error.code, error.read(), error.headers)
+            # answered before the body was read (413): the answer is still there to read
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                connection.request(method, path or "/", body=content, headers=headers or {})
+            response = connection.getresponse()
+            return Reply(response.status, response.read(), response.headers)
+        finally:
+            connection.close()
 
     def close(self) -> None:
         """Nothing is kept open between requests."""

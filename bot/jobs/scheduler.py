@@ -28,8 +28,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot.core import metrics
 from bot.core.retry import backoff
+from bot.core.telemetry import metrics
 from bot.jobs import heartbeat, lease
 from bot.slack.loops import FailureLog, database_unreachable, one_line
 from bot.slack.services import Services

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core import metrics
 from bot.core.clock import Clock, SystemClock
+from bot.core.telemetry import metrics
 from bot.ops.gauges import DatabaseGauges
 from bot.ops.readiness import Readiness, readiness
 from bot.ops.token import TokenCheck

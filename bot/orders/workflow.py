@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlmodel import Session, col
 
-from bot.core import audit, metrics
+from bot.core import audit
 from bot.core.errors import StaleState
+from bot.core.telemetry import metrics
 from bot.orders.states import Transition, target_state
 from storage.models import Order
 from storage.rows import changed_rows

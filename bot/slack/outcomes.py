@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.core import metrics
 from bot.core.clock import Clock
 from bot.core.retry import backoff
+from bot.core.telemetry import metrics
 from bot.slack import rewrites
 from bot.slack.claims import Attempt
 from bot.slack.outbox import MessageKind, kind_for

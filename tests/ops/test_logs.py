@@ -9,8 +9,8 @@ import logging
 
 import pytest
 
-from bot.core.logs import configure, log_context
 from bot.core.masking import register_secrets
+from bot.core.telemetry.logs import configure, log_context
 
 TOKEN = "xoxb-2024-77-AbCdEfGhIjKl"
 SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"

@@ -52,7 +52,7 @@ def render(collectors: Iterable[Collector] = ()) -> bytes:
     counters and histograms, plus the given collectors (read at this moment)."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # only in multiprocess mode
 
         multiprocess.MultiProcessCollector(registry)
     else:
