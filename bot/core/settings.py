@@ -142,6 +142,11 @@ def slack_problems(settings: Settings, *, http: bool) -> list[str]:
     token = settings.slack_bot_token
     if not token:
         problems.append(f"SLACK_BOT_TOKEN is not set: {HINTS['SLACK_BOT_TOKEN']}.")
+    elif not token.isascii() or " " in token:
+        problems.append(
+            "SLACK_BOT_TOKEN holds characters a token never has (a placeholder such as xoxb-…, "
+            f"or a space?): {HINTS['SLACK_BOT_TOKEN']}."
+        )
     elif not token.startswith("xoxb-"):
         problems.append(
             f"SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-): "

@@ -35,6 +35,11 @@ GOOD = {
         ),
         (
             "serve",
+            {"SLACK_BOT_TOKEN": "xoxb-…"},
+            "SLACK_BOT_TOKEN holds characters a token never has (a placeholder such as xoxb-…",
+        ),
+        (
+            "serve",
             {"SLACK_APP_TOKEN": "xoxb-not-an-app-token"},
             "SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)",
         ),

@@ -99,6 +99,8 @@ def configure(level: str = "INFO", *, as_json: bool | None = None, stream: Any =
     root.setLevel(level.upper())
     # slack_sdk at DEBUG logs request bodies and headers: never below INFO
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, root.level))
+    # slack-sdk logs an ERROR for every failed try; ours say once what failed and what next
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     # alembic says which plugins it set up at every start: only worth reading when debugging
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     # uvicorn's own handlers would write plain lines beside ours: send them through the root
