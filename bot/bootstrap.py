@@ -14,6 +14,7 @@ from bot.core.filestore import store_for
 from bot.core.settings import Settings
 from bot.delivery import proof_fetch
 from bot.jobs.scheduler import JobKind, Scheduler, Seed
+from bot.ops import digest as ops_digest
 from bot.orders import contacts, customers
 from bot.slack.dispatcher import OutboxDispatcher
 from bot.slack.outbox import MessageKind
@@ -39,9 +40,14 @@ JOB_KINDS: Mapping[str, JobKind] = {
     proof_fetch.DOWNLOAD: JobKind(
         proof_fetch.record_download, look_up=proof_fetch.download_for_job
     ),
+    ops_digest.OPS_DIGEST: JobKind(ops_digest.send_ops_digest),
 }
 
-RECURRING_JOBS: Sequence[Seed] = (digest.seed_digest, housekeeping.seed_purge)
+RECURRING_JOBS: Sequence[Seed] = (
+    digest.seed_digest,
+    housekeeping.seed_purge,
+    ops_digest.seed_ops_digest,
+)
 
 MESSAGE_KINDS: Mapping[str, MessageKind] = {
     customers.CUSTOMER_DELIVERY: MessageKind(
