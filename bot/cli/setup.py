@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from bot.core.masking import mask, mask_url, register_secrets
 from bot.core.settings import HINTS, Settings, slack_problems
-from bot.core.telemetry.logs import configure
+from bot.core.telemetry.logs import LEVELS, configure
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -64,7 +64,10 @@ def require_slack(config: Settings, *, http: bool) -> None:
 
 
 def configure_logging(level: str | None = None) -> None:
-    configure(options.log_level or level or os.environ.get("LOG_LEVEL") or "INFO")
+    chosen = (options.log_level or level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    if chosen not in LEVELS:
+        raise fail(f"LOG_LEVEL {chosen} is not a level: use one of {', '.join(LEVELS)}.")
+    configure(chosen)
 
 
 def sqlite_path(url: str) -> Path | None:

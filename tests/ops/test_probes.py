@@ -63,3 +63,30 @@ def test_readyz_needs_a_worker_and_a_moving_outbox(box, session, clock):
     assert ready.status_code == 503
     assert ready.json()["outbox"] == "oldest unsent message waits 360 s"
     assert box.driver.http.get(f"{box.url}/healthz").json() == {"ok": True}
+
+
+def test_metrics_add_up_every_process_when_serve_runs_several(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: each process writes its counts there; a scrape sums them."""
+    import os
+    import subprocess
+    import sys
+
+    count_one = (
+        "from bot.core.telemetry import metrics\n"
+        "metrics.SLACK_REQUESTS.labels('command', 'ok').inc()\n"
+        "print(metrics.render().decode())\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        scrape_text = subprocess.run(
+            [sys.executable, "-c", count_one], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(scrape_text)
+        for s in family.samples
+    }
+    assert (
+        samples[("deliverybot_slack_requests_total", (("outcome", "ok"), ("surface", "command")))]
+        == 2
+    )
