@@ -231,7 +231,7 @@ class Scheduler:
                 if database_unreachable(error):  # not the job's fault: no attempt is used up
                     raise
                 session.rollback()
-                log.exception("job %s (%s) failed", job_id, kind)
+                log.exception("job %s (%s) failed", job_id, kind, extra={"job_id": job_id})
                 self._record_failure(job_id, error, now)
                 metrics.JOBS_RUN.labels("failed").inc()
                 result.failed += 1
@@ -269,7 +269,13 @@ class Scheduler:
             if job.attempts >= MAX_ATTEMPTS:  # its own state: not a business cancellation
                 job.status = JobStatus.FAILED
                 job.done_at = now
-                log.error("job %s (%s) failed for good: %s", job_id, job.kind, job.last_error)
+                log.error(
+                    "job %s (%s) failed for good: %s",
+                    job_id,
+                    job.kind,
+                    job.last_error,
+                    extra={"job_id": job_id},
+                )
             else:
                 job.due_at = now + backoff(job.attempts, first=FIRST_RETRY)
             session.add(job)

@@ -111,7 +111,11 @@ class Outcomes:
             session.commit()
             retried = message.status is OutboxStatus.PENDING
         log.warning(
-            "outbox %s failed%s: %s", attempt.message_id, " (rerouted)" if retried else "", error
+            "outbox %s failed%s: %s",
+            attempt.message_id,
+            " (rerouted)" if retried else "",
+            error,
+            extra={"outbox_id": attempt.message_id},
         )
         return 1  # handled: failed for good, or put back on another route (progress either way)
 
