@@ -50,17 +50,22 @@ def _run(settings: Settings):
     from storage.engine import make_engine
 
     path = sqlite_path(settings.database_url)
-    engine = None
+    engine, error = None, None
     if path is None or path.exists():  # a check creates nothing
         try:
             engine = make_engine(settings.database_url)
-        except Exception as error:
-            from bot.ops.checks import Check
-
-            yield Check("database", False, f"DATABASE_URL is not a database URL: {error}")
+        except Exception as problem:
+            error = f"DATABASE_URL is not a database URL: {HINTS['DATABASE_URL']} ({problem})"
     try:
         scopes = manifest_scopes(Path("manifest.yml"), REPO_MANIFEST)
-        yield from run(settings, engine, make_client(settings), SystemClock(), scopes_wanted=scopes)
+        yield from run(
+            settings,
+            engine,
+            make_client(settings),
+            SystemClock(),
+            scopes_wanted=scopes,
+            database_error=error,
+        )
     finally:
         if engine is not None:
             engine.dispose()

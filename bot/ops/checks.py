@@ -53,11 +53,13 @@ def run(
     clock: Clock,
     *,
     scopes_wanted: list[str] | None,
+    database_error: str | None = None,
 ) -> Iterator[Check]:
+    """`engine` None: no database file yet, or `database_error` says why there is none."""
     http = not settings.slack_app_token
     problems = slack_problems(settings, http=http)
     yield Check("settings", not problems, " ".join(problems) or "all present and well-formed")
-    if http:
+    if http and settings.slack_signing_secret:  # unset: the settings line says so
         secret = settings.slack_signing_secret
         plausible = bool(SIGNING_SECRET.fullmatch(secret))
         yield Check(
@@ -68,7 +70,10 @@ def run(
             else f"{len(secret)} characters, not the 32 hexadecimal characters Slack issues: "
             "copy it again from your app's Basic Information page",
         )
-    yield from _database(settings, engine, clock)
+    if database_error:
+        yield Check("database", False, database_error)
+    else:
+        yield from _database(settings, engine, clock)
     yield from _slack(settings, client, scopes_wanted)
 
 
