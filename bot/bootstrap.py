@@ -16,6 +16,7 @@ from bot.core.settings import Settings
 from bot.delivery import proof_fetch
 from bot.email.sender import EmailSender, with_browser_link
 from bot.jobs.scheduler import JobKind, Scheduler, Seed
+from bot.ops import digest as ops_digest
 from bot.orders import contacts, customers
 from bot.reporting import weekly
 from bot.slack.dispatcher import OutboxDispatcher
@@ -39,16 +40,18 @@ JOB_KINDS: Mapping[str, JobKind] = {
     cases.APPEAL_OVERDUE: JobKind(cases.flag_overdue),
     digest.DIGEST: JobKind(digest.send_digest, look_up=digest.look_up_sellers),
     housekeeping.PURGE_EVENTS: JobKind(housekeeping.purge),
-    weekly.OPS_DIGEST: JobKind(weekly.send_ops_digest),
+    weekly.WEEKLY_DIGEST: JobKind(weekly.send_weekly_digest),
     proof_fetch.DOWNLOAD: JobKind(
         proof_fetch.record_download, look_up=proof_fetch.download_for_job
     ),
+    ops_digest.OPS_DIGEST: JobKind(ops_digest.send_ops_digest),
 }
 
 RECURRING_JOBS: Sequence[Seed] = (
     digest.seed_digest,
     housekeeping.seed_purge,
-    weekly.seed_ops_digest,
+    weekly.seed_weekly_digest,
+    ops_digest.seed_ops_digest,
 )
 
 MESSAGE_KINDS: Mapping[str, MessageKind] = {

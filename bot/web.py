@@ -7,8 +7,9 @@ is just unsigned), and its body must be a payload Bolt can route (400, one warni
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -19,14 +20,15 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.telemetry import metrics
+from bot.core.telemetry.logs import log_context
+from bot.ops.probes import Probes, health_routes
 from bot.slack.inbound.requests import Malformed, SlackApp, check_signed, read_envelope
-from storage.migrate import is_migrated
 
 log = logging.getLogger(__name__)
-HEALTH_CHECK_SECONDS = 1.0
 
 
 class TooLarge(Exception):
@@ -52,58 +54,53 @@ def create_web_app(
     app: SlackApp,
     engine: Engine,
     *,
+    probes: Probes | None = None,
     on_startup: Callable[[], None] | None = None,
     on_shutdown: Callable[[], None] | None = None,
     routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """`routes` are further pages (the accept page, bot.webaccept)."""
+    probes = probes or Probes.for_engine(engine)
 
-    def answer(raw: bytes, headers: Headers, query: str) -> BoltResponse:
+    def answer(raw: bytes, headers: Headers, query: str) -> tuple[BoltResponse, str]:
         if not check_signed(
             app.signing_secret,
             raw,
             headers.get("x-slack-request-timestamp"),
             headers.get("x-slack-signature"),
         ):
-            return BoltResponse(status=401, body={"error": "invalid request"})
+            return BoltResponse(status=401, body={"error": "invalid request"}), "unknown"
         try:
-            read_envelope(raw, headers.get("content-type"))
+            body = read_envelope(raw, headers.get("content-type"))
         except Malformed as error:
             log.warning("Ignored a malformed request from Slack, nothing changed: %s", error)
-            return BoltResponse(status=400, body="")
+            return BoltResponse(status=400, body=""), "unknown"
+        surface = surface_of(body)
         bolt_request = BoltRequest(
             body=raw.decode("utf-8"),
             query=query,
             # Bolt's own headers (x-slack-bolt-lazy-only, …) are for Bolt talking to itself
             headers={k: v for k, v in headers.items() if not k.startswith("x-slack-bolt-")},
         )
-        return app.dispatch(bolt_request)
+        with log_context(request_id=uuid.uuid4().hex[:12], surface=surface, user=user_of(body)):
+            return app.dispatch(bolt_request), surface
 
     async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
         try:
             raw = await read_body(request, app.max_request_bytes)
         except TooLarge as error:
             log.warning("Refused a request over %d bytes: %s", app.max_request_bytes, error)
+            metrics.SLACK_REQUESTS.labels("unknown", "too_large").inc()
             return Response(status_code=413)
         # Checking and dispatching off the event loop: every request would queue behind them.
-        bolt_response = await run_in_threadpool(answer, raw, request.headers, request.url.query)
+        bolt_response, surface = await run_in_threadpool(
+            answer, raw, request.headers, request.url.query
+        )
+        metrics.SLACK_REQUESTS.labels(surface, outcome_of(bolt_response.status)).inc()
+        if surface != "unknown":
+            metrics.ACK_SECONDS.labels(surface).observe(time.perf_counter() - started)
         return to_starlette_response(bolt_response)
-
-    async def healthz(_: Request) -> Response:
-        try:
-            # a database locked by another process would hold the probe for the busy timeout
-            migrated = await asyncio.wait_for(
-                run_in_threadpool(is_migrated, engine), HEALTH_CHECK_SECONDS
-            )
-        except TimeoutError:
-            log.warning("health check: the database did not answer in %ss", HEALTH_CHECK_SECONDS)
-            return JSONResponse({"ok": False, "database": "not answering"}, status_code=503)
-        except Exception as error:
-            log.warning("health check: database unreachable: %s", error)
-            return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
-        if not migrated:
-            return JSONResponse({"ok": False, "database": "not migrated"}, status_code=503)
-        return JSONResponse({"ok": True})
 
     @asynccontextmanager
     async def lifespan(_: Starlette):
@@ -116,8 +113,36 @@ def create_web_app(
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *health_routes(probes),
             *routes,
         ],
         lifespan=lifespan,
+    )
+
+
+def surface_of(body: dict) -> str:
+    """Which Slack surface a request comes from, in few words (a metric label)."""
+    if body.get("command"):
+        return "command"
+    kind = str(body.get("type") or "")
+    return {
+        "block_actions": "action",
+        "view_submission": "view",
+        "view_closed": "view",
+        "event_callback": "event",
+        "block_suggestion": "options",
+        "url_verification": "url_verification",
+    }.get(kind, "other")
+
+
+def user_of(body: dict) -> str | None:
+    user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
+    return user.get("id") if isinstance(user, dict) else user
+
+
+def outcome_of(status: int) -> str:
+    if status < 400:
+        return "ok"
+    return {401: "unsigned", 400: "malformed", 404: "unhandled", 409: "in_hand"}.get(
+        status, "error" if status >= 500 else "refused"
     )

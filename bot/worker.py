@@ -10,6 +10,7 @@ import typer
 
 from bot.bootstrap import build_scheduler
 from bot.core.settings import Settings
+from bot.jobs import heartbeat
 from bot.jobs.scheduler import Scheduler
 from bot.server import system_services
 from bot.slack.services import Services
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 def run_once(services: Services, scheduler: Scheduler) -> int:
     """Everything due now: the jobs, then every message they (or anything else) queued."""
     result = scheduler.run_due()
+    heartbeat.beat(services.session_factory, scheduler.holder, services.clock)
     if result.held_by:
         typer.echo(f"Another worker ({result.held_by}) holds the scheduled work; not running it.")
         return 1

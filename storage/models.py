@@ -49,7 +49,8 @@ class OutboxStatus(StrEnum):
 class JobStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # no longer needed (the order moved on): a business cancellation
+    FAILED = "failed"  # kept failing until its attempts ran out: `last_error` says why
 
 
 class AppealState(StrEnum):
@@ -287,3 +288,10 @@ class WorkerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     expires_at: datetime = _ts()
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """When each worker last finished a pass (readiness and `deliverybot check` read it)."""
+
+    holder: str = Field(primary_key=True, max_length=128)
+    seen_at: datetime = _ts(index=True)

@@ -305,3 +305,14 @@ def test_an_unreadable_file_is_refused(run, tmp_path):
 
     assert result.exit_code == 2
     assert "the CSV header lacks order_no, product_code" in result.stderr
+
+
+def test_a_products_file_that_is_not_yaml_says_where_plainly(run, tmp_path):
+    path = tmp_path / "products.yaml"
+    path.write_text("- code: X\n  name: [red]SecureVPN\n  delivery_template: [oops\n")
+    result = run("products", "import", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [  # plain text: nothing read as console markup
+        "Cannot import: products.yaml is not valid YAML: line 2, column 14: expected <block end>, "
+        "but found '<scalar>' (while parsing a block mapping)"
+    ]

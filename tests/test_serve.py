@@ -92,14 +92,25 @@ def test_serve_migrates_answers_health_and_handles_signed_commands(tmp_path, fak
     assert fake_slack.token not in output  # tokens never reach the logs
 
 
-def test_serve_without_migrations_reports_unhealthy(tmp_path, fake_slack):
-    process, url = start_serve(tmp_path, fake_slack, "--no-migrate")
-    try:
-        response = httpx.get(f"{url}/healthz")
-        assert response.status_code == 503
-        assert response.json()["database"] == "not migrated"
-    finally:
-        stop(process)
+def test_serve_on_a_database_it_may_not_migrate_stops_with_one_line(tmp_path, fake_slack):
+    """Checked once at start: nothing is served on a database without its tables, and no
+    empty database file is left behind."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "SLACK_BOT_TOKEN": fake_slack.token,
+        "SLACK_SIGNING_SECRET": "serve-secret",
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_APP_TOKEN": "",
+    }
+    command = [sys.executable, "-m", "bot", "serve", "--no-migrate", "--port", str(free_port())]
+    result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"There is no database at {tmp_path / 'serve.db'} yet: run `deliverybot db upgrade` to "
+        "create it (or import products first, which creates it)."
+    ]
+    assert not (tmp_path / "serve.db").exists()
 
 
 def test_db_upgrade_command_migrates(tmp_path):
@@ -131,8 +142,10 @@ def test_serve_listens_on_this_machine_only_unless_told(monkeypatch, args, host)
     seen = {}
     monkeypatch.setattr(bot.server, "run", lambda settings, **kw: seen.update(kw))
     monkeypatch.setattr(bot.cli.main, "configure_logging", lambda: None)
+    monkeypatch.setattr(bot.cli.main, "open_database", lambda settings, migrate: None)
+    env = {"SLACK_APP_TOKEN": "", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 
-    result = CliRunner().invoke(bot.cli.main.cli, ["serve", *args], env={"SLACK_APP_TOKEN": ""})
+    result = CliRunner().invoke(bot.cli.main.cli, ["serve", *args], env=env)
 
     assert result.exit_code == 0, result.output
     assert seen["host"] == host

@@ -7,10 +7,12 @@ import socket
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from bot.fakeslack.server import FakeSlack
 from tests.e2e.test_deliver_command import blocks_text
+from tests.ops.test_serve_readiness import ready_within
 from tests.test_serve import free_port, stop
 
 APP_TOKEN = "xapp-test"
@@ -42,7 +44,7 @@ def deliver_command(slack: FakeSlack, user: str) -> dict[str, str]:
 
 
 def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fake_slack):
-    port = free_port()
+    port, health_port = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
@@ -52,7 +54,8 @@ def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fak
         "SLACK_APP_TOKEN": APP_TOKEN,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"],
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"]
+        + ["--health-port", str(health_port)],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -84,6 +87,11 @@ def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fak
         assert opened and all(call.token == APP_TOKEN for call in opened)
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        # an orchestrator probes Socket Mode on the health port
+        health = f"http://127.0.0.1:{health_port}"
+        assert ready_within(health, 15).json()["slack"] == "ok"
+        assert httpx.get(f"{health}/healthz").json() == {"ok": True}
+        assert "deliverybot_orders" in httpx.get(f"{health}/metrics").text
     finally:
         output = stop(process)
     assert APP_TOKEN not in output and fake_slack.token not in output  # tokens stay out of logs

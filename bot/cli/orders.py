@@ -17,7 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.setup import settings
+from bot.cli.setup import open_database, settings
 from storage.states import SupervisionState
 
 products_cli = typer.Typer(no_args_is_help=True, help="Products and their delivery templates.")
@@ -31,22 +31,29 @@ PROGRESS_FROM = 5000  # rows; smaller files import before a bar would be drawn
 
 @contextmanager
 def session_scope(*, readonly: bool = False) -> Iterator:
-    from storage.engine import make_engine, make_session_factory  # start-up cost (bot.cli.main)
-    from storage.migrate import is_migrated
+    """A session on the configured database. Commands that write (imports) migrate it first;
+    those that only read say which command to run when it is not there yet."""
+    from storage.engine import make_session_factory  # start-up cost (bot.cli.main)
 
-    engine = make_engine(settings().database_url)
+    engine = open_database(settings(), migrate=not readonly)
     try:
-        if not is_migrated(engine):
-            err.print("The database is not up to date: run `deliverybot db upgrade` first.")
-            raise typer.Exit(2)
         with make_session_factory(engine, readonly=readonly)() as session:
             yield session
     finally:
         engine.dispose()
 
 
+def print_wide(renderable) -> None:
+    """On a terminal, as wide as it is; piped, one line per row however long (a script or
+    `grep` reads it), instead of wrapping at 80 columns."""
+    if not out.is_terminal:
+        out.width = 100_000
+    out.print(renderable)
+
+
 def _file_error(error: Exception) -> typer.Exit:
-    err.print(f"[red]Cannot import:[/] {error}", highlight=False)
+    # plain text: a YAML error quotes the file, whose brackets are not console markup
+    err.print(f"Cannot import: {error}", style="red", highlight=False, markup=False)
     return typer.Exit(2)
 
 
@@ -182,8 +189,8 @@ def orders_list(
         writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(csv_row(order) for order in orders)
-    else:
-        out.print(_table(orders))
+    else:  # piped: one line per order, however wide, instead of wrapping at 80 columns
+        print_wide(_table(orders))
 
 
 def _table(orders: list[dict]) -> Table | str:

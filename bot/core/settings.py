@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # the largest request body `serve` reads, 413 above it: Slack's largest (a click carries its
     # whole message, at most 50 blocks of 3,000 characters) stay within a few hundred KB
     max_request_bytes: int = Field(1024 * 1024, gt=0, alias="DELIVERYBOT_MAX_REQUEST_BYTES")
+    # /readyz says not ready while an unsent message has waited longer than this
+    ready_outbox_age_seconds: float = Field(
+        300.0, gt=0, alias="DELIVERYBOT_READY_OUTBOX_AGE_SECONDS"
+    )
     reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
     )
@@ -159,3 +163,50 @@ def _base64_bytes(text: str) -> bytes:
         return base64.b64decode(text.strip(), validate=True)
     except ValueError:
         return b""
+
+
+# What each setting looks like and where to get it: the one line a wrong or missing one gets.
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…): copy it from your app's "
+    "OAuth & Permissions page at https://api.slack.com/apps",
+    "SLACK_SIGNING_SECRET": "copy it from your app's Basic Information page at "
+    "https://api.slack.com/apps (App Credentials → Signing Secret)",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, from your app's "
+    "Basic Information page (App-Level Tokens); leave it unset to serve over HTTP",
+    "SLACK_API_URL": "Slack's Web API base URL, e.g. https://slack.com/api/",
+    "DATABASE_URL": "e.g. sqlite:///deliverybot.db or postgresql+psycopg://user@host/db",
+    "DELIVERYBOT_OPS_CHANNEL": "the operations channel's id (C…): in Slack, open the channel's "
+    "details; the id is at the bottom",
+}
+
+
+def slack_problems(settings: Settings, *, http: bool) -> list[str]:
+    """What keeps the bot from talking to Slack, one line per setting (empty: nothing).
+    `http`: requests come over HTTP and must be signed (not needed in Socket Mode)."""
+    problems = []
+    token = settings.slack_bot_token
+    if not token:
+        problems.append(f"SLACK_BOT_TOKEN is not set: {HINTS['SLACK_BOT_TOKEN']}.")
+    elif not token.isascii() or " " in token:
+        problems.append(
+            "SLACK_BOT_TOKEN holds characters a token never has (a placeholder such as xoxb-…, "
+            f"or a space?): {HINTS['SLACK_BOT_TOKEN']}."
+        )
+    elif not token.startswith("xoxb-"):
+        problems.append(
+            f"SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-): "
+            f"{HINTS['SLACK_BOT_TOKEN']}."
+        )
+    if http and not settings.slack_signing_secret:
+        problems.append(f"SLACK_SIGNING_SECRET is not set: {HINTS['SLACK_SIGNING_SECRET']}.")
+    app_token = settings.slack_app_token
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append(
+            "SLACK_APP_TOKEN does not look like an app-level token (it should start with "
+            f"xapp-): {HINTS['SLACK_APP_TOKEN']}."
+        )
+    if not settings.slack_api_url.startswith(("https://", "http://")):
+        problems.append(
+            f"SLACK_API_URL is not a URL ({settings.slack_api_url!r}): {HINTS['SLACK_API_URL']}."
+        )
+    return problems

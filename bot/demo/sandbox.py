@@ -26,6 +26,7 @@ from bot.core.settings import Settings
 from bot.evidence.signing import new_private_key
 from bot.fakeslack.driver import Person, SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.ops.probes import Probes
 from bot.web import create_web_app
 from bot.webaccept.routes import accept_routes
 from storage.engine import make_engine, make_session_factory
@@ -115,8 +116,9 @@ class Sandbox:
             channel_interval=0,
         )
         self.app = create_app(self.services)
+        probes = Probes.for_engine(self.engine, clock=self.clock)
         self.loopback_target = create_web_app(
-            self.app, self.engine, routes=accept_routes(self.services)
+            self.app, self.engine, probes=probes, routes=accept_routes(self.services)
         )
         self.loopback.target = self.loopback_target
         self.driver = SlackDriver(

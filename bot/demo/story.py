@@ -36,7 +36,8 @@ from bot.orders.queries import get_order, order_json
 from storage.migrate import upgrade
 from storage.models import Product
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# shipped with the package (examples/ in the repository links here): `pip install .` has them
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 SELLER, TEAMMATE, CUSTOMER, OPS = "U0SELLER", "U0TEAMMATE", "U0CUSTOMER", "U0OPS"
 NAMES = {SELLER: "Sam", TEAMMATE: "Tea", CUSTOMER: "Alex", OPS: "Olga", "COPS": "marketplace-ops"}
 TEMPLATE_ANSWERS: dict[str, dict[str, Any]] = {

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from bot.fakeslack.client import HttpClient, Reply
 from bot.fakeslack.records import Message
 from bot.fakeslack.server import FakeSlack
 
@@ -36,7 +36,7 @@ class SlackDriver:
         self.slack = slack
         self.settle = settle or (lambda: None)
         self.api_app_id = api_app_id
-        self.http = httpx.Client(timeout=30)
+        self.http = HttpClient(timeout=30)
         self._seq = itertools.count(1)
         self.triggers: dict[str, str] = {}  # trigger_id -> user
         self.response_urls: dict[str, str] = {}  # response_url id -> user
@@ -53,7 +53,7 @@ class SlackDriver:
         headers: dict[str, str] | None = None,
         timestamp: int | None = None,
         signature: str | None = None,
-    ) -> httpx.Response:
+    ) -> Reply:
         timestamp = int(time.time()) if timestamp is None else timestamp
         signature = signature or self.verifier.generate_signature(
             timestamp=str(timestamp), body=body
@@ -68,10 +68,10 @@ class SlackDriver:
         self.settle()
         return response
 
-    def post_form(self, fields: dict[str, str], **kw: Any) -> httpx.Response:
+    def post_form(self, fields: dict[str, str], **kw: Any) -> Reply:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kw)
 
-    def post_payload(self, payload: dict[str, Any], **kw: Any) -> httpx.Response:
+    def post_payload(self, payload: dict[str, Any], **kw: Any) -> Reply:
         return self.post_form({"payload": json.dumps(payload)}, **kw)
 
     def new_trigger(self, user: str) -> str:
@@ -86,7 +86,7 @@ class SlackDriver:
 
     def command(
         self, user: str, text: str, *, command: str = "/deliver", channel: str | None = None
-    ) -> httpx.Response:
+    ) -> Reply:
         return self.post_form(
             {
                 "token": "legacy",
@@ -106,7 +106,7 @@ class SlackDriver:
 
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
-    ) -> httpx.Response:
+    ) -> Reply:
         body = {
             "token": "legacy",
             "team_id": self.slack.team_id,
@@ -129,7 +129,7 @@ class SlackDriver:
         message: Message | None = None,
         view: dict[str, Any] | None = None,
         state: dict[str, Any] | None = None,
-    ) -> httpx.Response:
+    ) -> Reply:
         action = {"action_ts": f"{time.time():.6f}", **action}
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -159,7 +159,7 @@ class SlackDriver:
 
     def view_submission(
         self, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
-    ) -> httpx.Response:
+    ) -> Reply:
         payload = {
             "type": "view_submission",
             "team": {"id": self.slack.team_id, "domain": "fake"},
@@ -198,7 +198,7 @@ class Person:
         self.slack = driver.slack
         self.id = user_id
 
-    def runs(self, text: str, *, channel: str | None = None) -> httpx.Response:
+    def runs(self, text: str, *, channel: str | None = None) -> Reply:
         command, _, rest = text.partition(" ")
         return self.driver.command(self.id, rest, command=command, channel=channel)
 
@@ -225,7 +225,7 @@ class Person:
                     return candidate, block_id, element
         raise AssertionError(f"{self.id} sees no button {text!r}")
 
-    def clicks(self, text: str, message: Message | None = None, **extra: Any) -> httpx.Response:
+    def clicks(self, text: str, message: Message | None = None, **extra: Any) -> Reply:
         """Click the button labelled `text` on `message` (default: the newest that has one)."""
         found, block_id, element = self.find_button(text, message)
         action = {
@@ -237,7 +237,7 @@ class Person:
         action.update(extra)
         return self.driver.block_action(self.id, action, message=found)
 
-    def picks(self, action_id: str, message: Message, **selected: Any) -> httpx.Response:
+    def picks(self, action_id: str, message: Message, **selected: Any) -> Reply:
         """Use a select or picker on a message (selected_option=…, selected_date=…)."""
         for block_id, element in buttons(message.blocks):
             if element["action_id"] == action_id:
@@ -257,10 +257,10 @@ class Person:
 
     def submits(
         self, values: dict[str, dict[str, Any]], view: dict[str, Any] | None = None
-    ) -> httpx.Response:
+    ) -> Reply:
         return self.driver.view_submission(self.id, view or self.current_view(), values)
 
-    def says(self, text: str, **event: Any) -> httpx.Response:
+    def says(self, text: str, **event: Any) -> Reply:
         return self.driver.event(
             {
                 "type": "message",
@@ -300,7 +300,7 @@ class Person:
         )
         return info
 
-    def opens_home(self) -> httpx.Response:
+    def opens_home(self) -> Reply:
         return self.driver.event(
             {
                 "type": "app_home_opened",

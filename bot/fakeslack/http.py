@@ -91,6 +91,8 @@ def handler_for(slack: SlackState) -> type[BaseHTTPRequestHandler]:
             except HangUp:
                 self.close_connection = True
                 return
+            if slack.scopes is not None:
+                headers = {**headers, "x-oauth-scopes": ",".join(slack.scopes)}
             self._json(status, data, headers)
 
         def _websocket(self):

@@ -94,6 +94,12 @@ class WebApi(SlackState):
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _api_conversations_info(self, args):
+        channel = args.get("channel", "")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"channel": {"id": channel, "is_member": BOT_USER in self.channels[channel]}}
+
     def _api_conversations_members(self, args):
         channel = args.get("channel", "")
         if channel not in self.channels:

@@ -49,6 +49,7 @@ class SlackState:
         self.failures: dict[str, list[Failure]] = {}
         self.holds: list[Hold] = []
         self.history_granted = True  # without *:history scopes conversations.history refuses
+        self.scopes: list[str] | None = None  # sent as x-oauth-scopes on every answer, when set
         self.socket_mode = SocketModeEndpoint()  # the app's WebSocket when SLACK_APP_TOKEN is set
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)

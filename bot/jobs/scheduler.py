@@ -29,7 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.retry import backoff
-from bot.jobs import lease
+from bot.core.telemetry import metrics
+from bot.jobs import heartbeat, lease
 from bot.slack.loops import FailureLog, database_unreachable, one_line
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob
@@ -230,8 +231,9 @@ class Scheduler:
                 if database_unreachable(error):  # not the job's fault: no attempt is used up
                     raise
                 session.rollback()
-                log.exception("job %s (%s) failed", job_id, kind)
+                log.exception("job %s (%s) failed", job_id, kind, extra={"job_id": job_id})
                 self._record_failure(job_id, error, now)
+                metrics.JOBS_RUN.labels("failed").inc()
                 result.failed += 1
                 return True
             values: dict[str, Any] = (
@@ -248,6 +250,7 @@ class Scheduler:
                 .execution_options(synchronize_session=False)
             )
             session.commit()
+        metrics.JOBS_RUN.labels("deferred" if isinstance(outcome, Defer) else "done").inc()
         if isinstance(outcome, Defer):
             result.deferred += 1
         else:
@@ -263,9 +266,16 @@ class Scheduler:
                 return
             job.attempts += 1
             job.last_error = f"{type(error).__name__}: {error}"[:500]
-            if job.attempts >= MAX_ATTEMPTS:
-                job.status = JobStatus.CANCELLED
+            if job.attempts >= MAX_ATTEMPTS:  # its own state: not a business cancellation
+                job.status = JobStatus.FAILED
                 job.done_at = now
+                log.error(
+                    "job %s (%s) failed for good: %s",
+                    job_id,
+                    job.kind,
+                    job.last_error,
+                    extra={"job_id": job_id},
+                )
             else:
                 job.due_at = now + backoff(job.attempts, first=FIRST_RETRY)
             session.add(job)
@@ -293,6 +303,7 @@ class Scheduler:
                     failures.failed(error)
                 else:
                     failures.passed()
+                    heartbeat.beat(self.services.session_factory, self.holder, self.services.clock)
                     if result.held_by and not warned:
                         log.warning("scheduled work is held by %s; waiting", result.held_by)
                     warned = bool(result.held_by)

@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, col
 
 from bot.core import audit
 from bot.core.errors import StaleState
+from bot.core.telemetry import metrics
 from bot.orders.states import Transition, target_state
 from storage.models import Order
 from storage.rows import changed_rows
+from storage.states import SupervisionState
 
 
 def change_state(
@@ -54,5 +56,13 @@ def change_state(
         **{"from": expected.value, "to": target.value},
         **detail,
     )
+    if expected is SupervisionState.AWAITING_ACCEPTANCE and target is SupervisionState.COMPLETED:
+        waited = (now - order.state_changed_at).total_seconds()  # since the delivery
+        event.listen(
+            session,
+            "after_commit",
+            lambda _: metrics.DELIVERY_TO_ACCEPTANCE.observe(waited),
+            once=True,
+        )
     session.refresh(order)
     return order

@@ -17,19 +17,19 @@ from bot.reporting.series import build_series
 from bot.reporting.summary import summary
 from bot.slack import outbox
 
-OPS_DIGEST = "ops_digest"
+WEEKLY_DIGEST = "ops_weekly_digest"
 DIGEST_HOUR_UTC = 8
 CHART_WEEKS = 8
 
 
-def seed_ops_digest(session: Session, now: datetime) -> None:
+def seed_weekly_digest(session: Session, now: datetime) -> None:
     """The next Monday 08:00 UTC (today's, if it is Monday before eight)."""
     moment = now.astimezone(UTC)
     day = moment.date() + timedelta(days=(7 - moment.weekday()) % 7)
     if day == moment.date() and moment.time() >= time(DIGEST_HOUR_UTC):
         day += timedelta(days=7)
     due = datetime.combine(day, time(DIGEST_HOUR_UTC), tzinfo=UTC)
-    scheduler.schedule(session, key=f"ops-digest:{due:%Y-%m-%d}", kind=OPS_DIGEST, due_at=due)
+    scheduler.schedule(session, key=f"ops-weekly:{due:%Y-%m-%d}", kind=WEEKLY_DIGEST, due_at=due)
 
 
 def headline(session: Session, now: datetime) -> str:
@@ -47,7 +47,7 @@ def headline(session: Session, now: datetime) -> str:
     )
 
 
-def send_ops_digest(run: JobRun) -> None:
+def send_weekly_digest(run: JobRun) -> None:
     from bot.reporting.charts import weekly_outcomes  # matplotlib (start-up cost): when drawing
 
     settings = run.services.settings
@@ -58,7 +58,7 @@ def send_ops_digest(run: JobRun) -> None:
         name = f"deliveries-by-week-{run.now:%Y-%m-%d}.png"
         outbox.enqueue(
             run.session,
-            key=f"ops-digest:{run.now:%Y-%m-%d}",
+            key=f"ops-weekly:{run.now:%Y-%m-%d}",
             method="files.share",
             payload={
                 "channel": settings.ops_channel,
@@ -66,6 +66,6 @@ def send_ops_digest(run: JobRun) -> None:
                 "initial_comment": headline(run.session, run.now),
             },
             now=run.now,
-            meta={"purpose": OPS_DIGEST},
+            meta={"purpose": WEEKLY_DIGEST},
         )
-    seed_ops_digest(run.session, run.now)
+    seed_weekly_digest(run.session, run.now)

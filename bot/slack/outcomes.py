@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from bot.core.clock import Clock
 from bot.core.retry import backoff
+from bot.core.telemetry import metrics
 from bot.slack import rewrites
 from bot.slack.claims import Attempt
 from bot.slack.outbox import MessageKind, kind_for
@@ -40,6 +41,7 @@ class Outcomes:
         """Sent, if the lease is still ours (else another dispatcher took the row over and
         records its own send); then, if a newer rewrite of the same message went out while
         this one was on its way, that one is sent again so the newest stays on screen."""
+        metrics.SENDS.labels("sent").inc()
         with self.session_factory() as session:
             recorded = changed_rows(
                 session,
@@ -68,6 +70,7 @@ class Outcomes:
             session.commit()
 
     def defer(self, attempt: Attempt, *, due_at: datetime, error: str) -> int:
+        metrics.SENDS.labels("rate_limited" if error == "ratelimited" else "retried").inc()
         with self.session_factory() as session:
             message = get_row(session, OutboxMessage, attempt.message_id)
             self.reschedule(session, message, attempt, due_at=due_at, error=error)
@@ -83,9 +86,12 @@ class Outcomes:
                     message.attempts, first=FIRST_RETRY, cap=LONGEST_WAIT
                 )
                 self.reschedule(session, message, attempt, due_at=due_at, error=error)
+        if not give_up:
+            metrics.SENDS.labels("retried").inc()
         return self.fail(attempt, error) if give_up else 0
 
     def fail(self, attempt: Attempt, error: str) -> int:
+        metrics.SENDS.labels("failed").inc()
         now = self.clock.now()
         with self.session_factory() as session:
             message = get_row(session, OutboxMessage, attempt.message_id)
@@ -105,7 +111,11 @@ class Outcomes:
             session.commit()
             retried = message.status is OutboxStatus.PENDING
         log.warning(
-            "outbox %s failed%s: %s", attempt.message_id, " (rerouted)" if retried else "", error
+            "outbox %s failed%s: %s",
+            attempt.message_id,
+            " (rerouted)" if retried else "",
+            error,
+            extra={"outbox_id": attempt.message_id},
         )
         return 1  # handled: failed for good, or put back on another route (progress either way)
 

@@ -49,8 +49,12 @@ def read_products(path: Path) -> list[Any]:
     text = path.read_text(encoding="utf-8-sig")
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise ImportFileError(f"{path.name} cannot be read: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            f"{path.name} is not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ImportFileError(f"{path.name} is not valid YAML: {_yaml_problem(error)}") from None
     if isinstance(data, dict) and isinstance(data.get("products"), list):
         data = data["products"]
     if not isinstance(data, list):
@@ -58,6 +62,15 @@ def read_products(path: Path) -> list[Any]:
             f'{path.name}: expected a list of products (or {{"products": [...]}})'
         )
     return data
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """Where and what, in plain words: 'line 4, column 7: mapping values are not allowed here'."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + problem + (f" ({context})" if context else "")
 
 
 def validate_products(items: list[Any]) -> tuple[list[ProductRow], list[str]]:
