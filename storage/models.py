@@ -137,7 +137,21 @@ class SlackUser(SQLModel, table=True):
     fetched_at: datetime = _ts()
 
 
+REPORT_COUNTED_KINDS = "kind IN ('reminder_sent', 'escalated')"
+
+
 class AuditEvent(SQLModel, table=True):
+    __table_args__ = (
+        # the report counts reminders and escalations per order from this index alone
+        Index(
+            "ix_auditevent_report_counts",
+            "order_id",
+            "kind",
+            sqlite_where=text(REPORT_COUNTED_KINDS),
+            postgresql_where=text(REPORT_COUNTED_KINDS),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
     at: datetime = _ts()

@@ -2,10 +2,11 @@
 hours, and how many took at most a limit of working time.
 
 Working time is bot.core.working_hours' closed form (a working clock at each end, subtracted).
-PostgreSQL computes it and the percentiles (percentile_cont) in SQL, so nothing but the figures
-leaves the database. SQLite has neither time zones nor percentiles: there the (start, end, zone)
-columns are streamed in group order and each group's figures are computed as it ends, so memory
-holds one group's durations, never rows as objects."""
+PostgreSQL computes it (`working_sql`) and the percentiles (`duration_columns`, percentile_cont)
+in SQL, so nothing but the figures leaves the database. SQLite has neither time zones nor
+percentiles: there the (start, end, zone) columns are streamed in group order and each group's
+figures are computed as it ends (`streamed_durations`), so memory holds one group's durations,
+never rows as objects."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Date, Time, case, cast, func, literal
+from sqlalchemy import Float, case, func, literal
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session
 
@@ -43,29 +45,63 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def working_clock_sql(moment, tz, hours: tuple[int, int]) -> ColumnElement:
-    """bot.core.working_hours.working_clock in PostgreSQL: the same weeks, days and hours."""
-    local = func.timezone(tz, moment)  # the wall clock there (timestamp without time zone)
-    days = cast(local, Date) - literal(WORKING_EPOCH, Date)
-    weekday = days % 7
-    span = (hours[1] - hours[0]) * 3600
-    into_day = func.extract("epoch", cast(local, Time))
-    today = case(
-        (
-            weekday < len(WORKING_DAYS),
-            func.least(func.greatest(into_day - hours[0] * 3600, 0), span),
-        ),
-        else_=0,
-    )
+EPOCH_SECONDS = float((WORKING_EPOCH - date(1970, 1, 1)).days * 86400)
+DAY, WEEK = 86400.0, 7 * 86400.0
+
+
+def local_seconds(moment, tz) -> ColumnElement:
+    """Seconds from WORKING_EPOCH to `moment` on the wall clock of `tz`, in PostgreSQL."""
+    return func.date_part("epoch", func.timezone(tz, moment), type_=Float) - EPOCH_SECONDS
+
+
+def working_clock_sql(local, hours: tuple[int, int]) -> ColumnElement:
+    """bot.core.working_hours.working_clock in PostgreSQL, from `local_seconds` (best a column:
+    it is used several times): the same weeks, days and hours, in floating-point arithmetic
+    (numeric would be several times slower over a million rows)."""
+    span = float((hours[1] - hours[0]) * 3600)
     working_days = len(WORKING_DAYS)
-    return (
-        (days - weekday) / 7 * (working_days * span)
-        + func.least(weekday, working_days) * span
-        + today
+    days = func.floor(local / DAY, type_=Float)
+    weeks = func.floor(local / WEEK, type_=Float)  # = floor(days / 7): the epoch is a Monday
+    weekday = days - weeks * 7.0
+    into_day = local - days * DAY
+    today = func.least(func.greatest(into_day - hours[0] * 3600.0, 0.0), span)
+    return weeks * (working_days * span) + case(
+        (weekday < float(working_days), weekday * span + today), else_=working_days * span
     )
 
 
-def durations_by_group(
+def working_sql(start_local, end_local, hours: tuple[int, int]) -> ColumnElement:
+    """Working seconds between two `local_seconds` (0 when the end is not after the start,
+    and when either is NULL: greatest() skips NULLs)."""
+    return func.greatest(
+        working_clock_sql(end_local, hours) - working_clock_sql(start_local, hours), 0.0
+    )
+
+
+def duration_columns(calendar_hours, working, limit_seconds: float | None) -> list:
+    """The aggregates behind Durations, in its order, over rows whose `calendar_hours` is
+    NULL when there is no duration (percentile_cont and count skip NULLs); `working` in
+    seconds."""
+    within = (
+        func.count().filter(working <= limit_seconds) if limit_seconds is not None else literal(0)
+    )
+    return [
+        func.count(calendar_hours),
+        func.percentile_cont(0.5).within_group(calendar_hours),
+        func.percentile_cont(0.9).within_group(calendar_hours),
+        func.percentile_cont(0.5).within_group(working / 3600.0),
+        func.percentile_cont(0.9).within_group(working / 3600.0),
+        within,
+    ]
+
+
+def durations_of(values: Sequence) -> Durations:
+    """Durations from the values of `duration_columns`."""
+    count, c50, c90, w50, w90, inside = values
+    return Durations(int(count or 0), _f(c50), _f(c90), _f(w50), _f(w90), int(inside or 0))
+
+
+def streamed_durations(
     session: Session,
     rows: Select,
     *,
@@ -73,50 +109,10 @@ def durations_by_group(
     hours: tuple[int, int],
     limit_seconds: float | None = None,
 ) -> dict[Key, Durations]:
-    """`rows`' first `keys` columns name the group, then start, end and zone (named so)."""
+    """SQLite: `rows`' first `keys` columns name the group, then start, end and zone (named
+    so); streamed in group order, one group's durations in memory at a time."""
     sub = rows.subquery()
     key_columns = list(sub.columns)[:keys]
-    if session.get_bind().dialect.name == "postgresql":
-        return _in_sql(session, sub, key_columns, hours, limit_seconds)
-    return _streamed(session, sub, key_columns, hours, limit_seconds)
-
-
-def _in_sql(session, sub, key_columns, hours, limit_seconds) -> dict[Key, Durations]:
-    calendar = func.extract("epoch", sub.c.end - sub.c.start) / 3600.0
-    working = func.greatest(
-        working_clock_sql(sub.c.end, sub.c.tz, hours)
-        - working_clock_sql(sub.c.start, sub.c.tz, hours),
-        0,
-    )
-    within = (
-        func.sum(case((working <= limit_seconds, 1), else_=0))
-        if limit_seconds is not None
-        else literal(0)
-    )
-    query: Select = (
-        Select(
-            *key_columns,
-            func.count(),
-            func.percentile_cont(0.5).within_group(calendar),
-            func.percentile_cont(0.9).within_group(calendar),
-            func.percentile_cont(0.5).within_group(working / 3600.0),
-            func.percentile_cont(0.9).within_group(working / 3600.0),
-            within,
-        )
-        .select_from(sub)
-        .group_by(*key_columns)
-    )
-    found = {}
-    for row in session.execute(query):
-        n = len(key_columns)
-        count, c50, c90, w50, w90, inside = row[n:]
-        found[tuple(row[:n])] = Durations(
-            count, _f(c50), _f(c90), _f(w50), _f(w90), int(inside or 0)
-        )
-    return found
-
-
-def _streamed(session, sub, key_columns, hours, limit_seconds) -> dict[Key, Durations]:
     query: Select = Select(*key_columns, sub.c.start, sub.c.end, sub.c.tz).order_by(*key_columns)
     n = len(key_columns)
     found = {}
@@ -157,10 +153,8 @@ def working_histogram(
     sub = rows.subquery()
     counts = [0] * (last + 1)
     if session.get_bind().dialect.name == "postgresql":
-        working = func.greatest(
-            working_clock_sql(sub.c.end, sub.c.tz, hours)
-            - working_clock_sql(sub.c.start, sub.c.tz, hours),
-            0,
+        working = working_sql(
+            local_seconds(sub.c.start, sub.c.tz), local_seconds(sub.c.end, sub.c.tz), hours
         )
         bucket = func.least(func.floor(working / bucket_seconds), last)
         query: Select = Select(bucket, func.count()).select_from(sub).group_by(bucket)

@@ -46,28 +46,28 @@ def week_of(moment, dialect: str) -> ColumnElement:
 
 
 def delivered(report: ReportFilter, dialect: str, *, by_seller: bool) -> Subquery:
-    """One row per delivered order (per order and seller when `by_seller`)."""
+    """One row per delivered order (per order and seller when `by_seller`).
+
+    The delivery rounds are read once, grouped by order: the first submission, and the round
+    that was accepted (an order is accepted once, so at most one round is)."""
+    is_accepted = DELIVERIES.c.state == DeliveryState.ACCEPTED.value
     first_at = func.min(DELIVERIES.c.submitted_at)
-    first = (
-        select(DELIVERIES.c.order_id, first_at.label("first_at"))
-        .where(DELIVERIES.c.submitted_at.is_not(None))
-        .group_by(DELIVERIES.c.order_id)
-    )
-    if report.since:
-        first = first.having(first_at >= report.since)
-    if report.until:
-        first = first.having(first_at < report.until)
-    firsts = first.subquery("firsts")
-    accepted = (
+    rounds = (
         select(
             DELIVERIES.c.order_id,
-            DELIVERIES.c.round.label("acc_round"),
-            DELIVERIES.c.submitted_at.label("acc_at"),
-            DELIVERIES.c.customer_tz.label("acc_tz"),
+            first_at.label("first_at"),
+            func.max(DELIVERIES.c.round).filter(is_accepted).label("acc_round"),
+            func.max(DELIVERIES.c.submitted_at).filter(is_accepted).label("acc_at"),
+            func.max(DELIVERIES.c.customer_tz).filter(is_accepted).label("acc_tz"),
         )
-        .where(DELIVERIES.c.state == DeliveryState.ACCEPTED.value)
-        .subquery("accepted_rounds")
+        .group_by(DELIVERIES.c.order_id)
+        .having(first_at.is_not(None))
     )
+    if report.since:
+        rounds = rounds.having(first_at >= report.since)
+    if report.until:
+        rounds = rounds.having(first_at < report.until)
+    firsts = rounds.subquery("rounds")
     seller = SELLERS.c.seller if by_seller else literal("all")
     query = (
         select(
@@ -82,14 +82,13 @@ def delivered(report: ReportFilter, dialect: str, *, by_seller: bool) -> Subquer
             ORDERS.c.state,
             ORDERS.c.accepted_at,
             ORDERS.c.accepted_by,
-            accepted.c.acc_round,
-            accepted.c.acc_at,
-            func.coalesce(accepted.c.acc_tz, PEOPLE.c.tz, "UTC").label("tz"),
+            firsts.c.acc_round,
+            firsts.c.acc_at,
+            func.coalesce(firsts.c.acc_tz, PEOPLE.c.tz, "UTC").label("tz"),
         )
         .select_from(firsts)
         .join(ORDERS, ORDERS.c.id == firsts.c.order_id)
         .join(PRODUCTS, PRODUCTS.c.id == ORDERS.c.product_id)
-        .outerjoin(accepted, accepted.c.order_id == ORDERS.c.id)
         .outerjoin(PEOPLE, PEOPLE.c.user_id == ORDERS.c.customer_user_id)
     )
     if by_seller:

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.reporting.figures import Figures, counts_by_group
-from bot.reporting.query import ReportFilter, delivered
+from bot.reporting.figures import Figures, totals
+from bot.reporting.query import ReportFilter
 
 SUMMARY_DAYS = 90
 
@@ -41,6 +41,4 @@ def summary(
     chosen = ReportFilter(since=now - timedelta(days=days), sellers=tuple(sellers or ()))
     if sellers is not None and not sellers:
         return Summary(days, Figures("none", "all", "all"))
-    facts = delivered(chosen, session.get_bind().dialect.name, by_seller=False)
-    found = counts_by_group(session, facts, [])
-    return Summary(days, found.get((), Figures("all", "all", "all")))
+    return Summary(days, totals(session, chosen))
