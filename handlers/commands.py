@@ -7,6 +7,7 @@ from slack_bolt import Ack, App
 from bot.core.ids import COMMAND
 from bot.orders import queries as orders
 from bot.orders.views import (
+    COUNT_UP_TO,
     LIST_LIMIT,
     build_error,
     build_help,
@@ -21,11 +22,14 @@ from storage.states import SupervisionState
 
 
 def list_orders(services: Services, user: str) -> Reply:
-    person = directory.lookup(services, user)
+    person = directory.lookup_for_ack(services, user)
     with services.read_session_factory() as session:
         cards = orders.orders_for_seller(session, person.identities, limit=LIST_LIMIT)
         total = orders.count_for_seller(
-            session, person.identities, SupervisionState.AWAITING_DELIVERY
+            session,
+            person.identities,
+            SupervisionState.AWAITING_DELIVERY,
+            at_most=COUNT_UP_TO + 1,
         )
     return build_order_list(cards, total=total), "Orders waiting for delivery"
 

@@ -73,6 +73,11 @@ class Product(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
+    # lists and counts by state, newest placement first, paged by (placed_at, id)
+    __table_args__ = (
+        Index("ix_orders_state_placed", "state", "placed_at", "id"),
+        Index("ix_orders_state_accepted", "state", "accepted_at", "state_changed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_no: str = Field(unique=True, max_length=100)
@@ -112,7 +117,11 @@ class Order(SQLModel, table=True):
 
 
 class OrderSeller(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("order_id", "seller"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "seller"),
+        # a seller's orders without reading the table (lists, counts, the Home)
+        Index("ix_orderseller_seller_order", "seller", "order_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
@@ -198,7 +207,11 @@ class ProofFile(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """A Slack call caused by a state change, written in the change's transaction."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "due_at", "id"),
+        # the head of each channel's queue (pacing keeps a channel's messages in order)
+        Index("ix_outbox_channel_queue", "channel_key", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)  # one message per cause
@@ -224,6 +237,16 @@ class OutboxMessage(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
 
 
+class OutboxChannel(SQLModel, table=True):
+    """When the next message may go to a channel (or a rate-limited method, or the whole
+    workspace): pacing shared by every dispatcher through the database."""
+
+    __tablename__ = "outbox_channel"
+
+    channel: str = Field(primary_key=True, max_length=330)
+    next_send_at: datetime = _ts()
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Events API deliveries claimed (Slack retries and replays are dropped) and handled."""
 
@@ -233,7 +256,9 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class ScheduledJob(SQLModel, table=True):
-    __table_args__ = (Index("ix_job_due", "status", "due_at"),)
+    # ends in the primary key: claiming the oldest of thousands due at one instant reads
+    # them in index order instead of sorting them all
+    __table_args__ = (Index("ix_job_due", "status", "due_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)  # one job per cause, e.g. reminder:42:1:2

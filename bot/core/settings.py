@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # the largest request body `serve` reads, 413 above it: Slack's largest (a click carries its
     # whole message, at most 50 blocks of 3,000 characters) stay within a few hundred KB
     max_request_bytes: int = Field(1024 * 1024, gt=0, alias="DELIVERYBOT_MAX_REQUEST_BYTES")
+    # the outbox: sends at once (across channels) and per second across the workspace, shared
+    # by every replica (Slack allows about one post per second per channel besides)
+    outbox_workers: int = Field(8, ge=1, alias="DELIVERYBOT_OUTBOX_WORKERS")
+    outbox_rate: float = Field(50.0, ge=0, alias="DELIVERYBOT_OUTBOX_RATE")
     reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
     )

@@ -106,6 +106,7 @@ class Sandbox:
             read_session_factory=make_session_factory(self.engine, readonly=True),
             clock=self.clock,
             channel_interval=0,
+            outbox_workers=1,
         )
         self.app = create_app(self.services)
         if self.loopback is None:

@@ -82,7 +82,19 @@ def look_up_customer_of(services: Services, order_no: str) -> None:
     with services.read_session_factory() as session:
         order = get_order(session, order_no)
         order_id = order.id if order else None
-    if order_id is not None:
+    if order_id is None:
+        return
+    with services.read_session_factory() as session:
+        order = session.get(Order, order_id)
+        known = order is not None and (
+            directory.cached_person(
+                session, user_id=order.customer_user_id, email=order.customer_email
+            )
+            is not None
+        )
+    if known:  # a stale copy still has their time zone: refresh it after the reply
+        directory.after_reply(f"customer:{order_id}", lambda: look_up_customer(services, order_id))
+    else:
         look_up_customer(services, order_id)
 
 

@@ -12,6 +12,7 @@ from bot.slack.blocks import actions, button, context, divider, fields, header, 
 from storage.states import SupervisionState
 
 LIST_LIMIT = 20  # each order is two blocks; a message holds at most 50
+COUNT_UP_TO = 1000  # a list's total is counted up to here, then shown as "1,000+"
 
 STATE_WORDS = {
     SupervisionState.AWAITING_DELIVERY: "waiting for your delivery",
@@ -69,7 +70,8 @@ def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, An
                 f"Type `{COMMAND} ORDER_NO` to look at a particular order."
             )
         ]
-    blocks = [header(f"Orders waiting for delivery ({total})")]
+    shown_total = f"{COUNT_UP_TO:,}+" if total > COUNT_UP_TO else f"{total:,}"
+    blocks = [header(f"Orders waiting for delivery ({shown_total})")]
     for item in cards[:LIST_LIMIT]:
         order = item.order
         blocks.append(
@@ -81,7 +83,7 @@ def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, An
     if total > LIST_LIMIT:
         blocks.append(
             context(
-                f"Showing the newest {LIST_LIMIT} of {total}. "
+                f"Showing the newest {LIST_LIMIT} of {shown_total}. "
                 f"Type `{COMMAND} ORDER_NO` for any other."
             )
         )

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from storage.engine import SessionFactory
-from storage.models import OutboxMessage, OutboxStatus
-from storage.rows import changed_rows
+from storage.models import OutboxChannel, OutboxMessage, OutboxStatus
+from storage.rows import changed_rows, table_of
 
 CLAIM_SECONDS = 60
 # Re-sharing proof uploads every file (up to 50 MB each, several per delivery): a lease that
@@ -86,3 +90,162 @@ def claim(session_factory: SessionFactory, message_id: int, now: datetime) -> At
                 return Attempt(message_id, lease, in_doubt)
         session.commit()
         return None
+
+
+# -- claiming in batches, paced per channel through the database ------------------------------
+WORKSPACE = "*workspace*"  # the outbox_channel row holding the workspace-wide send budget
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast the outbox may send. `interval`: seconds between two posts to one channel
+    (and between two publishes of one person's Home); `rate`: sends per second across the
+    workspace, shared by every dispatcher (0: no limit); `burst`: seconds of that rate that
+    may go at once."""
+
+    interval: float = 1.0
+    rate: float = 50.0
+    burst: float = 1.0
+    paced_methods: frozenset[str] = frozenset({"chat.postMessage", "files.share"})
+
+
+def pace_key(method: str, channel_key: str | None, target: str | None) -> str | None:
+    """What one send of `method` holds for `Pacing.interval`: the channel for posts, the
+    person's Home for publishes, nothing for other calls."""
+    if method == "views.publish":
+        return target
+    if method in Pacing.paced_methods and channel_key:
+        return channel_key
+    return None
+
+
+def _heads(now: datetime, held_methods: set[str], paced: frozenset[str]) -> Any:
+    """Due, claimable messages that are first in their channel's queue, whose channel is free
+    (a post) and whose method is not held back by a 429."""
+    earlier = aliased(OutboxMessage)
+    channel = aliased(OutboxChannel)
+    m = OutboxMessage
+    query = (
+        select(col(m.id), col(m.method), col(m.channel_key), col(m.target), col(m.claimed_until))
+        .outerjoin(channel, col(channel.channel) == col(m.channel_key))
+        .where(col(m.status) == OutboxStatus.PENDING, col(m.due_at) <= now, claimable(now))
+        .where(
+            or_(
+                col(channel.next_send_at).is_(None),
+                col(channel.next_send_at) <= now,
+                col(m.method).not_in(paced),
+            )
+        )
+        .where(
+            or_(
+                col(m.channel_key).is_(None),
+                ~select(col(earlier.id))
+                .where(
+                    col(earlier.channel_key) == col(m.channel_key),
+                    col(earlier.status) == OutboxStatus.PENDING,
+                    col(earlier.due_at) <= now,
+                    col(earlier.id) < col(m.id),
+                )
+                .exists(),
+            )
+        )
+        .order_by(col(m.id))
+    )
+    if held_methods:
+        query = query.where(col(m.method).not_in(held_methods))
+    return query
+
+
+def _upsert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def take_slot(session: Session, key: str, *, now: datetime, until: datetime) -> bool:
+    """Hold `key` until `until` if it is free now: whoever's write matches sends next."""
+    insert = _upsert(session)(table_of(OutboxChannel)).values(channel=key, next_send_at=until)
+    statement = insert.on_conflict_do_update(
+        index_elements=["channel"],
+        set_={"next_send_at": until},
+        where=col(OutboxChannel.next_send_at) <= now,
+    )
+    # RETURNING says whether the row was written (rowcount is not reliable for upserts)
+    return session.execute(statement.returning(col(OutboxChannel.channel))).first() is not None
+
+
+def hold(session_factory: SessionFactory, key: str, until: datetime) -> None:
+    """Nothing goes to `key` (a channel, or `method:NAME`) before `until` (a 429's
+    Retry-After), whichever dispatcher asks."""
+    with session_factory() as session:
+        insert = _upsert(session)(table_of(OutboxChannel)).values(channel=key, next_send_at=until)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["channel"],
+                set_={"next_send_at": until},
+                where=col(OutboxChannel.next_send_at) < until,
+            )
+        )
+        session.commit()
+
+
+def _budget(session: Session, now: datetime, limit: int, pacing: Pacing) -> tuple[int, datetime]:
+    """How many sends the workspace rate allows now, and where its budget stands."""
+    if pacing.rate <= 0:
+        return limit, now
+    query = select(OutboxChannel).where(col(OutboxChannel.channel) == WORKSPACE)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # replicas take from the one budget in turn
+    row = session.exec(query).first()
+    spent_until = max(row.next_send_at, now) if row else now
+    allowed = int(
+        (now + timedelta(seconds=pacing.burst) - spent_until).total_seconds() * pacing.rate
+    )
+    return max(0, min(limit, allowed)), spent_until
+
+
+def claim_due(
+    session_factory: SessionFactory, now: datetime, limit: int, pacing: Pacing
+) -> list[Attempt]:
+    """Claim up to `limit` due messages in one short transaction: the first of each free
+    channel, within the workspace rate, each holding its channel for `pacing.interval`.
+    Rows another dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL;
+    SQLite has one writer at a time)."""
+    with session_factory() as session:
+        budget, spent_until = _budget(session, now, limit, pacing)
+        if budget == 0:
+            session.commit()
+            return []
+        held = set(
+            session.exec(
+                select(OutboxChannel.channel).where(
+                    col(OutboxChannel.channel).startswith("method:"),
+                    col(OutboxChannel.next_send_at) > now,
+                )
+            )
+        )
+        query = _heads(now, {h.removeprefix("method:") for h in held}, pacing.paced_methods)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+        attempts: list[Attempt] = []
+        for message_id, method, channel_key, target, claimed_until in list(
+            session.exec(query.limit(budget * 2))
+        ):
+            if len(attempts) >= budget:
+                break
+            key = pace_key(method, channel_key, target)
+            if key and pacing.interval > 0:
+                until = now + timedelta(seconds=pacing.interval)
+                if not take_slot(session, key, now=now, until=until):
+                    continue
+            lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id)
+                .values(claimed_until=lease)
+                .execution_options(synchronize_session=False)
+            )
+            attempts.append(Attempt(message_id, lease, in_doubt=claimed_until is not None))
+        if attempts and pacing.rate > 0:  # the budget spent, for every dispatcher
+            spent = spent_until + timedelta(seconds=len(attempts) / pacing.rate)
+            take_slot(session, WORKSPACE, now=spent_until, until=spent)
+        session.commit()
+        return attempts

@@ -60,6 +60,7 @@ PERMANENT_ERRORS = frozenset(
 )
 
 FailureHandler = Callable[[Session, OutboxMessage, str, datetime], None]
+Renderer = Callable[[Session, dict[str, Any], dict[str, Any], datetime], dict[str, Any]]
 Preparer = Callable[[WebClient, dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
@@ -78,10 +79,13 @@ class MessageKind:
     `prepare` is a last step before sending (e.g. finding the recipient): payload -> payload.
     `on_failure` runs in the transaction that marks a message failed for good; it may queue
     other messages, or put this one back to PENDING (with new `meta`) to try another route.
+    `render` builds the payload from the database when the message is sent (a read-only
+    session): for requests like "publish this Home" queued cheaply and rendered once.
     """
 
     prepare: Preparer | None = None
     on_failure: FailureHandler | None = None
+    render: Renderer | None = None
 
 
 def kind_for(kinds: Mapping[str, MessageKind], meta: dict[str, Any]) -> MessageKind:
