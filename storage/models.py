@@ -270,6 +270,8 @@ class ScheduledJob(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     done_at: datetime | None = _ts(default=None)
+    # taken by a worker for a run (a batch claim) until then; a dead worker's claim runs out
+    claimed_until: datetime | None = _ts(default=None)
 
 
 class Appeal(SQLModel, table=True):

@@ -96,7 +96,10 @@ class Sandbox:
             DATABASE_URL=self.database_url,
             DELIVERYBOT_OPS_CHANNEL=self.ops_channel,
             DELIVERYBOT_FILES_DIR=str(self.files_dir),
-            **self.settings_overrides,
+            **{
+                "DELIVERYBOT_OUTBOX_RATE": 0,
+                **self.settings_overrides,
+            },  # a clock that stands still
         )
         self.engine = self.engine or make_engine(self.database_url)
         self.session_factory = make_session_factory(self.engine)

@@ -69,7 +69,7 @@ class OutboxDispatcher:
         kinds: Mapping[str, MessageKind] | None = None,
         read_session_factory: SessionFactory | None = None,
         workers: int = 1,
-        workspace_rate: float = 50.0,
+        workspace_rate: float = 0,
     ):
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory or session_factory

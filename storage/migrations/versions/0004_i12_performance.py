@@ -36,9 +36,13 @@ def upgrade() -> None:
     )
     op.drop_index('ix_job_due', table_name='scheduledjob')
     op.create_index('ix_job_due', 'scheduledjob', ['status', 'due_at', 'id'])
+    with op.batch_alter_table('scheduledjob', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_until', storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('scheduledjob', schema=None) as batch_op:
+        batch_op.drop_column('claimed_until')
     op.drop_index('ix_job_due', table_name='scheduledjob')
     op.create_index('ix_job_due', 'scheduledjob', ['status', 'due_at'])
     op.drop_index('ix_outbox_channel_queue', table_name='outboxmessage')
