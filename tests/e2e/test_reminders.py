@@ -390,6 +390,7 @@ def test_a_long_digest_lists_the_longest_waiting_and_counts_the_rest(box, sessio
     for n in range(SHOWN + 5):
         make_order(session, f"L{n:03d}", product=promised, placed_at=utc(2026, 1, 1 + n, 9, 0))
     session.commit()
+    work(box)  # Monday 11:00 in Paris: too late for today's
 
     clock.set(utc(2026, 2, 3, 7, 0))  # Tuesday 08:00 in Paris
     work(box)
