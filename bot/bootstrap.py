@@ -120,4 +120,5 @@ def build_scheduler(
         recurring=RECURRING_JOBS,
         holder=holder,
         lease_seconds=lease_seconds,
+        workers=services.settings.job_workers,
     )

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # by every replica (Slack allows about one post per second per channel besides)
     outbox_workers: int = Field(8, ge=1, alias="DELIVERYBOT_OUTBOX_WORKERS")
     outbox_rate: float = Field(50.0, ge=0, alias="DELIVERYBOT_OUTBOX_RATE")
+    # scheduled jobs run at once per worker (one order's jobs always in turn)
+    job_workers: int = Field(4, ge=1, alias="DELIVERYBOT_JOB_WORKERS")
     reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
     )

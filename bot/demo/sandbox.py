@@ -96,10 +96,12 @@ class Sandbox:
             DATABASE_URL=self.database_url,
             DELIVERYBOT_OPS_CHANNEL=self.ops_channel,
             DELIVERYBOT_FILES_DIR=str(self.files_dir),
+            # a clock that stands still (no rate), and Slack's calls in one order (one at a time)
             **{
                 "DELIVERYBOT_OUTBOX_RATE": 0,
+                "DELIVERYBOT_JOB_WORKERS": 1,
                 **self.settings_overrides,
-            },  # a clock that stands still
+            },
         )
         self.engine = self.engine or make_engine(self.database_url)
         self.session_factory = make_session_factory(self.engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
@@ -17,17 +18,24 @@ FIRST_RETRY = timedelta(minutes=2)
 CLAIM = timedelta(minutes=10)
 
 
+@dataclass(frozen=True)
+class Claimed:
+    job_id: int
+    lease: datetime  # the claim's end; running it checks the claim is still this one
+    order_id: int | None
+
+
 def claim_due(
     session_factory: SessionFactory, now: datetime, batch: int, postgres: bool
-) -> list[tuple[int, datetime]]:
-    """Take up to `batch` due jobs, oldest first, in one short transaction: (id, claim end).
+) -> list[Claimed]:
+    """Take up to `batch` due jobs, oldest first, in one short transaction.
     The scan follows ix_job_due (status, due_at, id), so it reads just the batch however many
     jobs are stored or due at the same instant. Other workers skip the rows being claimed
     (FOR UPDATE SKIP LOCKED on PostgreSQL) and every job claimed until later."""
     claimed_until = col(ScheduledJob.claimed_until)
     with session_factory() as session:
         query = (
-            select(col(ScheduledJob.id))
+            select(col(ScheduledJob.id), col(ScheduledJob.order_id))
             .where(
                 col(ScheduledJob.status) == JobStatus.PENDING,
                 col(ScheduledJob.due_at) <= now,
@@ -38,7 +46,8 @@ def claim_due(
         )
         if postgres:
             query = query.with_for_update(skip_locked=True)
-        ids = [job_id for job_id in session.exec(query) if job_id is not None]
+        rows = [(job_id, order_id) for job_id, order_id in session.exec(query) if job_id]
+        ids = [job_id for job_id, _ in rows]
         lease = now + CLAIM
         if ids:
             session.execute(
@@ -48,7 +57,7 @@ def claim_due(
                 .execution_options(synchronize_session=False)
             )
         session.commit()
-    return [(job_id, lease) for job_id in ids]
+    return [Claimed(job_id, lease, order_id) for job_id, order_id in rows]
 
 
 def record_failure(

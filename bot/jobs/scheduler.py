@@ -19,6 +19,7 @@ import os
 import socket
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.jobs import lease
-from bot.jobs.claims import claim_due, record_failure
+from bot.jobs.claims import Claimed, claim_due, record_failure
 from bot.slack.loops import FailureLog, database_unreachable, one_line
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob
@@ -181,25 +182,30 @@ class Scheduler:
             claimed = claim_due(
                 self.services.session_factory, self.services.clock.now(), self.batch, postgres
             )
-            if not claimed or seen.issuperset(job_id for job_id, _ in claimed):
+            if not claimed or seen.issuperset(job.job_id for job in claimed):
                 break  # nothing due, or only jobs that put themselves back to now
-            seen.update(job_id for job_id, _ in claimed)
+            seen.update(job.job_id for job in claimed)
             self._run_all(claimed, postgres, result)
         return result
 
-    def _run_all(
-        self, claimed: list[tuple[int, datetime]], postgres: bool, result: PassResult
-    ) -> None:
-        def run(job: tuple[int, datetime]) -> None:
-            self._run_one(job[0], job[1], postgres, result)
+    def _run_all(self, claimed: list[Claimed], postgres: bool, result: PassResult) -> None:
+        """Run a claimed batch: one order's jobs in turn, in the order they fell due (a
+        reminder before the escalation after it), different orders at once."""
+        chains: dict[object, list[Claimed]] = defaultdict(list)
+        for job in claimed:
+            chains[job.order_id if job.order_id is not None else ("job", job.job_id)].append(job)
 
-        if self.workers == 1 or len(claimed) == 1:
-            for job in claimed:
-                run(job)
+        def run(chain: list[Claimed]) -> None:
+            for job in chain:
+                self._run_one(job.job_id, job.lease, postgres, result)
+
+        if self.workers == 1 or len(chains) == 1:
+            for chain in chains.values():
+                run(chain)
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="jobs")
-        for _ in self._pool.map(run, claimed):  # re-raises a database outage
+        for _ in self._pool.map(run, chains.values()):  # re-raises a database outage
             pass
 
     def _run_one(self, job_id: int, lease: datetime, postgres: bool, result: PassResult) -> None:
