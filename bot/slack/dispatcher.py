@@ -88,16 +88,32 @@ class OutboxDispatcher:
 
     def dispatch_due(self, limit: int = 100) -> int:
         """Claim what is due now (the first message of each free channel, within the
-        workspace rate) and send it, concurrently across channels. Returns how many messages
-        were handled (sent or failed)."""
-        attempts = claim_due(self.session_factory, self.clock.now(), limit, self.pacing)
+        workspace rate), one per worker, and send it, concurrently across channels. Returns
+        how many messages were handled (sent or failed)."""
+        handled = claimed = 0
+        while claimed < limit:
+            # only as many as go out at once: a claimed row waits out its lease if we die,
+            # and is then in doubt (looked for in Slack before it is sent again)
+            attempts = claim_due(
+                self.session_factory,
+                self.clock.now(),
+                min(limit - claimed, self.workers),
+                self.pacing,
+            )
+            if not attempts:
+                break
+            claimed += len(attempts)
+            handled += self._send_all(attempts)
+        return handled
+
+    def _send_all(self, attempts: list[Attempt]) -> int:
         if self.workers == 1 or len(attempts) < 2:
             return sum(self.send_claimed(attempt) for attempt in attempts)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="outbox")
         return sum(self._pool.map(self.send_claimed, attempts))
 
-    def drain(self, rounds: int = 1000) -> int:
+    def drain(self, rounds: int = 10_000) -> int:
         """Send until nothing is due (tests, the demo, `worker --once`)."""
         total = 0
         for _ in range(rounds):
