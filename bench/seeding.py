@@ -33,7 +33,7 @@ def database(kind: str, folder: Path, pg_url: str | None, name: str) -> Iterator
     admin = make_engine(pg_url)
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
-    engine = make_engine(pg_url, connect_args={"options": f"-csearch_path={name}"}, pool_size=20)
+    engine = make_engine(url_of_schema(pg_url, name), pool_size=20)
     upgrade(engine)
     try:
         yield engine
@@ -42,6 +42,16 @@ def database(kind: str, folder: Path, pg_url: str | None, name: str) -> Iterator
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
         admin.dispose()
+
+
+def url_of_schema(pg_url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use `schema` (so another process can open it)."""
+    separator = "&" if "?" in pg_url else "?"
+    return f"{pg_url}{separator}options=-csearch_path%3D{schema}"
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def seed_orders(engine: Engine, count: int, *, seller: str = SELLER, prefix: str = "B") -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import literal, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -39,6 +39,7 @@ class Attempt:
     # Slack may already have this post: an earlier claim ended without an outcome, or (set
     # while sending) this attempt's call went out and no clear answer came back
     in_doubt: bool
+    rewrites: bool = True  # it rewrites a message in place (False: known to be a new post)
 
 
 def claimable(now: datetime) -> ColumnElement[bool]:
@@ -119,23 +120,32 @@ def pace_key(method: str, channel_key: str | None, target: str | None) -> str | 
     return None
 
 
-def _heads(now: datetime, held_methods: set[str], paced: frozenset[str]) -> Any:
+def _heads(now: datetime, paced: frozenset[str]) -> Any:
     """Due, claimable messages that are first in their channel's queue, whose channel is free
-    (a post) and whose method is not held back by a 429."""
+    (a post) and whose method is not held back by a 429. Read in ix_outbox_due's order
+    (status, due_at, id), so sent rows are never scanned; each check is an index probe."""
     earlier = aliased(OutboxMessage)
-    channel = aliased(OutboxChannel)
     m = OutboxMessage
+    busy_channel = (
+        select(col(OutboxChannel.channel))
+        .where(
+            col(OutboxChannel.channel) == col(m.channel_key),
+            col(OutboxChannel.next_send_at) > now,
+        )
+        .exists()
+    )
+    held_method = (  # a 429's Retry-After on the method (`hold`)
+        select(col(OutboxChannel.channel))
+        .where(
+            col(OutboxChannel.channel) == literal("method:").concat(col(m.method)),
+            col(OutboxChannel.next_send_at) > now,
+        )
+        .exists()
+    )
     query = (
         select(col(m.id), col(m.method), col(m.channel_key), col(m.target), col(m.claimed_until))
-        .outerjoin(channel, col(channel.channel) == col(m.channel_key))
         .where(col(m.status) == OutboxStatus.PENDING, col(m.due_at) <= now, claimable(now))
-        .where(
-            or_(
-                col(channel.next_send_at).is_(None),
-                col(channel.next_send_at) <= now,
-                col(m.method).not_in(paced),
-            )
-        )
+        .where(or_(col(m.method).not_in(paced), ~busy_channel), ~held_method)
         .where(
             or_(
                 col(m.channel_key).is_(None),
@@ -149,10 +159,8 @@ def _heads(now: datetime, held_methods: set[str], paced: frozenset[str]) -> Any:
                 .exists(),
             )
         )
-        .order_by(col(m.id))
+        .order_by(col(m.due_at), col(m.id))
     )
-    if held_methods:
-        query = query.where(col(m.method).not_in(held_methods))
     return query
 
 
@@ -170,6 +178,21 @@ def take_slot(session: Session, key: str, *, now: datetime, until: datetime) -> 
     )
     # RETURNING says whether the row was written (rowcount is not reliable for upserts)
     return session.execute(statement.returning(col(OutboxChannel.channel))).first() is not None
+
+
+def take_slots(session: Session, keys: set[str], *, now: datetime, until: datetime) -> set[str]:
+    """`take_slot` for several keys in one statement: the ones taken."""
+    if not keys:
+        return set()
+    insert = _upsert(session)(table_of(OutboxChannel)).values(
+        [{"channel": key, "next_send_at": until} for key in sorted(keys)]
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["channel"],
+        set_={"next_send_at": insert.excluded.next_send_at},
+        where=col(OutboxChannel.next_send_at) <= now,
+    )
+    return set(session.execute(statement.returning(col(OutboxChannel.channel))).scalars())
 
 
 def hold(session_factory: SessionFactory, key: str, until: datetime) -> None:
@@ -205,45 +228,46 @@ def _budget(session: Session, now: datetime, limit: int, pacing: Pacing) -> tupl
 def claim_due(
     session_factory: SessionFactory, now: datetime, limit: int, pacing: Pacing
 ) -> list[Attempt]:
-    """Claim up to `limit` due messages in one short transaction: the first of each free
-    channel, within the workspace rate, each holding its channel for `pacing.interval`.
-    Rows another dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL;
-    SQLite has one writer at a time)."""
+    """Claim up to `limit` due messages in one short transaction of three statements: the
+    first of each free channel, within the workspace rate, each holding its channel for
+    `pacing.interval`. Rows another dispatcher is claiming are skipped (FOR UPDATE SKIP
+    LOCKED on PostgreSQL; SQLite has one writer at a time)."""
     with session_factory() as session:
         budget, spent_until = _budget(session, now, limit, pacing)
         if budget == 0:
             session.commit()
             return []
-        held = set(
-            session.exec(
-                select(OutboxChannel.channel).where(
-                    col(OutboxChannel.channel).startswith("method:"),
-                    col(OutboxChannel.next_send_at) > now,
-                )
-            )
-        )
-        query = _heads(now, {h.removeprefix("method:") for h in held}, pacing.paced_methods)
+        query = _heads(now, pacing.paced_methods).limit(budget)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+        candidates = list(session.exec(query))
+        keys = {
+            row[0]: key
+            for row in candidates
+            if pacing.interval > 0 and (key := pace_key(row[1], row[2], row[3]))
+        }
+        until = now + timedelta(seconds=pacing.interval)
+        taken = take_slots(session, set(keys.values()), now=now, until=until)
+        leases: dict[datetime, list[int]] = {}
         attempts: list[Attempt] = []
-        for message_id, method, channel_key, target, claimed_until in list(
-            session.exec(query.limit(budget * 2))
-        ):
-            if len(attempts) >= budget:
-                break
-            key = pace_key(method, channel_key, target)
-            if key and pacing.interval > 0:
-                until = now + timedelta(seconds=pacing.interval)
-                if not take_slot(session, key, now=now, until=until):
+        for message_id, method, _, target, claimed_until in candidates:
+            key = keys.get(message_id)
+            if key is not None:
+                if key not in taken:
                     continue
+                taken.discard(key)  # one message per slot
             lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
+            leases.setdefault(lease, []).append(message_id)
+            attempts.append(
+                Attempt(message_id, lease, claimed_until is not None, rewrites=target is not None)
+            )
+        for lease, ids in leases.items():
             session.execute(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id)
+                .where(col(OutboxMessage.id).in_(ids))
                 .values(claimed_until=lease)
                 .execution_options(synchronize_session=False)
             )
-            attempts.append(Attempt(message_id, lease, in_doubt=claimed_until is not None))
         if attempts and pacing.rate > 0:  # the budget spent, for every dispatcher
             spent = spent_until + timedelta(seconds=len(attempts) / pacing.rate)
             take_slot(session, WORKSPACE, now=spent_until, until=spent)
