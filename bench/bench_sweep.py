@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
@@ -101,12 +102,14 @@ def worker(url: str, token: str, api_url: str, name: str, due: int, out) -> None
     """One `deliverybot worker` process: a scheduler pass, then the outbox until it is empty."""
     engine = make_engine(url)
     services = services_for(engine, token, api_url)
+    stop = threading.Event()
+    sending = threading.Thread(target=services.dispatcher.run_forever, args=(stop, 0.2))
     started = time.monotonic()
+    sending.start()  # as `deliverybot worker` does: the outbox sends while jobs run
     result = Scheduler(services, kinds={KIND: JobKind(remind)}, holder=name).run_due()
     ran = time.monotonic() - started
     factory = make_session_factory(engine)
     while True:
-        services.dispatcher.dispatch_due()
         with factory() as session:
             pending = session.exec(
                 select(func.count())
@@ -115,7 +118,10 @@ def worker(url: str, token: str, api_url: str, name: str, due: int, out) -> None
             ).one()
         if not pending:
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
+    stop.set()
+    services.dispatcher.wake.set()
+    sending.join()
     out.put((name, result.ran, ran, time.monotonic() - started))
 
 

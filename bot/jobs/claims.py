@@ -23,6 +23,7 @@ class Claimed:
     job_id: int
     lease: datetime  # the claim's end; running it checks the claim is still this one
     order_id: int | None
+    kind: str = ""
 
 
 def claim_due(
@@ -35,7 +36,7 @@ def claim_due(
     claimed_until = col(ScheduledJob.claimed_until)
     with session_factory() as session:
         query = (
-            select(col(ScheduledJob.id), col(ScheduledJob.order_id))
+            select(col(ScheduledJob.id), col(ScheduledJob.order_id), col(ScheduledJob.kind))
             .where(
                 col(ScheduledJob.status) == JobStatus.PENDING,
                 col(ScheduledJob.due_at) <= now,
@@ -46,8 +47,8 @@ def claim_due(
         )
         if postgres:
             query = query.with_for_update(skip_locked=True)
-        rows = [(job_id, order_id) for job_id, order_id in session.exec(query) if job_id]
-        ids = [job_id for job_id, _ in rows]
+        rows = [row for row in session.exec(query) if row[0]]
+        ids = [row[0] for row in rows]
         lease = now + CLAIM
         if ids:
             session.execute(
@@ -57,7 +58,7 @@ def claim_due(
                 .execution_options(synchronize_session=False)
             )
         session.commit()
-    return [Claimed(job_id, lease, order_id) for job_id, order_id in rows]
+    return [Claimed(job_id, lease, order_id, kind) for job_id, order_id, kind in rows]
 
 
 def record_failure(

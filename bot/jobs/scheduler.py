@@ -197,7 +197,7 @@ class Scheduler:
 
         def run(chain: list[Claimed]) -> None:
             for job in chain:
-                self._run_one(job.job_id, job.lease, postgres, result)
+                self._run_one(job, postgres, result)
 
         if self.workers == 1 or len(chains) == 1:
             for chain in chains.values():
@@ -208,21 +208,21 @@ class Scheduler:
         for _ in self._pool.map(run, chains.values()):  # re-raises a database outage
             pass
 
-    def _run_one(self, job_id: int, lease: datetime, postgres: bool, result: PassResult) -> None:
+    def _run_one(self, job: Claimed, postgres: bool, result: PassResult) -> None:
         """Ask Slack what the claimed job needs (no transaction open), then run it in one
         transaction, if it is still ours and still pending."""
         now = self.services.clock.now()
-        with self.services.read_session_factory() as session:
-            due = session.get(ScheduledJob, job_id)
-        if due is None:
-            return
-        kind_of_due, looked_up = self.kinds.get(due.kind), None
+        job_id, lease = job.job_id, job.lease
+        kind_of_due, looked_up = self.kinds.get(job.kind), None
         look_up = kind_of_due.look_up if kind_of_due else None
         if look_up is not None:
+            with self.services.read_session_factory() as session:
+                due = session.get(ScheduledJob, job_id)
             try:
-                looked_up = look_up(self.services, due)
+                if due is not None:
+                    looked_up = look_up(self.services, due)
             except Exception:  # the job still runs, with what the database already knows
-                log.exception("looking up Slack for job %s (%s) failed", due.id, due.kind)
+                log.exception("looking up Slack for job %s (%s) failed", job_id, job.kind)
         with self.services.session_factory() as session:
             query = select(ScheduledJob).where(
                 col(ScheduledJob.id) == job_id,
@@ -231,16 +231,16 @@ class Scheduler:
             )
             if postgres:
                 query = query.with_for_update(skip_locked=True)
-            job = session.exec(query).first()
-            if job is None:  # its claim ran out and another worker took it
+            row = session.exec(query).first()
+            if row is None:  # its claim ran out and another worker took it
                 return
-            kind = job.kind
+            kind = row.kind
             job_kind = self.kinds.get(kind)
             try:
                 if job_kind is None:
                     raise LookupError(f"no handler for job kind {kind!r}")
                 run = JobRun(
-                    job=job, session=session, services=self.services, now=now, looked_up=looked_up
+                    job=row, session=session, services=self.services, now=now, looked_up=looked_up
                 )
                 outcome = job_kind.handler(run)
             except Exception as error:

@@ -40,6 +40,8 @@ class Attempt:
     # while sending) this attempt's call went out and no clear answer came back
     in_doubt: bool
     rewrites: bool = True  # it rewrites a message in place (False: known to be a new post)
+    # (method, payload, meta) as read when claimed, so a plain post is not read again
+    loaded: tuple[str, dict[str, Any], dict[str, Any]] | None = None
 
 
 def claimable(now: datetime) -> ColumnElement[bool]:
@@ -143,7 +145,15 @@ def _heads(now: datetime, paced: frozenset[str]) -> Any:
         .exists()
     )
     query = (
-        select(col(m.id), col(m.method), col(m.channel_key), col(m.target), col(m.claimed_until))
+        select(
+            col(m.id),
+            col(m.method),
+            col(m.channel_key),
+            col(m.target),
+            col(m.claimed_until),
+            col(m.payload),
+            col(m.meta),
+        )
         .where(col(m.status) == OutboxStatus.PENDING, col(m.due_at) <= now, claimable(now))
         .where(or_(col(m.method).not_in(paced), ~busy_channel), ~held_method)
         .where(
@@ -250,7 +260,7 @@ def claim_due(
         taken = take_slots(session, set(keys.values()), now=now, until=until)
         leases: dict[datetime, list[int]] = {}
         attempts: list[Attempt] = []
-        for message_id, method, _, target, claimed_until in candidates:
+        for message_id, method, _, target, claimed_until, payload, meta in candidates:
             key = keys.get(message_id)
             if key is not None:
                 if key not in taken:
@@ -259,7 +269,13 @@ def claim_due(
             lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
             leases.setdefault(lease, []).append(message_id)
             attempts.append(
-                Attempt(message_id, lease, claimed_until is not None, rewrites=target is not None)
+                Attempt(
+                    message_id,
+                    lease,
+                    claimed_until is not None,
+                    rewrites=target is not None,
+                    loaded=(method, payload, meta),
+                )
             )
         for lease, ids in leases.items():
             session.execute(

@@ -172,6 +172,17 @@ class NotYetSent(Exception):
         super().__init__(key)
 
 
+_REF_FIELDS = ("channel", "ts", "thread_ts")
+
+
+def has_refs(payload: dict[str, Any]) -> bool:
+    """Whether the payload stands for an earlier message's channel/ts (`ref`)."""
+    return any(
+        isinstance(payload.get(field), dict) and "$outbox" in payload[field]
+        for field in _REF_FIELDS
+    )
+
+
 def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload with each `ref()` replaced by the channel/ts the outbox recorded for it;
     NotYetSent while the earlier message has not gone out."""
