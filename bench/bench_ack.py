@@ -18,12 +18,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
-from starlette.routing import Route
 
+from bench.bare_app import build
 from bench.load import load
 from bench.seeding import SELLER, database, seed_orders
 from bot.core.clock import ManualClock
@@ -32,19 +29,7 @@ from bot.demo.sandbox import SIGNING_SECRET, LoopbackServer, Sandbox
 
 def bare_app(slack) -> Starlette:
     """The baseline: Bolt's AsyncApp with its async Starlette handler, acking at once."""
-    client = AsyncWebClient(token=slack.token, base_url=slack.api_url + "/")
-    app = AsyncApp(client=client, signing_secret=SIGNING_SECRET)
-
-    @app.command("/deliver")
-    async def deliver(ack, command):
-        await ack(text=f"Orders for {command['user_id']}", response_type="ephemeral")
-
-    handler = AsyncSlackRequestHandler(app)
-
-    async def endpoint(request):
-        return await handler.handle(request)
-
-    return Starlette(routes=[Route("/slack/events", endpoint, methods=["POST"])])
+    return build(slack.token, slack.api_url, SIGNING_SECRET)
 
 
 def figures(seconds: float, latencies: list[float]) -> dict[str, float]:

@@ -27,8 +27,8 @@ def list_orders(services: Services, user: str, *, before: orders.Cursor | None =
     """A page of the seller's orders waiting for delivery: a bounded number of indexed reads
     (the page, one more to know if there is a next, and a count that stops at COUNT_UP_TO),
     whatever their total."""
-    person = directory.lookup_for_ack(services, user)
     with services.read_session_factory() as session:
+        person = directory.lookup_for_ack(services, user, session)
         cards = orders.orders_for_seller(
             session, person.identities, limit=LIST_LIMIT + 1, before=before
         )

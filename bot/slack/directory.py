@@ -79,19 +79,20 @@ def lookup(services: Services, user_id: str, *, ask_slack: bool = False) -> Pers
     return person
 
 
-def lookup_for_ack(services: Services, user_id: str) -> Person:
+def lookup_for_ack(services: Services, user_id: str, session: Session | None = None) -> Person:
     """The person for a reply that must come within Slack's 3 s: the cached copy, refreshed
     from Slack after the reply when stale. Only someone never seen before is asked at once
-    (their e-mail may be what their orders name them by)."""
-    with services.read_session_factory() as session:
-        cached = session.get(SlackUser, user_id)
-        person = Person.of(user_id, cached)
-        fresh = cached is not None and _fresh(cached, services.clock.now())
+    (their e-mail may be what their orders name them by). `session`: a read session the
+    caller has open anyway."""
+    if session is None:
+        with services.read_session_factory() as own:
+            return lookup_for_ack(services, user_id, own)
+    cached = session.get(SlackUser, user_id)
     if cached is None:
         return lookup(services, user_id)
-    if not fresh:
+    if not _fresh(cached, services.clock.now()):
         after_reply(f"user:{user_id}", lambda: lookup(services, user_id))
-    return person
+    return Person.of(user_id, cached)
 
 
 _background: ThreadPoolExecutor | None = None
