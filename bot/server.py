@@ -60,7 +60,28 @@ def system_services(settings: Settings) -> tuple[Engine, Services]:
     return engine, services
 
 
+def fewer_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
+    a threaded server's memory then grows with its thread count: two arenas serve Python
+    (which allocates under the GIL anyway) as fast, in a fraction of the memory. Nothing
+    happens on other C libraries."""
+    import ctypes  # only here: a start-up tweak
+    import ctypes.util  # with it
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(M_ARENA_MAX, arenas)
+    except OSError:  # not glibc, or no libc to load
+        return
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
 def run(settings: Settings, *, host: str, port: int, migrate: bool, with_worker: bool) -> None:
+    fewer_malloc_arenas()
     engine, services = system_services(settings)
     if migrate:
         upgrade(engine)

@@ -47,8 +47,8 @@ def claim_due(
         )
         if postgres:
             query = query.with_for_update(skip_locked=True)
-        rows = [row for row in session.exec(query) if row[0]]
-        ids = [row[0] for row in rows]
+        rows = [(job_id, order, kind) for job_id, order, kind in session.exec(query) if job_id]
+        ids = [job_id for job_id, _, _ in rows]
         lease = now + CLAIM
         if ids:
             session.execute(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import literal, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -145,7 +146,7 @@ def _heads(now: datetime, paced: frozenset[str]) -> Any:
         .exists()
     )
     query = (
-        select(
+        core_select(  # seven columns: more than sqlmodel's select is typed for
             col(m.id),
             col(m.method),
             col(m.channel_key),

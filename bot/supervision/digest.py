@@ -48,7 +48,7 @@ def _overdue(session: Session, now: datetime) -> Any:
         for product_id, d in promised
         if d is not None
     ]
-    return and_(Order.state == SupervisionState.AWAITING_DELIVERY, or_(false(), *late))
+    return and_(col(Order.state) == SupervisionState.AWAITING_DELIVERY, or_(false(), *late))
 
 
 def _late_sellers(session: Session, now: datetime) -> dict[str, set[str]]:

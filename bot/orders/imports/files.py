@@ -90,8 +90,8 @@ def stream_records(path: Path) -> tuple[Iterator[tuple[int, dict[str, Any]]], li
         except UnicodeDecodeError as error:
             raise ImportFileError(f"{path.name} is not UTF-8 text ({error.reason})") from None
     if path.suffix.lower() == ".json" or start.startswith(("[", "{")):
-        records, ignored = read_records(path)
-        return iter(records), ignored
+        whole, ignored = read_records(path)
+        return iter(whole), ignored
     handle = path.open(encoding="utf-8-sig", newline="")
     reader = csv.reader(handle)
     try:
