@@ -108,13 +108,14 @@ def run_ours(engine, slack, channels: list[str], busy: int, rate: float) -> dict
     others_done = busy_sent = None
     while time.monotonic() - started < 300:
         with session_factory() as session:
-            sent = dict(
-                session.exec(
-                    select(col(OutboxMessage.channel_key) == BUSY, func.count())
-                    .where(OutboxMessage.status == OutboxStatus.SENT)
-                    .group_by(col(OutboxMessage.channel_key) == BUSY)
-                ).all()
-            )
+            sent = {}
+            for busy_one in (True, False):
+                where = col(OutboxMessage.channel_key) == BUSY
+                sent[busy_one] = session.exec(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status == OutboxStatus.SENT, where if busy_one else ~where)
+                ).one()
         if sent.get(False, 0) >= len(channels) and others_done is None:
             others_done = time.monotonic() - started
             busy_sent = sent.get(True, 0)
