@@ -47,14 +47,14 @@ PRODUCTS = Path(__file__).parent.parent / "examples" / "products.yaml"
 
 def write_orders(path: Path, count: int, *, prefix: str = "") -> None:
     rng = random.Random(7)
-    start = datetime(2025, 1, 1, tzinfo=UTC)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
     with path.open("w") as out:
         out.write(HEADER + "\n")
         for n in range(count):
             status = "Completed" if n % 50 == 0 else rng.choice(STATUSES)
             renews = f"{prefix}{n - 25}" if n % 50 == 25 else ""  # renews a completed order
             sellers = f"U{n % 97:05d}" + (f";seller{n % 13}@isv.example" if n % 3 == 0 else "")
-            placed = (start + timedelta(minutes=7 * n)).isoformat()
+            placed = (start + timedelta(seconds=30 * n)).isoformat()  # 1M: under a year
             out.write(
                 f"{prefix}{n},SECUREVPN,{rng.randint(100, 99999)}.{n % 100:02d},EUR,{status},"
                 f"{placed},{rng.choice(DURATIONS)},{sellers},U{n:08d},"
