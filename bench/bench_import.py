@@ -2,7 +2,8 @@
 
 Generates N orders (default 100,000) as CSV, runs the real command (`orders import`, in
 process) into a fresh SQLite file, and into a fresh PostgreSQL schema when TEST_DATABASE_URL
-is set; then imports the same file again (every row unchanged). Prints rows/s and the ratio
+is set; then imports the same file again (every row unchanged). Each import runs as its own
+process (`python -m bot orders import`), so its time and peak RSS are its own. Prints rows/s and the ratio
 against a baseline measured in the same process: the naive import (look the order up, one
 ORM object per row, flush) of a sample, extrapolated to N.
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,14 +47,14 @@ PRODUCTS = Path(__file__).parent.parent / "examples" / "products.yaml"
 
 def write_orders(path: Path, count: int, *, prefix: str = "") -> None:
     rng = random.Random(7)
-    start = datetime(2025, 1, 1, tzinfo=UTC)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
     with path.open("w") as out:
         out.write(HEADER + "\n")
         for n in range(count):
             status = "Completed" if n % 50 == 0 else rng.choice(STATUSES)
             renews = f"{prefix}{n - 25}" if n % 50 == 25 else ""  # renews a completed order
             sellers = f"U{n % 97:05d}" + (f";seller{n % 13}@isv.example" if n % 3 == 0 else "")
-            placed = (start + timedelta(minutes=7 * n)).isoformat()
+            placed = (start + timedelta(seconds=30 * n)).isoformat()  # 1M: under a year
             out.write(
                 f"{prefix}{n},SECUREVPN,{rng.randint(100, 99999)}.{n % 100:02d},EUR,{status},"
                 f"{placed},{rng.choice(DURATIONS)},{sellers},U{n:08d},"
@@ -59,15 +62,24 @@ def write_orders(path: Path, count: int, *, prefix: str = "") -> None:
             )
 
 
-def cli_import(url: str, path: Path) -> float:
-    runner = CliRunner()
+def cli_import(url: str, path: Path) -> tuple[float, float]:
+    """The real command in a process of its own: (seconds, peak RSS in MB)."""
     began = time.perf_counter()
-    result = runner.invoke(cli, ["orders", "import", str(path)], env={"DATABASE_URL": url})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "orders", "import", str(path)],
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout and process.stderr
+    output, errors = process.stdout.read(), process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - began
-    if result.exit_code != 0:
-        raise SystemExit(f"import failed: {result.output}")
-    print(f"    {result.stdout.strip()}")
-    return elapsed
+    if process.returncode != 0:
+        raise SystemExit(f"import failed: {output.decode()} {errors.decode()}")
+    print(f"    {output.decode().strip()}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def naive_import(url: str, path: Path) -> float:
@@ -148,14 +160,20 @@ def bench(label: str, fresh, big: Path, sample: Path, orders: int, sample_size: 
     print(f"{label}:")
     with fresh("bulk") as url:
         prepare(url)
-        first = cli_import(url, big)
-        again = cli_import(url, big)
+        first, first_rss = cli_import(url, big)
+        again, again_rss = cli_import(url, big)
     with fresh("naive") as url:
         prepare(url)
         naive = naive_import(url, sample)
     bulk_rate, again_rate, naive_rate = orders / first, orders / again, sample_size / naive
-    print(f"  first import   {orders:>7} rows in {first:6.2f} s  {bulk_rate:>9,.0f} rows/s")
-    print(f"  re-import      {orders:>7} rows in {again:6.2f} s  {again_rate:>9,.0f} rows/s")
+    print(
+        f"  first import   {orders:>7} rows in {first:6.2f} s  {bulk_rate:>9,.0f} rows/s"
+        f"  peak RSS {first_rss:.0f} MB"
+    )
+    print(
+        f"  re-import      {orders:>7} rows in {again:6.2f} s  {again_rate:>9,.0f} rows/s"
+        f"  peak RSS {again_rss:.0f} MB"
+    )
     print(
         f"  naive baseline {sample_size:>7} rows in {naive:6.2f} s  {naive_rate:>9,.0f} rows/s "
         f"(~{orders / naive_rate:,.0f} s for {orders})"
@@ -167,6 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000)
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -179,7 +198,7 @@ def main() -> None:
             return fresh_sqlite(folder, f"{name}.db")
 
         bench("SQLite", sqlite, big, sample, args.orders, args.sample)
-        if base := os.environ.get("TEST_DATABASE_URL"):
+        if (base := os.environ.get("TEST_DATABASE_URL")) and not args.no_pg:
             bench(
                 "PostgreSQL",
                 lambda name: fresh_postgres(base, name),

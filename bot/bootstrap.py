@@ -15,6 +15,7 @@ from bot.core.filestore import store_for
 from bot.core.settings import Settings
 from bot.delivery import proof_fetch
 from bot.email.sender import EmailSender, with_browser_link
+from bot.home import page as home
 from bot.jobs.scheduler import JobKind, Scheduler, Seed
 from bot.ops import digest as ops_digest
 from bot.orders import contacts, customers
@@ -63,6 +64,7 @@ MESSAGE_KINDS: Mapping[str, MessageKind] = {
         prepare=reminders.link_the_delivery, on_failure=reminders.reminder_failed
     ),
     cases.APPEAL_CASE: MessageKind(on_failure=cases.case_not_posted),
+    home.REFRESH: MessageKind(render=home.render_queued),
 }
 
 
@@ -101,16 +103,22 @@ def build_services(
     client: WebClient | None = None,
     channel_interval: float = 1.0,
     read_session_factory: SessionFactory | None = None,
+    outbox_workers: int | None = None,
 ) -> Services:
+    """`outbox_workers`: concurrent sends (default: the settings'; the demo and tests use 1,
+    so what Slack receives comes in one order)."""
     client = client or make_client(settings)
     dispatcher = OutboxDispatcher(
         session_factory=session_factory,
+        read_session_factory=read_session_factory,
         client=client,
         clock=clock,
         channel_interval=channel_interval,
         files=store_for(settings),
         kinds=message_kinds(settings, clock),
         senders={EMAIL: EmailSender(settings, session_factory, clock)},
+        workers=settings.outbox_workers if outbox_workers is None else outbox_workers,
+        workspace_rate=settings.outbox_rate,
     )
     return Services(
         settings=settings,
@@ -132,4 +140,5 @@ def build_scheduler(
         recurring=RECURRING_JOBS,
         holder=holder,
         lease_seconds=lease_seconds,
+        workers=services.settings.job_workers,
     )

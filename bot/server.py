@@ -66,6 +66,26 @@ def services_on(settings: Settings, engine: Engine) -> Services:
     )
 
 
+def fewer_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
+    a threaded server's memory then grows with its thread count: two arenas serve Python
+    (which allocates under the GIL anyway) as fast, in a fraction of the memory. Nothing
+    happens on other C libraries."""
+    import ctypes  # only here: a start-up tweak
+    import ctypes.util  # with it
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(M_ARENA_MAX, arenas)
+    except OSError:  # not glibc, or no libc to load
+        return
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
 def run(
     settings: Settings,
     *,
@@ -78,6 +98,7 @@ def run(
     """Serve on a database already checked (and migrated) by the CLI. Slack is not asked
     anything before serving: the token is verified in the background (bot.ops.token) and
     /readyz says not ready until Slack accepted it."""
+    fewer_malloc_arenas()
     services = services_on(settings, engine)
     # Bolt's own auth.test at start would kill serve when Slack is unreachable
     app = create_app(services, token_verification_enabled=False)

@@ -86,7 +86,7 @@ def read_held(
     services: Services, click: Click[Any], respond: Respond, delivery_id: int
 ) -> tuple[Delivery, OrderCard] | None:
     """The draft, read only, if the clicker holds it; else they are told why, and None."""
-    person = directory.lookup(services, click.user.id)
+    person = directory.lookup_for_ack(services, click.user.id)
     with services.read_session_factory() as session:
         try:
             return delivery.held_draft(
@@ -122,7 +122,7 @@ def handle_submit(click: DraftClick, respond: Respond, services: Services) -> No
 
 
 def handle_take_over(click: DraftClick, respond: Respond, services: Services) -> None:
-    person = directory.lookup(services, click.user.id)
+    person = directory.lookup_for_ack(services, click.user.id)
     try:
         with writing(services) as session:
             started = delivery.take_over(

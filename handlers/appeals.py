@@ -35,7 +35,7 @@ def _say(respond: Respond, message: str) -> None:
 
 
 def _seller_order(services: Services, session: Session, user: str, order_no: str) -> Order:
-    identities = directory.lookup(services, user).identities
+    identities = directory.lookup_for_ack(services, user).identities
     return orders.order_for_seller(session, order_no, identities).order
 
 

@@ -2,32 +2,51 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
-from bot.core.ids import COMMAND
+from bot.core.ids import COMMAND, ActionId
 from bot.orders import queries as orders
 from bot.orders.views import (
+    COUNT_UP_TO,
     LIST_LIMIT,
     build_error,
     build_help,
     build_order_list,
+    page_value,
 )
 from bot.slack import directory
 from bot.slack.inbound.payloads import SlashCommand
 from bot.slack.services import Services
-from handlers.boundary import on_command
+from handlers.boundary import on_click, on_command
 from handlers.conversation import Reply, cancel_draft, start_delivery
+from handlers.inputs import OlderOrdersClick
 from storage.states import SupervisionState
 
 
-def list_orders(services: Services, user: str) -> Reply:
-    person = directory.lookup(services, user)
+def list_orders(services: Services, user: str, *, before: orders.Cursor | None = None) -> Reply:
+    """A page of the seller's orders waiting for delivery: a bounded number of indexed reads
+    (the page, one more to know if there is a next, and a count that stops at COUNT_UP_TO),
+    whatever their total."""
     with services.read_session_factory() as session:
-        cards = orders.orders_for_seller(session, person.identities, limit=LIST_LIMIT)
-        total = orders.count_for_seller(
-            session, person.identities, SupervisionState.AWAITING_DELIVERY
+        person = directory.lookup_for_ack(services, user, session)
+        cards = orders.orders_for_seller(
+            session, person.identities, limit=LIST_LIMIT + 1, before=before
         )
-    return build_order_list(cards, total=total), "Orders waiting for delivery"
+        total = orders.count_for_seller(
+            session,
+            person.identities,
+            SupervisionState.AWAITING_DELIVERY,
+            at_most=COUNT_UP_TO + 1,
+        )
+    older = page_value(cards[LIST_LIMIT - 1]) if len(cards) > LIST_LIMIT else None
+    blocks = build_order_list(cards[:LIST_LIMIT], total=total, older=older, first=before is None)
+    return blocks, "Orders waiting for delivery"
+
+
+def handle_older_orders(click: OlderOrdersClick, respond: Respond, services: Services) -> None:
+    order_id, placed_at = click.action.value
+    blocks, text = list_orders(services, click.user.id, before=(placed_at, order_id))
+    respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=True)
 
 
 def handle_deliver(ack: Ack, command: SlashCommand, services: Services) -> None:
@@ -49,3 +68,4 @@ def handle_deliver(ack: Ack, command: SlashCommand, services: Services) -> None:
 
 def register(app: App) -> None:
     app.command(COMMAND)(on_command(handle_deliver))
+    app.action(ActionId.OLDER_ORDERS)(on_click(OlderOrdersClick, handle_older_orders))

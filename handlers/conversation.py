@@ -44,7 +44,7 @@ def writing(services: Services) -> Iterator[Session]:
 
 def start_delivery(services: Services, user: str, order_no: str) -> Reply:
     """Start or resume the delivery of `order_no` for `user`: the reply to show them."""
-    person = directory.lookup(services, user)
+    person = directory.lookup_for_ack(services, user)
     contacts.look_up_customer_of(services, order_no)  # the customer's calendar, for the preview
     try:
         with writing(services) as session:
@@ -72,7 +72,7 @@ def pointer(started: delivery.Started) -> Reply:
 
 
 def cancel_draft(services: Services, user: str, order_no: str) -> Reply:
-    person = directory.lookup(services, user)
+    person = directory.lookup_for_ack(services, user)
     try:
         with writing(services) as session:
             draft = delivery.cancel(
@@ -119,7 +119,7 @@ def on_draft(
     services: Services, click: Click[Any], respond: Respond, delivery_id: int, step: Step
 ) -> None:
     """Run `step(session, draft, card, person, now)` on a draft the clicker holds."""
-    person = directory.lookup(services, click.user.id)
+    person = directory.lookup_for_ack(services, click.user.id)
     try:
         with writing(services) as session:
             draft, card = delivery.held_draft(

@@ -33,7 +33,7 @@ def handle_message(message: Typed | Dropped | Ignored, services: Services) -> No
         return
     if not isinstance(message, Typed) or not message.text.strip():
         return
-    person = directory.lookup(services, message.user)
+    person = directory.lookup_for_ack(services, message.user)
     with services.session_factory() as session:
         delivery_typing.answer_typed(
             session,
@@ -48,7 +48,7 @@ def handle_message(message: Typed | Dropped | Ignored, services: Services) -> No
 
 def receive_file(services: Services, user: str, info: dict[str, Any]) -> None:
     """A file dropped in the DM: onto the seller's open draft (or ask which), then fetched."""
-    person = directory.lookup(services, user)
+    person = directory.lookup_for_ack(services, user)
     take_file(
         services,
         info,

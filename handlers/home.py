@@ -16,21 +16,17 @@ from handlers.inputs import FindOrderClick, HomeOpenedCallback
 
 
 def handle_home_opened(event: HomeOpened, services: Services) -> None:
-    """Rendered from a read-only session; only queueing it takes a (short) write."""
+    """Asks for the Home to be published: the outbox renders it when it sends it."""
     if event.tab != "home":
         return
-    directory.lookup(
-        services, event.user
-    )  # the Home reads their e-mail and time zone from the cache
-    now = services.clock.now()
+    # the Home reads their e-mail and time zone from the cache
+    directory.lookup_for_ack(services, event.user)
     settings = services.settings
     ops = bool(settings.ops_channel or settings.ops_usergroup) and is_ops_staff(
         services.client, settings, event.user
     )  # operations staff also see the marketplace's totals
-    with services.read_session_factory() as session:
-        rendered = home.render(session, user=event.user, now=now, ops=ops)
     with services.session_factory() as session:
-        home.queue_rendered(session, user=event.user, rendered=rendered, now=now)
+        home.publish_for_user(session, user=event.user, now=services.clock.now(), ops=ops)
         session.commit()
     services.notify_outbox()
 

@@ -99,6 +99,12 @@ class FileAttach(Action):
     value: Annotated[tuple[OrderNo, FileId], parts("|", last=True)]
 
 
+class OlderOrdersButton(Action):
+    """Older orders: the last order shown, "17|2026-01-31T10:00:00+00:00"."""
+
+    value: Annotated[tuple[RowId, AwareDatetime], parts("|")]
+
+
 class CustomerButton(Action):
     """Accept, Request changes: the order and the delivery."""
 
@@ -113,6 +119,7 @@ class AppealButton(Action):
 
 OrderClick = Click[OrderButton]
 DraftClick = Click[DraftButton]
+OlderOrdersClick = Click[OlderOrdersButton]
 FindOrderClick = OpeningClick[Action]
 TemplateClick = OpeningClick[DraftButton]
 

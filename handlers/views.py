@@ -20,7 +20,7 @@ from handlers.inputs import FindOrderSubmission, TemplateSubmission
 
 def handle_template(ack: Ack, submission: TemplateSubmission, services: Services) -> None:
     view = submission.view
-    person = directory.lookup(services, submission.user.id)
+    person = directory.lookup_for_ack(services, submission.user.id)
     with services.session_factory() as session:
         try:
             draft, card = delivery.held_draft(
@@ -44,7 +44,7 @@ def handle_template(ack: Ack, submission: TemplateSubmission, services: Services
 
 
 def handle_find_order(ack: Ack, submission: FindOrderSubmission, services: Services) -> None:
-    person = directory.lookup(services, submission.user.id)
+    person = directory.lookup_for_ack(services, submission.user.id)
     with services.read_session_factory() as session:
         try:
             card = orders.order_for_seller(session, submission.view.typed, person.identities)

@@ -11,7 +11,15 @@ from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from storage.states import OPEN_STATES, OrderStatus, SupervisionState
+from storage.states import (
+    OPEN_STATES,
+    AppealState,
+    DeliveryState,
+    JobStatus,
+    OrderStatus,
+    OutboxStatus,
+    SupervisionState,
+)
 from storage.types import UTCDateTime
 
 
@@ -30,37 +38,6 @@ def _ts(**kw: Any) -> Any:
     return Field(sa_type=UTCDateTime, **kw)
 
 
-class DeliveryState(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    CANCELLED = "cancelled"
-    ACCEPTED = "accepted"
-    CHANGES_REQUESTED = "changes_requested"
-    CLOSED = "closed"  # closed by an operations decision
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    SUPERSEDED = "superseded"  # a newer rewrite of the same message was sent or queued
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    CANCELLED = "cancelled"  # no longer needed (the order moved on): a business cancellation
-    FAILED = "failed"  # kept failing until its attempts ran out: `last_error` says why
-
-
-class AppealState(StrEnum):
-    OPEN = "open"
-    COMPLETED = "completed"
-    RETURNED = "returned"
-    REJECTED = "rejected"
-    CLOSED = "closed"  # nothing left to decide: the order completed without operations
-
-
 class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=100)
@@ -76,6 +53,11 @@ class Product(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
+    # lists and counts by state, newest placement first, paged by (placed_at, id)
+    __table_args__ = (
+        Index("ix_orders_state_placed", "state", "placed_at", "id"),
+        Index("ix_orders_state_accepted", "state", "accepted_at", "state_changed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_no: str = Field(unique=True, max_length=100)
@@ -118,7 +100,11 @@ class Order(SQLModel, table=True):
 
 
 class OrderSeller(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("order_id", "seller"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "seller"),
+        # a seller's orders without reading the table (lists, counts, the Home)
+        Index("ix_orderseller_seller_order", "seller", "order_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
@@ -218,7 +204,11 @@ class ProofFile(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """A Slack call caused by a state change, written in the change's transaction."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "due_at", "id"),
+        # the head of each channel's queue (pacing keeps a channel's messages in order)
+        Index("ix_outbox_channel_queue", "channel_key", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)  # one message per cause
@@ -244,6 +234,16 @@ class OutboxMessage(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
 
 
+class OutboxChannel(SQLModel, table=True):
+    """When the next message may go to a channel (or a rate-limited method, or the whole
+    workspace): pacing shared by every dispatcher through the database."""
+
+    __tablename__ = "outbox_channel"
+
+    channel: str = Field(primary_key=True, max_length=330)
+    next_send_at: datetime = _ts()
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Events API deliveries claimed (Slack retries and replays are dropped) and handled."""
 
@@ -253,7 +253,9 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class ScheduledJob(SQLModel, table=True):
-    __table_args__ = (Index("ix_job_due", "status", "due_at"),)
+    # ends in the primary key: claiming the oldest of thousands due at one instant reads
+    # them in index order instead of sorting them all
+    __table_args__ = (Index("ix_job_due", "status", "due_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)  # one job per cause, e.g. reminder:42:1:2
@@ -265,6 +267,8 @@ class ScheduledJob(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     done_at: datetime | None = _ts(default=None)
+    # taken by a worker for a run (a batch claim) until then; a dead worker's claim runs out
+    claimed_until: datetime | None = _ts(default=None)
 
 
 class Appeal(SQLModel, table=True):

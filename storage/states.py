@@ -1,4 +1,5 @@
-"""The states of an order, as stored: what supervision tracks and what users see."""
+"""Every stored state: an order's (what supervision tracks and what users see), a delivery's,
+an outbox message's, a scheduled job's and an appeal's."""
 
 from __future__ import annotations
 
@@ -23,3 +24,34 @@ class SupervisionState(StrEnum):
 
 
 OPEN_STATES = frozenset({SupervisionState.AWAITING_DELIVERY, SupervisionState.AWAITING_ACCEPTANCE})
+
+
+class DeliveryState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+    ACCEPTED = "accepted"
+    CHANGES_REQUESTED = "changes_requested"
+    CLOSED = "closed"  # closed by an operations decision
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"  # a newer rewrite of the same message was sent or queued
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"  # no longer needed (the order moved on): a business cancellation
+    FAILED = "failed"  # kept failing until its attempts ran out: `last_error` says why
+
+
+class AppealState(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    CLOSED = "closed"  # nothing left to decide: the order completed without operations

@@ -8,7 +8,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -95,15 +95,13 @@ def orders_import(
     from sqlmodel import select
 
     from bot.core.clock import SystemClock
-    from bot.orders.imports.files import ImportFileError, read_records
-    from bot.orders.imports.orders import import_orders
-    from bot.orders.imports.validation import validate_orders
+    from bot.orders.imports import streaming
+    from bot.orders.imports.files import ImportFileError, stream_records
     from bot.orders.queries import stored_order_nos
     from storage.models import Product
 
     try:
-        with _status(f"Reading {file.name}…"):
-            records, ignored = read_records(file)
+        records, ignored = stream_records(file)
     except ImportFileError as error:
         raise _file_error(error) from None
     if ignored:
@@ -111,34 +109,41 @@ def orders_import(
     now = SystemClock().now()
     with session_scope() as session:
         product_ids = dict(session.exec(select(Product.code, Product.id)).all())
-        with _status(f"Checking {len(records):,} rows…"):
-            checked = validate_orders(
-                records,
-                product_ids=product_ids,
-                now=now,
-                known_orders=partial(stored_order_nos, session),
-            )
-        if checked.errors:
-            _print_errors(checked.errors)
-            if not skip_invalid:
-                bad = len({e.row for e in checked.errors})
-                err.print(
-                    f"[red]Nothing imported:[/] {bad} of {len(records)} rows are invalid. "
-                    "Fix them, or use --skip-invalid to import the others."
-                )
-                raise typer.Exit(1)
-        with _progress(len(checked.rows)) as advance:
-            report = import_orders(session, checked.rows, now=now, progress=advance)
-            session.commit()
-    skipped = len({e.row for e in checked.errors})
+        try:
+            with ExitStack() as spool:
+                with _status(f"Checking {file.name}…"):  # the whole file, before any write
+                    checked = spool.enter_context(
+                        streaming.spooled_check(
+                            records,
+                            product_ids=product_ids,
+                            now=now,
+                            known_orders=partial(stored_order_nos, session),
+                        )
+                    )
+                if checked.errors:
+                    _print_errors(checked.errors)
+                    if not skip_invalid:
+                        err.print(
+                            f"[red]Nothing imported:[/] {checked.bad_rows} of {checked.records} "
+                            "rows are invalid. Fix them, or use --skip-invalid to import the others."
+                        )
+                        raise typer.Exit(1)
+                with _progress(checked.rows - len(checked.dropped)) as advance:
+                    report = streaming.import_spooled(session, checked, now=now, progress=advance)
+                    session.commit()
+                skipped = checked.bad_rows
+        except ImportFileError as error:  # found part way through the file
+            raise _file_error(error) from None
+        streaming.analyze(session)
     out.print(
-        f"Orders: {len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged" + (f", {skipped} invalid skipped." if skipped else ".")
+        f"Orders: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged" + (f", {skipped} invalid skipped." if skipped else ".")
     )
     for order_no, before, after in report.state_changes[:MAX_ERRORS_SHOWN]:
         out.print(f"  order {order_no}: {before} -> {after}", highlight=False)
-    if len(report.state_changes) > MAX_ERRORS_SHOWN:
-        out.print(f"  … and {len(report.state_changes) - MAX_ERRORS_SHOWN} more state changes.")
+    more = len(report.state_changes) + report.more_state_changes - MAX_ERRORS_SHOWN
+    if more > 0:
+        out.print(f"  … and {more} more state changes.")
 
 
 def _print_errors(errors) -> None:

@@ -6,6 +6,7 @@ from enum import StrEnum
 class ActionId(StrEnum):
     DELIVER = "deliver_order"
     FIND_ORDER = "find_order"
+    OLDER_ORDERS = "orders_older"  # the next page of /deliver's list
     # the seller's delivery conversation
     ENABLING_DATE = "delivery_enabling_date"
     ENABLING_NOT_STATED = "delivery_enabling_not_stated"

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     ready_outbox_age_seconds: float = Field(
         300.0, gt=0, alias="DELIVERYBOT_READY_OUTBOX_AGE_SECONDS"
     )
+    # the outbox: sends at once (across channels) and per second across the workspace, shared
+    # by every replica (Slack allows about one post per second per channel besides)
+    outbox_workers: int = Field(8, ge=1, alias="DELIVERYBOT_OUTBOX_WORKERS")
+    outbox_rate: float = Field(50.0, ge=0, alias="DELIVERYBOT_OUTBOX_RATE")
+    # scheduled jobs run at once per worker (one order's jobs always in turn)
+    job_workers: int = Field(4, ge=1, alias="DELIVERYBOT_JOB_WORKERS")
     reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         (1, 3, 7), alias="DELIVERYBOT_REMINDER_DAYS"
     )

@@ -91,8 +91,17 @@ def post_all(
         messages[role] = f"delivery:{delivery.id}:g{generation}:{role}"
     delivery.messages = messages
     session.add(delivery)
-    for role, rendered in _render(session, delivery, card, now=now).items():
-        _post_to_holder(session, delivery, card, role, rendered, key=messages[role], now=now)
+    posts = [
+        outbox.Queued(
+            key=messages[role],
+            method="chat.postMessage",
+            payload={"channel": delivery.holder, "text": text, "blocks": blocks},
+            order_id=card.order.id,
+            meta=_meta(delivery, role),
+        )
+        for role, (blocks, text) in _render(session, delivery, card, now=now).items()
+    ]
+    outbox.enqueue_many(session, posts, now=now)  # one statement, in the steps' order
 
 
 def _post_to_holder(

@@ -104,7 +104,13 @@ class Sandbox:
             DATABASE_URL=self.database_url,
             DELIVERYBOT_OPS_CHANNEL=self.ops_channel,
             DELIVERYBOT_FILES_DIR=str(self.files_dir),
-            **{"PUBLIC_URL": self.url, **self.settings_overrides},
+            # a clock that stands still (no rate), and Slack's calls in one order (one at a time)
+            **{
+                "PUBLIC_URL": self.url,
+                "DELIVERYBOT_OUTBOX_RATE": 0,
+                "DELIVERYBOT_JOB_WORKERS": 1,
+                **self.settings_overrides,
+            },
         )
         self.engine = self.engine or make_engine(self.database_url)
         self.session_factory = make_session_factory(self.engine)
@@ -114,6 +120,7 @@ class Sandbox:
             read_session_factory=make_session_factory(self.engine, readonly=True),
             clock=self.clock,
             channel_interval=0,
+            outbox_workers=1,
         )
         self.app = create_app(self.services)
         probes = Probes.for_engine(self.engine, clock=self.clock)

@@ -13,13 +13,18 @@ from bot.fakeslack.http import handler_for
 from bot.fakeslack.methods import WebApi
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many concurrent senders (the default backlog of 5 resets them)
+    daemon_threads = True
+
+
 class FakeSlack(WebApi):
     """Start with `with FakeSlack() as slack:`; `slack.api_url` goes to SLACK_API_URL."""
 
     _server: ThreadingHTTPServer | None = None
 
     def start(self) -> FakeSlack:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         host, port = self._server.server_address[:2]

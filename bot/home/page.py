@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.home.views import DraftLine, HomePage, build_home
@@ -14,11 +14,19 @@ from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
 from bot.reporting.summary import summary
 from bot.slack import outbox
-from storage.models import Delivery, DeliveryState, Order, OrderSeller, OutboxMessage, SlackUser
-from storage.rows import saved_id
+from storage.models import (
+    Delivery,
+    DeliveryState,
+    Order,
+    OutboxMessage,
+    OutboxStatus,
+    SlackUser,
+)
+from storage.rows import changed_rows, saved_id
 from storage.states import SupervisionState
 
 SHOWN = 10
+REFRESH = "home_refresh"  # a queued request to publish a seller's Home, rendered when sent
 COMPLETED_SHOWN = 5
 
 
@@ -31,17 +39,16 @@ def identities_of(session: Session, user: str) -> set[str]:
 def page_for(session: Session, user: str, *, now: datetime, ops: bool = False) -> HomePage:
     """`ops`: the user is operations staff, who also see the marketplace's totals."""
     names = identities_of(session, user)
-    mine = select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(names))
     open_drafts = (
         select(Delivery, Order)
         .join(Order, col(Order.id) == Delivery.order_id)
-        .where(Delivery.state == DeliveryState.DRAFT, col(Order.id).in_(mine))
+        .where(Delivery.state == DeliveryState.DRAFT, orders.sold_by(names))
     )
     drafts = session.exec(open_drafts.order_by(col(Delivery.updated_at).desc()).limit(SHOWN)).all()
     draft_count = session.exec(select(func.count()).select_from(open_drafts.subquery())).one()
     completed = session.exec(
         select(Order)
-        .where(Order.state == SupervisionState.COMPLETED, col(Order.id).in_(mine))
+        .where(Order.state == SupervisionState.COMPLETED, orders.sold_by(names))
         .order_by(col(Order.accepted_at).desc(), col(Order.state_changed_at).desc())
         .limit(COMPLETED_SHOWN)
     ).all()
@@ -52,11 +59,9 @@ def page_for(session: Session, user: str, *, now: datetime, ops: bool = False) -
             session, names, states=(state,), limit=SHOWN, without_draft=without_draft
         )
 
-    counts = {s: orders.count_for_seller(session, names, s) for s in SupervisionState}
+    counts = orders.counts_by_state(session, names)
     # an order with an open draft is listed and counted once: under the drafts
-    counts[SupervisionState.AWAITING_DELIVERY] = orders.count_for_seller(
-        session, names, SupervisionState.AWAITING_DELIVERY, without_draft=True
-    )
+    counts[SupervisionState.AWAITING_DELIVERY] -= _drafts_awaiting(session, names)
     return HomePage(
         user=user,
         awaiting_delivery=listed(SupervisionState.AWAITING_DELIVERY, without_draft=True),
@@ -70,6 +75,20 @@ def page_for(session: Session, user: str, *, now: datetime, ops: bool = False) -
         numbers=summary(session, sellers=sorted(names), now=now),
         totals=summary(session, sellers=None, now=now) if ops else None,
     )
+
+
+def _drafts_awaiting(session: Session, names: set[str]) -> int:
+    query = (
+        select(func.count())
+        .select_from(Delivery)
+        .join(Order, col(Order.id) == Delivery.order_id)
+        .where(
+            Delivery.state == DeliveryState.DRAFT,
+            Order.state == SupervisionState.AWAITING_DELIVERY,
+            orders.sold_by(names),
+        )
+    )
+    return session.exec(query).one()
 
 
 @dataclass(frozen=True)
@@ -88,7 +107,7 @@ def queue_rendered(session: Session, *, user: str, rendered: Rendered, now: date
     """Queue a view rendered earlier, unless a Home of `user` was queued since (that one is
     at least as new: queued after ours, ours would show the older state last)."""
     newer = select(OutboxMessage.id).where(
-        col(OutboxMessage.id) > rendered.outbox_seen, OutboxMessage.key.startswith(f"home:{user}:")
+        col(OutboxMessage.id) > rendered.outbox_seen, col(OutboxMessage.target) == f"home:{user}"
     )
     if session.exec(newer.limit(1)).first() is not None:
         return False
@@ -96,9 +115,43 @@ def queue_rendered(session: Session, *, user: str, rendered: Rendered, now: date
     return True
 
 
-def publish_for_user(session: Session, *, user: str, now: datetime) -> None:
-    """Queue the Home tab of `user` as it is now (the newest queued one wins)."""
-    queue_view(session, user=user, view=build_home(page_for(session, user, now=now)), now=now)
+def publish_for_user(session: Session, *, user: str, now: datetime, ops: bool = False) -> None:
+    """Ask for the Home tab of `user` to be republished: rendered as it is when the outbox
+    sends it (bot.slack.dispatcher, `render_queued`). Requests made while one is queued and
+    not yet taken are that one: many changes in a row make one publish, and the ack of the
+    change that asked pays for one short write, not for rendering the page. `ops`: they are
+    operations staff (they also see the totals; their request is not merged into another)."""
+    queued = not ops and changed_rows(
+        session,
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.target) == f"home:{user}",
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.claimed_until).is_(None),
+            col(OutboxMessage.key).startswith(f"{REFRESH}:{user}:"),
+        )
+        # a no-op write: it locks the queued request (PostgreSQL), so a dispatcher taking it
+        # waits for this transaction and renders what it committed
+        .values(due_at=OutboxMessage.due_at)
+        .execution_options(synchronize_session=False),
+    )
+    if queued:
+        return
+    outbox.enqueue(
+        session,
+        key=f"{REFRESH}:{user}:{uuid.uuid4().hex}",
+        method="views.publish",
+        payload={"user_id": user},
+        now=now,
+        meta={"purpose": REFRESH, "user": user, "ops": ops},
+    )
+
+
+def render_queued(session: Session, payload: dict, meta: dict, now: datetime) -> dict:
+    """The payload of a queued Home request, with the page as it is now."""
+    user = payload["user_id"]
+    page = page_for(session, user, now=now, ops=bool(meta.get("ops")))
+    return {**payload, "view": build_home(page)}
 
 
 def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> None:

@@ -1,9 +1,10 @@
 """Scheduled work (reminders, escalations, appeal deadlines, digests) as rows in ScheduledJob.
 
 Each job has a unique `key` (one job per cause) and an indexed `due_at`, so a pass reads only
-what is due. On PostgreSQL any number of workers run at once: each job is claimed with
-`FOR UPDATE SKIP LOCKED` in the transaction that runs it, so it runs once and a dead worker's
-lock dies with its connection. On SQLite one worker holds a lease (bot.jobs.lease) and a
+what is due. On PostgreSQL any number of workers run at once: each claims a batch of due jobs
+(`FOR UPDATE SKIP LOCKED`, marking them claimed for a while) and runs them on a small pool;
+a job runs in one transaction that checks it is still pending and still this worker's, so it
+runs once, and a dead worker's claim runs out. On SQLite one worker holds a lease (bot.jobs.lease) and a
 second one is told who holds it. Job handlers only read and write the database (outbox rows
 included): what a job needs from Slack is asked before its transaction opens (`looks_up`),
 because on SQLite that transaction holds the database's one write lock; the outbox dispatcher
@@ -18,7 +19,9 @@ import os
 import socket
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,18 +31,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot.core.retry import backoff
 from bot.core.telemetry import metrics
 from bot.jobs import heartbeat, lease
+from bot.jobs.claims import Claimed, claim_due, record_failure
 from bot.slack.loops import FailureLog, database_unreachable, one_line
 from bot.slack.services import Services
 from storage.models import JobStatus, ScheduledJob
-from storage.rows import changed_rows, saved_id, table_of
+from storage.rows import changed_rows, table_of
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -137,16 +137,21 @@ class Scheduler:
         recurring: Sequence[Seed] = (),
         holder: str | None = None,
         lease_seconds: float = 120,
-        batch: int = 500,
+        batch: int = 100,
+        workers: int = 4,
     ):
         """`kinds` and `recurring` (functions that make sure the next occurrence of a recurring
-        job exists) are the registry built in bot.bootstrap."""
+        job exists) are the registry built in bot.bootstrap. Due jobs are claimed `batch` at a
+        time and run by `workers` threads, so a slow one (a large download) holds up no other."""
         self.services = services
         self.kinds = kinds
         self.recurring = recurring
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.batch = batch
+        self.workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
+        self._counting = threading.Lock()
 
     @functools.cached_property
     def _postgres(self) -> bool:
@@ -154,7 +159,7 @@ class Scheduler:
             return session.get_bind().dialect.name == "postgresql"
 
     def run_due(self) -> PassResult:
-        """Run every job due now (and those that become due while running). One pass."""
+        """Run every job due now, batch after batch, until nothing is due. One pass."""
         result = PassResult()
         postgres = self._postgres
         if not postgres:
@@ -167,64 +172,76 @@ class Scheduler:
                 seed(session, now)
             session.commit()
         renew_at = now + timedelta(seconds=self.lease_seconds / 2)
-        for _ in range(self.batch):
+        seen: set[int] = set()
+        while True:
             if not postgres and self.services.clock.now() >= renew_at:
                 # long jobs (a large proof download) must not let the lease lapse mid-pass
                 result.held_by = self._take_lease()
                 if result.held_by:
                     break
                 renew_at = self.services.clock.now() + timedelta(seconds=self.lease_seconds / 2)
-            if not self._run_one(postgres, result):
-                break
+            claimed = claim_due(
+                self.services.session_factory, self.services.clock.now(), self.batch, postgres
+            )
+            if not claimed or seen.issuperset(job.job_id for job in claimed):
+                break  # nothing due, or only jobs that put themselves back to now
+            seen.update(job.job_id for job in claimed)
+            self._run_all(claimed, postgres, result)
         return result
 
-    def _next_due(self, postgres: bool, now: datetime) -> ScheduledJob | None:
-        """The next due job nobody is running, read without taking any write lock."""
-        with self.services.read_session_factory() as session:
-            query = (
-                select(ScheduledJob)
-                .where(
-                    col(ScheduledJob.status) == JobStatus.PENDING, col(ScheduledJob.due_at) <= now
-                )
-                .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
-                .limit(1)
-            )
-            if postgres:  # a job another worker is running stays locked: skip it
-                query = query.with_for_update(skip_locked=True)
-            return session.exec(query).first()
+    def _run_all(self, claimed: list[Claimed], postgres: bool, result: PassResult) -> None:
+        """Run a claimed batch: one order's jobs in turn, in the order they fell due (a
+        reminder before the escalation after it), different orders at once."""
+        chains: dict[object, list[Claimed]] = defaultdict(list)
+        for job in claimed:
+            chains[job.order_id if job.order_id is not None else ("job", job.job_id)].append(job)
 
-    def _run_one(self, postgres: bool, result: PassResult) -> bool:
-        """Find a due job, ask Slack what it needs (no transaction open), then claim and run it
-        in one transaction. Returns False when nothing is due."""
+        def run(chain: list[Claimed]) -> None:
+            for job in chain:
+                self._run_one(job, postgres, result)
+
+        if self.workers == 1 or len(chains) == 1:
+            for chain in chains.values():
+                run(chain)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="jobs")
+        for _ in self._pool.map(run, chains.values()):  # re-raises a database outage
+            pass
+
+    def _run_one(self, job: Claimed, postgres: bool, result: PassResult) -> None:
+        """Ask Slack what the claimed job needs (no transaction open), then run it in one
+        transaction, if it is still ours and still pending."""
         now = self.services.clock.now()
-        due = self._next_due(postgres, now)
-        if due is None:
-            return False
-        kind_of_due, looked_up = self.kinds.get(due.kind), None
+        job_id, lease = job.job_id, job.lease
+        kind_of_due, looked_up = self.kinds.get(job.kind), None
         look_up = kind_of_due.look_up if kind_of_due else None
         if look_up is not None:
+            with self.services.read_session_factory() as session:
+                due = session.get(ScheduledJob, job_id)
             try:
-                looked_up = look_up(self.services, due)
+                if due is not None:
+                    looked_up = look_up(self.services, due)
             except Exception:  # the job still runs, with what the database already knows
-                log.exception("looking up Slack for job %s (%s) failed", due.id, due.kind)
+                log.exception("looking up Slack for job %s (%s) failed", job_id, job.kind)
         with self.services.session_factory() as session:
             query = select(ScheduledJob).where(
-                col(ScheduledJob.id) == due.id,
+                col(ScheduledJob.id) == job_id,
                 col(ScheduledJob.status) == JobStatus.PENDING,
-                col(ScheduledJob.due_at) <= now,
+                col(ScheduledJob.claimed_until) == lease,
             )
             if postgres:
                 query = query.with_for_update(skip_locked=True)
-            job = session.exec(query).first()
-            if job is None:  # another worker ran it meanwhile
-                return True
-            job_id, kind = saved_id(job), job.kind
+            row = session.exec(query).first()
+            if row is None:  # its claim ran out and another worker took it
+                return
+            kind = row.kind
             job_kind = self.kinds.get(kind)
             try:
                 if job_kind is None:
                     raise LookupError(f"no handler for job kind {kind!r}")
                 run = JobRun(
-                    job=job, session=session, services=self.services, now=now, looked_up=looked_up
+                    job=row, session=session, services=self.services, now=now, looked_up=looked_up
                 )
                 outcome = job_kind.handler(run)
             except Exception as error:
@@ -232,14 +249,15 @@ class Scheduler:
                     raise
                 session.rollback()
                 log.exception("job %s (%s) failed", job_id, kind, extra={"job_id": job_id})
-                self._record_failure(job_id, error, now)
+                record_failure(self.services.session_factory, job_id, error, now)
                 metrics.JOBS_RUN.labels("failed").inc()
-                result.failed += 1
-                return True
+                with self._counting:
+                    result.failed += 1
+                return
             values: dict[str, Any] = (
-                {"due_at": outcome.until}
+                {"due_at": outcome.until, "claimed_until": None}
                 if isinstance(outcome, Defer)
-                else {"status": JobStatus.DONE, "done_at": now}
+                else {"status": JobStatus.DONE, "done_at": now, "claimed_until": None}
             )
             session.execute(
                 update(ScheduledJob)
@@ -251,35 +269,13 @@ class Scheduler:
             )
             session.commit()
         metrics.JOBS_RUN.labels("deferred" if isinstance(outcome, Defer) else "done").inc()
-        if isinstance(outcome, Defer):
-            result.deferred += 1
-        else:
-            result.ran += 1
-            result.kinds[kind] = result.kinds.get(kind, 0) + 1
-        self.services.notify_outbox()
-        return True
-
-    def _record_failure(self, job_id: int, error: Exception, now: datetime) -> None:
-        with self.services.session_factory() as session:
-            job = session.get(ScheduledJob, job_id)
-            if job is None or job.status is not JobStatus.PENDING:
-                return
-            job.attempts += 1
-            job.last_error = f"{type(error).__name__}: {error}"[:500]
-            if job.attempts >= MAX_ATTEMPTS:  # its own state: not a business cancellation
-                job.status = JobStatus.FAILED
-                job.done_at = now
-                log.error(
-                    "job %s (%s) failed for good: %s",
-                    job_id,
-                    job.kind,
-                    job.last_error,
-                    extra={"job_id": job_id},
-                )
+        with self._counting:
+            if isinstance(outcome, Defer):
+                result.deferred += 1
             else:
-                job.due_at = now + backoff(job.attempts, first=FIRST_RETRY)
-            session.add(job)
-            session.commit()
+                result.ran += 1
+                result.kinds[kind] = result.kinds.get(kind, 0) + 1
+        self.services.notify_outbox()
 
     # -- SQLite: one worker at a time (bot.jobs.lease) --------------------------------------
     def _take_lease(self) -> str | None:

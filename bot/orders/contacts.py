@@ -81,9 +81,17 @@ def look_up_customer_of(services: Services, order_no: str) -> None:
     that its validity preview is counted on the customer's calendar from the first message."""
     with services.read_session_factory() as session:
         order = get_order(session, order_no)
-        order_id = order.id if order else None
-    if order_id is not None:
+        if order is None:
+            return
+        order_id = saved_id(order)
+        cached = directory.cached_person(
+            session, user_id=order.customer_user_id, email=order.customer_email
+        )
+    if cached is None:  # never seen: their calendar is needed now (asked once)
         look_up_customer(services, order_id)
+    elif services.clock.now() - cached.fetched_at >= directory.FRESH_FOR:
+        # a stale copy still has their time zone: refreshed after the reply
+        directory.after_reply(f"customer:{order_id}", lambda: look_up_customer(services, order_id))
 
 
 def look_up_sellers(services: Services, order_id: int) -> None:

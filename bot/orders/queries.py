@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
 from bot.core.audit import events_for
@@ -17,6 +18,7 @@ from storage.models import Delivery, DeliveryState, Order, OrderSeller, Product
 from storage.rows import get_row, saved_id
 from storage.states import SupervisionState
 
+CLOSE_MATCH_CANDIDATES = 5000
 _drafted = select(Delivery.order_id).where(Delivery.state == DeliveryState.DRAFT)
 
 
@@ -85,14 +87,31 @@ def order_for_seller(
 
 def _close_match(session: Session, order_no: str, identities: set[str]) -> str | None:
     """The caller's own order whose number looks most like the one typed (never another's)."""
+    typed = order_no.strip()
+    lengths = list(range(max(1, len(typed) - 2), len(typed) + 3))
     query = (
         select(Order.order_no)
         .join(OrderSeller, col(OrderSeller.order_id) == Order.id)
         .where(col(OrderSeller.seller).in_(identities))
+        .where(func.length(Order.order_no).in_(lengths))
+        .limit(CLOSE_MATCH_CANDIDATES)  # a typo's answer within the ack, whatever the total
     )
     numbers = list(session.exec(query))
     matches = difflib.get_close_matches(order_no.strip(), numbers, n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def sold_by(identities: set[str]) -> Any:
+    """The order is sold by one of `identities`: a probe of the (order_id, seller) index per
+    order, so a list read in index order stops after its page whatever the seller's total."""
+    return (
+        select(OrderSeller.id)
+        .where(col(OrderSeller.order_id) == Order.id, col(OrderSeller.seller).in_(identities))
+        .exists()
+    )
+
+
+Cursor = tuple[datetime, int]  # (placed_at, id) of the last order shown: the next page's start
 
 
 def orders_for_seller(
@@ -102,20 +121,18 @@ def orders_for_seller(
     states: tuple[SupervisionState, ...] = (SupervisionState.AWAITING_DELIVERY,),
     limit: int | None = None,
     without_draft: bool = False,
+    before: Cursor | None = None,
 ) -> list[OrderCard]:
-    """The seller's orders in `states`, newest placement first; `without_draft`: only those
-    nobody has started delivering."""
+    """The seller's orders in `states`, newest placement first (from `before`, exclusive:
+    keyset pages); `without_draft`: only those nobody has started delivering."""
     query = (
         select(Order, Product)
         .join(Product, col(Product.id) == Order.product_id)
-        .where(col(Order.state).in_(states))
-        .where(
-            col(Order.id).in_(
-                select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(identities))
-            )
-        )
+        .where(col(Order.state).in_(states), sold_by(identities))
         .order_by(col(Order.placed_at).desc(), col(Order.id).desc())
     )
+    if before is not None:
+        query = query.where(tuple_(col(Order.placed_at), col(Order.id)) < tuple_(*before))
     if without_draft:
         query = query.where(col(Order.id).not_in(_drafted))
     if limit:
@@ -124,22 +141,34 @@ def orders_for_seller(
     return [OrderCard(order, product, []) for order, product in rows]
 
 
+def cursor_of(card: OrderCard) -> Cursor:
+    return card.order.placed_at, saved_id(card.order)
+
+
 def count_for_seller(
-    session: Session, identities: set[str], state: SupervisionState, *, without_draft: bool = False
+    session: Session,
+    identities: set[str],
+    state: SupervisionState,
+    *,
+    without_draft: bool = False,
+    at_most: int | None = None,
 ) -> int:
-    query = (
-        select(func.count())
-        .select_from(Order)
-        .where(Order.state == state)
-        .where(
-            col(Order.id).in_(
-                select(OrderSeller.order_id).where(col(OrderSeller.seller).in_(identities))
-            )
-        )
-    )
+    """How many of the seller's orders are in `state`; with `at_most`, counting stops there
+    (a reply that says "1,000+" need not read a million rows)."""
+    inner = select(Order.id).where(Order.state == state, sold_by(identities))
     if without_draft:
-        query = query.where(col(Order.id).not_in(_drafted))
-    return session.exec(query).one()
+        inner = inner.where(col(Order.id).not_in(_drafted))
+    if at_most is not None:
+        inner = inner.limit(at_most)
+    return session.exec(select(func.count()).select_from(inner.subquery())).one()
+
+
+def counts_by_state(session: Session, identities: set[str]) -> dict[SupervisionState, int]:
+    """The seller's orders per state, in one aggregate query (the Home's figures)."""
+    query = select(Order.state, func.count()).where(sold_by(identities)).group_by(col(Order.state))
+    found = {state: 0 for state in SupervisionState}
+    found.update({SupervisionState(state): n for state, n in session.exec(query)})
+    return found
 
 
 def _iso(moment) -> str | None:

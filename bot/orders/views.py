@@ -12,6 +12,7 @@ from bot.slack.blocks import actions, button, context, divider, fields, header, 
 from storage.states import SupervisionState
 
 LIST_LIMIT = 20  # each order is two blocks; a message holds at most 50
+COUNT_UP_TO = 1000  # a list's total is counted up to here, then shown as "1,000+"
 
 STATE_WORDS = {
     SupervisionState.AWAITING_DELIVERY: "waiting for your delivery",
@@ -61,7 +62,11 @@ def deliver_line(card: OrderCard, detail: str) -> dict[str, Any]:
     )
 
 
-def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, Any]]:
+def build_order_list(
+    cards: list[OrderCard], *, total: int, older: str | None = None, first: bool = True
+) -> list[dict[str, Any]]:
+    """A page of the orders waiting for delivery, newest first; `older`: the value of the
+    button that shows the next page (None on the last one)."""
     if not cards:
         return [
             section(
@@ -69,7 +74,8 @@ def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, An
                 f"Type `{COMMAND} ORDER_NO` to look at a particular order."
             )
         ]
-    blocks = [header(f"Orders waiting for delivery ({total})")]
+    shown_total = f"{COUNT_UP_TO:,}+" if total > COUNT_UP_TO else f"{total:,}"
+    blocks = [header(f"Orders waiting for delivery ({shown_total})")]
     for item in cards[:LIST_LIMIT]:
         order = item.order
         blocks.append(
@@ -79,13 +85,19 @@ def build_order_list(cards: list[OrderCard], *, total: int) -> list[dict[str, An
             )
         )
     if total > LIST_LIMIT:
+        which = f"the newest {LIST_LIMIT}" if first else f"{len(cards[:LIST_LIMIT])} older"
         blocks.append(
-            context(
-                f"Showing the newest {LIST_LIMIT} of {total}. "
-                f"Type `{COMMAND} ORDER_NO` for any other."
-            )
+            context(f"Showing {which} of {shown_total}. Type `{COMMAND} ORDER_NO` for any other.")
         )
+    if older:
+        blocks.append(actions(button("Older orders", ActionId.OLDER_ORDERS, older)))
     return blocks
+
+
+def page_value(card: OrderCard) -> str:
+    """The Older orders button's value: where the next page starts (keyset: the last order
+    shown, "17|2026-01-31T10:00:00+00:00")."""
+    return f"{card.order.id}|{card.order.placed_at.isoformat()}"
 
 
 def build_order_details(card: OrderCard) -> list[dict[str, Any]]:

@@ -9,6 +9,10 @@ every other writer wait on Slack.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from bot.slack.services import Services
 
 FRESH_FOR = timedelta(hours=12)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,50 @@ def lookup(services: Services, user_id: str, *, ask_slack: bool = False) -> Pers
         person = replace(Person.of(user_id, stored), team=_team(data), answered=True)
         session.commit()
     return person
+
+
+def lookup_for_ack(services: Services, user_id: str, session: Session | None = None) -> Person:
+    """The person for a reply that must come within Slack's 3 s: the cached copy, refreshed
+    from Slack after the reply when stale. Only someone never seen before is asked at once
+    (their e-mail may be what their orders name them by). `session`: a read session the
+    caller has open anyway."""
+    if session is None:
+        with services.read_session_factory() as own:
+            return lookup_for_ack(services, user_id, own)
+    cached = session.get(SlackUser, user_id)
+    if cached is None:
+        return lookup(services, user_id)
+    if not _fresh(cached, services.clock.now()):
+        after_reply(f"user:{user_id}", lambda: lookup(services, user_id))
+    return Person.of(user_id, cached)
+
+
+_background: ThreadPoolExecutor | None = None
+_in_hand: set[str] = set()
+_guard = threading.Lock()
+
+
+def after_reply(key: str, work: Callable[[], object]) -> None:
+    """Run `work` on a small background pool, once at a time per `key` (a refresh asked for
+    again while one is under way is dropped): Slack calls a reply does not need."""
+    global _background
+    with _guard:
+        if key in _in_hand:
+            return
+        _in_hand.add(key)
+        if _background is None:  # made on first use: nothing starts at import time
+            _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-reply")
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # a refresh is best effort: the cached copy stays
+            log.exception("background refresh %s failed", key)
+        finally:
+            with _guard:
+                _in_hand.discard(key)
+
+    _background.submit(run)
 
 
 def _team(data: dict) -> str | None:

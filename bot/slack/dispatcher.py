@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from bot.core.clock import Clock
 from bot.core.filestore import FileStore
 from bot.slack import recovery, rewrites
 from bot.slack.calls import PACED_METHODS, SlackCaller, rate_scope, retry_after
-from bot.slack.claims import CLAIM_SECONDS, Attempt, claim, due_ids
+from bot.slack.claims import CLAIM_SECONDS, Attempt, Pacing, claim, claim_due, hold
 from bot.slack.loops import FailureLog
 from bot.slack.outbox import (
     PERMANENT_ERRORS,
@@ -26,6 +27,7 @@ from bot.slack.outbox import (
     NotYetSent,
     PermanentFailure,
     Sender,
+    has_refs,
     kind_for,
     resolve_refs,
 )
@@ -68,8 +70,12 @@ class OutboxDispatcher:
         caller: SlackCaller | None = None,
         kinds: Mapping[str, MessageKind] | None = None,
         senders: dict[str, Sender] | None = None,
+        read_session_factory: SessionFactory | None = None,
+        workers: int = 1,
+        workspace_rate: float = 0,
     ):
         self.session_factory = session_factory
+        self.read_session_factory = read_session_factory or session_factory
         self.client = client
         self.clock = clock
         self.channel_interval = channel_interval
@@ -78,15 +84,39 @@ class OutboxDispatcher:
         self.kinds = kinds or {}  # by purpose: the registry built in bot.bootstrap
         self.outcomes = Outcomes(session_factory, clock, self.kinds)
         self.wake = threading.Event()
-        self._last_post: dict[str, float] = {}
+        self.pacing = Pacing(interval=channel_interval, rate=workspace_rate)
+        self.workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
         self._held_until: dict[str, datetime] = {}  # rate-limit scope -> Retry-After end
 
     def dispatch_due(self, limit: int = 100) -> int:
-        """Send what is due now. Returns how many messages were handled (sent or failed)."""
-        ids = due_ids(self.session_factory, self.clock.now(), limit)
-        return sum(self.send_one(message_id) for message_id in ids)
+        """Claim what is due now (the first message of each free channel, within the
+        workspace rate), one per worker, and send it, concurrently across channels. Returns
+        how many messages were handled (sent or failed)."""
+        handled = claimed = 0
+        while claimed < limit:
+            # only as many as go out at once: a claimed row waits out its lease if we die,
+            # and is then in doubt (looked for in Slack before it is sent again)
+            attempts = claim_due(
+                self.session_factory,
+                self.clock.now(),
+                min(limit - claimed, self.workers),
+                self.pacing,
+            )
+            if not attempts:
+                break
+            claimed += len(attempts)
+            handled += self._send_all(attempts)
+        return handled
 
-    def drain(self, rounds: int = 50) -> int:
+    def _send_all(self, attempts: list[Attempt]) -> int:
+        if self.workers == 1 or len(attempts) < 2:
+            return sum(self.send_claimed(attempt) for attempt in attempts)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="outbox")
+        return sum(self._pool.map(self.send_claimed, attempts))
+
+    def drain(self, rounds: int = 10_000) -> int:
         """Send until nothing is due (tests, the demo, `worker --once`)."""
         total = 0
         for _ in range(rounds):
@@ -107,7 +137,8 @@ class OutboxDispatcher:
                 failures.passed()
                 if handled:
                     continue
-            self.wake.wait(idle_seconds)
+            # a paced channel frees up within the interval: look again soon
+            self.wake.wait(min(idle_seconds, self.channel_interval or idle_seconds) / 4)
             self.wake.clear()
 
     # -- sending -----------------------------------------------------------------------------
@@ -117,6 +148,11 @@ class OutboxDispatcher:
         attempt = claim(self.session_factory, message_id, self.clock.now())
         if attempt is None:
             return 0
+        return self.send_claimed(attempt)
+
+    def send_claimed(self, attempt: Attempt) -> int:
+        """Send one claimed message and record the outcome (see `send_one`)."""
+        message_id = attempt.message_id
         try:
             method, payload, meta = self._load(attempt)
         except _Deferred:
@@ -127,7 +163,11 @@ class OutboxDispatcher:
             return self.outcomes.fail(attempt, failure.code)
         scope = method
         try:
-            prepare = kind_for(self.kinds, meta).prepare
+            kind = kind_for(self.kinds, meta)
+            if kind.render:
+                with self.read_session_factory() as session:
+                    payload = kind.render(session, payload, meta, self.clock.now())
+            prepare = kind.prepare
             if prepare:
                 payload = prepare(self.client, payload, meta)
             payload = self.caller.address(payload)
@@ -139,8 +179,6 @@ class OutboxDispatcher:
                     return 1
             scope = rate_scope(method, payload)
             self._check_held(scope)
-            if method in PACED_METHODS:
-                self._pace(payload.get("channel"))
             channel, ts = self._call(attempt, method, payload)
         except _Held as held:
             return self.outcomes.defer(attempt, due_at=held.until, error="ratelimited")
@@ -201,12 +239,20 @@ class OutboxDispatcher:
             raise _Held(held)
 
     def _hold(self, scope: str, response: Any) -> datetime:
+        """Hold `scope` back for the 429's Retry-After, here and (through the database) in
+        every other dispatcher: a post's channel, or the method."""
         until = self.clock.now() + timedelta(seconds=retry_after(response))
         self._held_until[scope] = until
+        method, _, channel = scope.partition(":")
+        hold(self.session_factory, channel if method in PACED_METHODS else f"method:{scope}", until)
         return until
 
     def _load(self, attempt: Attempt) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """The message's method, payload with references resolved, and meta."""
+        """The message's method, payload with references resolved, and meta (as claimed, for
+        a message that rewrites nothing and refers to no other)."""
+        if attempt.loaded and not attempt.rewrites and not has_refs(attempt.loaded[1]):
+            method, payload, meta = attempt.loaded
+            return method, payload, dict(meta)
         with self.session_factory() as session:
             message = get_row(session, OutboxMessage, attempt.message_id)
             newer = rewrites.supersede_if_outdated(session, message)
@@ -232,16 +278,6 @@ class OutboxDispatcher:
         if code in PERMANENT_ERRORS:
             return self.outcomes.fail(attempt, code)
         return self.outcomes.transient(attempt, code or str(error))
-
-    def _pace(self, channel: Any) -> None:
-        """About one message per second per channel, as Slack asks."""
-        if not isinstance(channel, str) or self.channel_interval <= 0:
-            return
-        last = self._last_post.get(channel)
-        now = time.monotonic()
-        if last is not None and now - last < self.channel_interval:
-            self.sleep(self.channel_interval - (now - last))
-        self._last_post[channel] = time.monotonic()
 
 
 def _answer(error: SlackApiError) -> tuple[str | None, int | None]:

@@ -64,6 +64,7 @@ PERMANENT_ERRORS = frozenset(
 EMAIL = "email.send"
 
 FailureHandler = Callable[[Session, OutboxMessage, str, datetime], None]
+Renderer = Callable[[Session, dict[str, Any], dict[str, Any], datetime], dict[str, Any]]
 Preparer = Callable[[WebClient, dict[str, Any], dict[str, Any]], dict[str, Any]]
 # a call that is not Slack's (an e-mail): payload -> (channel, ts) to record as sent
 Sender = Callable[[dict[str, Any]], tuple[str | None, str | None]]
@@ -84,10 +85,13 @@ class MessageKind:
     `prepare` is a last step before sending (e.g. finding the recipient): payload -> payload.
     `on_failure` runs in the transaction that marks a message failed for good; it may queue
     other messages, or put this one back to PENDING (with new `meta`) to try another route.
+    `render` builds the payload from the database when the message is sent (a read-only
+    session): for requests like "publish this Home" queued cheaply and rendered once.
     """
 
     prepare: Preparer | None = None
     on_failure: FailureHandler | None = None
+    render: Renderer | None = None
 
 
 def kind_for(kinds: Mapping[str, MessageKind], meta: dict[str, Any]) -> MessageKind:
@@ -112,25 +116,55 @@ def enqueue(
     due_at: datetime | None = None,
 ) -> None:
     """Add a Slack call to send after commit. A key already queued is left as it is."""
-    channel = payload.get("to") if method == EMAIL else payload.get("channel")
-    values = dict(
-        key=key,
-        method=method,
-        payload=payload,
-        meta=meta or {},
-        channel_key=channel if isinstance(channel, str) else None,
-        target=rewrite_target(method, payload),
-        status=OutboxStatus.PENDING.value,
-        attempts=0,
-        due_at=due_at or now,
-        created_at=now,
-        order_id=order_id,
+    enqueue_many(
+        session,
+        [
+            Queued(
+                key=key, method=method, payload=payload, order_id=order_id, meta=meta, due_at=due_at
+            )
+        ],
+        now=now,
     )
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One call for `enqueue_many` (the arguments of `enqueue`)."""
+
+    key: str
+    method: str
+    payload: dict[str, Any]
+    order_id: int | None = None
+    meta: dict[str, Any] | None = None
+    due_at: datetime | None = None
+
+
+def enqueue_many(session: Session, calls: list[Queued], *, now: datetime) -> None:
+    """`enqueue` for several calls in one statement (they keep their order)."""
+    if not calls:
+        return
+    rows = []
+    for call in calls:
+        # an e-mail is paced and claimed by its address, as a post by its channel
+        to = call.payload.get("to") if call.method == EMAIL else call.payload.get("channel")
+        rows.append(
+            dict(
+                key=call.key,
+                method=call.method,
+                payload=call.payload,
+                meta=call.meta or {},
+                channel_key=to if isinstance(to, str) else None,
+                target=rewrite_target(call.method, call.payload),
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                due_at=call.due_at or now,
+                created_at=now,
+                order_id=call.order_id,
+            )
+        )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(table_of(OutboxMessage))
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
+        insert(table_of(OutboxMessage)).values(rows).on_conflict_do_nothing(index_elements=["key"])
     )
 
 
@@ -172,6 +206,17 @@ class NotYetSent(Exception):
         self.key = key
         self.due_at = due_at
         super().__init__(key)
+
+
+_REF_FIELDS = ("channel", "ts", "thread_ts")
+
+
+def has_refs(payload: dict[str, Any]) -> bool:
+    """Whether the payload stands for an earlier message's channel/ts (`ref`)."""
+    return any(
+        isinstance(payload.get(field), dict) and "$outbox" in payload[field]
+        for field in _REF_FIELDS
+    )
 
 
 def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:

@@ -65,8 +65,9 @@ class Outcomes:
                     "outbox %s: sent after its lease passed to another dispatcher",
                     attempt.message_id,
                 )
-            message = get_row(session, OutboxMessage, attempt.message_id)
-            rewrites.resend_if_overtaken(session, message, now=self.clock.now())
+            if attempt.rewrites:  # only a rewrite can have been overtaken (a post never is)
+                message = get_row(session, OutboxMessage, attempt.message_id)
+                rewrites.resend_if_overtaken(session, message, now=self.clock.now())
             session.commit()
 
     def defer(self, attempt: Attempt, *, due_at: datetime, error: str) -> int:

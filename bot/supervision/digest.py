@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import and_, false, func, or_
 from sqlmodel import Session, col, select
 
 from bot.core.dates import zone
 from bot.core.working_hours import WORKING_DAYS
 from bot.jobs import scheduler
 from bot.jobs.scheduler import JobRun
-from bot.orders.contacts import seller_channels
+from bot.orders import queries as orders
 from bot.slack import directory, outbox
 from bot.slack.services import Services
 from bot.supervision.views.reminders import build_digest
-from storage.models import Order, Product, ScheduledJob, SlackUser
+from storage.models import Order, OrderSeller, Product, ScheduledJob, SlackUser
 from storage.states import SupervisionState
 
 DIGEST = "seller_digest"
@@ -32,35 +34,67 @@ def seed_digest(session: Session, now: datetime) -> None:
     scheduler.schedule(session, key=f"digest:{due:%Y-%m-%dT%H}", kind=DIGEST, due_at=due)
 
 
-def overdue_orders(session: Session, now: datetime) -> list[tuple[Order, Product, int]]:
+SHOWN = 15  # the longest-waiting orders listed in one digest; the rest are counted
+
+
+def _overdue(session: Session, now: datetime) -> Any:
+    """Awaiting delivery past its product's stated time: one range per product on the
+    (state, placed_at) index, instead of reading every awaiting order."""
+    promised = session.exec(
+        select(Product.id, Product.delivery_days).where(col(Product.delivery_days).is_not(None))
+    ).all()
+    late = [
+        and_(col(Order.product_id) == product_id, col(Order.placed_at) < now - timedelta(days=d))
+        for product_id, d in promised
+        if d is not None
+    ]
+    return and_(col(Order.state) == SupervisionState.AWAITING_DELIVERY, or_(false(), *late))
+
+
+def _late_sellers(session: Session, now: datetime) -> dict[str, set[str]]:
+    """Who to send a digest to (a user id, or an e-mail not matched to one yet) and the names
+    they sell under, from one aggregate query (a row per seller name)."""
     query = (
-        select(Order, Product)
-        .join(Product, col(Product.id) == Order.product_id)
-        .where(Order.state == SupervisionState.AWAITING_DELIVERY)
-        .where(col(Product.delivery_days).is_not(None))
-        .order_by(col(Order.placed_at))
+        select(OrderSeller.seller)
+        .join(Order, col(Order.id) == OrderSeller.order_id)
+        .where(_overdue(session, now))
+        .group_by(col(OrderSeller.seller))
     )
-    late = []
-    for order, product in session.exec(query):
-        assert product.delivery_days is not None
-        overdue_by = now - order.placed_at - timedelta(days=product.delivery_days)
-        if overdue_by > timedelta(0):
-            late.append((order, product, overdue_by.days))
-    return late
+    by_channel: dict[str, set[str]] = defaultdict(set)
+    for name in session.exec(query):
+        cached = directory.cached_person(session, user_id=None, email=name) if "@" in name else None
+        channel = cached.user_id if cached else name
+        by_channel[channel].update({name, channel})
+    return by_channel
 
 
-def _late_by_seller(session: Session, now: datetime) -> dict[str, list[tuple[str, str, int]]]:
-    by_seller: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for order, product, days_late in overdue_orders(session, now):
-        for seller in seller_channels(session, order):
-            by_seller[seller].append((order.order_no, product.name, days_late))
-    return by_seller
+def overdue_for(
+    session: Session, names: set[str], now: datetime
+) -> tuple[list[tuple[str, str, int]], int]:
+    """The seller's longest-waiting late orders (order no., product, whole days late), at most
+    SHOWN of them, and how many there are in all."""
+    overdue = _overdue(session, now)
+    query = (
+        select(Order.order_no, Order.placed_at, Product.name, Product.delivery_days)
+        .join(Product, col(Product.id) == Order.product_id)
+        .where(overdue, orders.sold_by(names))
+        .order_by(col(Order.placed_at), col(Order.id))
+        .limit(SHOWN)
+    )
+    rows = [
+        (no, product, (now - placed_at - timedelta(days=days or 0)).days)
+        for no, placed_at, product, days in session.exec(query)
+    ]
+    total = session.exec(
+        select(func.count()).select_from(Order).where(overdue, orders.sold_by(names))
+    ).one()
+    return rows, total
 
 
 def look_up_sellers(services: Services, job: ScheduledJob) -> None:
     """Their time zones decide who gets the digest now (asked before the job's transaction)."""
     with services.read_session_factory() as session:
-        sellers = [s for s in _late_by_seller(session, services.clock.now()) if "@" not in s]
+        sellers = [s for s in _late_sellers(session, services.clock.now()) if "@" not in s]
     for seller in sellers:
         directory.lookup(services, seller)
 
@@ -76,11 +110,12 @@ def _local_morning(session: Session, seller: str, now: datetime) -> str | None:
 
 def send_digest(run: JobRun) -> None:
     session = run.session
-    for seller, rows in _late_by_seller(session, run.now).items():
+    for seller, names in _late_sellers(session, run.now).items():
         local_date = _local_morning(session, seller, run.now)
         if local_date is None:
             continue
-        text, blocks = build_digest(rows, run.now)
+        rows, total = overdue_for(session, names, run.now)
+        text, blocks = build_digest(rows, run.now, total=total)
         outbox.enqueue(
             session,
             key=f"digest:{local_date}:{seller}",

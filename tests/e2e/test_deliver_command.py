@@ -204,3 +204,37 @@ def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, sessi
     assert all(
         "Orders waiting for delivery (1)" in blocks_text(r.json()["blocks"]) for r in replies
     )
+
+
+def test_older_orders_pages_through_the_whole_list_newest_first(box, seller, session):
+    from bot.fakeslack.records import Message
+
+    product = make_product(session)
+    for n in range(45):
+        make_order(
+            session,
+            f"{2000 + n}",
+            product=product,
+            placed_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n // 2),  # ties too
+        )
+    session.commit()
+
+    reply, seen = seller.runs("/deliver").json(), []
+    for page in (1, 2, 3):
+        buttons = [b["accessory"]["value"] for b in reply["blocks"] if b.get("accessory")]
+        seen += buttons
+        if page < 3:
+            shown = Message(
+                channel="D" + seller.id,
+                ts="1.1",
+                text="",
+                blocks=reply["blocks"],
+                ephemeral_to=seller.id,
+            )
+            seller.clicks("Older orders", message=shown)
+            reply = seller.responses()[-1]
+
+    assert len(seen) == 45 and len(set(seen)) == 45  # each order once, none left out
+    assert seen[0] == "2044" and seen[-1] == "2000"
+    assert "Showing 5 older of 45" in blocks_text(reply["blocks"])
+    assert "Older orders" not in blocks_text(reply["blocks"])  # the last page

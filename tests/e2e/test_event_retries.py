@@ -20,9 +20,9 @@ HOME = {"type": "app_home_opened", "user": SELLER, "channel": f"D{SELLER}", "tab
 
 @pytest.fixture
 def slow_home(monkeypatch):
-    """The Home's first rendering waits until the test lets it go; later ones do not."""
+    """The Home's first request waits until the test lets it go; later ones do not."""
     entered, release, calls = threading.Event(), threading.Event(), []
-    render = page.render
+    render = page.publish_for_user
 
     def held(*args, **kwargs):
         calls.append(1)
@@ -31,7 +31,7 @@ def slow_home(monkeypatch):
             assert release.wait(timeout=30), "the test never let the first rendering go"
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(page, "render", held)
+    monkeypatch.setattr(page, "publish_for_user", held)
     yield entered, release, calls
     release.set()  # whatever the test asserted, the held listener finishes
 

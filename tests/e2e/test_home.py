@@ -13,7 +13,7 @@ from storage.models import Delivery, DeliveryState, Order
 from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_delivery_conversation import deliver_everything
-from tests.factories import make_order, make_product
+from tests.factories import TEAMMATE, make_order, make_product
 
 
 def home_text(person) -> str:
@@ -160,3 +160,22 @@ def test_a_home_rendered_before_a_change_is_not_sent_after_it(box, seller, sessi
         fresh = home.render(read, user=seller.id, now=now)
     with box.session_factory() as write:
         assert home.queue_rendered(write, user=seller.id, rendered=fresh, now=now) is True
+
+
+def test_changes_in_a_row_make_one_home_publish_showing_the_last(box, seller, session):
+    """A change asks for the Home in one short write; the outbox renders it when it sends it,
+    so changes made before it goes out share one publish that shows all of them."""
+    first, second = make_order(session, "12345"), make_order(session, "12346")
+    session.commit()
+    now = box.clock.now()
+    for order in (first, second):
+        with box.session_factory() as write:
+            write.get(Order, order.id).state = SupervisionState.AWAITING_ACCEPTANCE
+            home.republish_for_order(write, order=write.get(Order, order.id), now=now)
+            write.commit()
+
+    box.settle()
+
+    published = [call.args["user_id"] for call in box.slack.calls_to("views.publish")]
+    assert sorted(published) == sorted({seller.id, TEAMMATE})  # once per seller
+    assert "*2* awaiting acceptance" in home_text(seller)

@@ -380,3 +380,23 @@ def test_a_seller_named_by_user_id_and_by_email_hears_once(box, session, clock, 
 
     escalations = [m for m in box.slack.dms(SELLER) if "not responding" in m.text]
     assert len(escalations) == 1
+
+
+def test_a_long_digest_lists_the_longest_waiting_and_counts_the_rest(box, session, clock):
+    from bot.supervision.digest import SHOWN
+    from tests.factories import make_product
+
+    promised = make_product(session, "FAST", name="FastVPN", delivery_days=3)
+    for n in range(SHOWN + 5):
+        make_order(session, f"L{n:03d}", product=promised, placed_at=utc(2026, 1, 1 + n, 9, 0))
+    session.commit()
+    work(box)  # Monday 11:00 in Paris: too late for today's
+
+    clock.set(utc(2026, 2, 3, 7, 0))  # Tuesday 08:00 in Paris
+    work(box)
+
+    [digest] = box.slack.dms(SELLER)
+    shown = blocks_text(digest.blocks)
+    assert "*L000*" in shown and f"*L{SHOWN - 1:03d}*" in shown  # the longest-waiting first
+    assert f"L{SHOWN:03d}" not in shown and "…and 5 more" in shown
+    assert digest.text.startswith(f"{SHOWN + 5} order(s)")

@@ -9,7 +9,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.jobs.scheduler import MAX_ATTEMPTS, JobKind, Scheduler, schedule
+from bot.jobs.claims import MAX_ATTEMPTS
+from bot.jobs.scheduler import JobKind, Scheduler, schedule
 from bot.slack.outbox import enqueue
 from storage.models import JobStatus, OutboxMessage, OutboxStatus, ScheduledJob
 from tests.factories import SELLER

@@ -216,18 +216,3 @@ def test_two_dispatchers_draining_together_send_each_message_once(
     sent = sorted(texts(slack, SELLER) + texts(slack, CUSTOMER), key=lambda t: int(t[1:]))
     assert sent == [f"m{n}" for n in range(20)]
     assert len(slack.calls_to("chat.postMessage")) == 20
-
-
-def test_posting_keeps_to_one_message_per_second_per_channel(
-    make_dispatcher, slack, session, session_factory, clock
-):
-    slept = []
-    for n in range(3):
-        post(session, clock, f"s{n}")
-    post(session, clock, "c0", channel=CUSTOMER)
-    session.commit()
-
-    make_dispatcher(channel_interval=1.0, sleep=slept.append).drain()
-
-    assert len(slept) == 2 and all(0.9 < seconds <= 1.0 for seconds in slept)
-    assert texts(slack, SELLER) == ["s0", "s1", "s2"] and texts(slack, CUSTOMER) == ["c0"]

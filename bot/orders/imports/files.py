@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,40 @@ def read_records(path: Path) -> tuple[Records, list[str]]:
     return _csv_records(text)
 
 
+def stream_records(path: Path) -> tuple[Iterator[tuple[int, dict[str, Any]]], list[str]]:
+    """Like `read_records`, reading a CSV file a line at a time (constant memory): the
+    records as an iterator, and the columns nobody reads. JSON is read whole."""
+    with path.open(encoding="utf-8-sig", newline="") as probe:
+        try:
+            start = probe.read(64).lstrip()
+        except UnicodeDecodeError as error:
+            raise ImportFileError(f"{path.name} is not UTF-8 text ({error.reason})") from None
+    if path.suffix.lower() == ".json" or start.startswith(("[", "{")):
+        whole, ignored = read_records(path)
+        return iter(whole), ignored
+    handle = path.open(encoding="utf-8-sig", newline="")
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None)
+    except UnicodeDecodeError as error:
+        handle.close()
+        raise ImportFileError(f"{path.name} is not UTF-8 text ({error.reason})") from None
+    try:
+        keys, ignored = _header(header)
+    except ImportFileError:
+        handle.close()
+        raise
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        with handle:
+            try:
+                yield from _rows(reader, keys)
+            except UnicodeDecodeError as error:
+                raise ImportFileError(f"{path.name} is not UTF-8 text ({error.reason})") from None
+
+    return records(), ignored
+
+
 def _json_records(text: str, name: str) -> tuple[Records, list[str]]:
     try:
         data = json.loads(text)
@@ -102,7 +137,12 @@ def _json_records(text: str, name: str) -> tuple[Records, list[str]]:
 
 def _csv_records(text: str) -> tuple[Records, list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    keys, ignored = _header(next(reader, None))
+    return list(_rows(reader, keys)), ignored
+
+
+def _header(header: list[str] | None) -> tuple[list[str], list[str]]:
+    """The normalised keys of a CSV header, and the columns nobody reads."""
     if not header:
         raise ImportFileError("the CSV file is empty (expected a header row)")
     keys = [_key(column) for column in header]
@@ -115,7 +155,11 @@ def _csv_records(text: str) -> tuple[Records, list[str]]:
         {column for column, key in zip(header, keys, strict=True) if key not in ALIASES}
         - EXPORT_ONLY
     )
-    records, line = [], reader.line_num
+    return keys, ignored
+
+
+def _rows(reader: Any, keys: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    line = reader.line_num
     for values in reader:
         start, line = line + 1, reader.line_num
         if not any(value.strip() for value in values):
@@ -125,8 +169,7 @@ def _csv_records(text: str) -> tuple[Records, list[str]]:
         }
         if len(values) > len(keys):
             record["_error"] = f"{len(values)} values for {len(keys)} columns"
-        records.append((start, record))
-    return records, ignored
+        yield start, record
 
 
 def _unquoted(cell: str) -> str:

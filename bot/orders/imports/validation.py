@@ -67,7 +67,7 @@ class Checked:
     errors: list[RowError]
 
 
-def _nothing_stored(order_nos: set[str]) -> set[str]:
+def nothing_stored(order_nos: set[str]) -> set[str]:
     return set()
 
 
@@ -76,7 +76,7 @@ def validate_orders(
     *,
     product_ids: dict[str, int],
     now: datetime,
-    known_orders: KnownOrders = _nothing_stored,
+    known_orders: KnownOrders = nothing_stored,
 ) -> Checked:
     """Every row checked; placements may not be later than `now` (give or take CLOCK_SKEW);
     a renewal must name an order in the file or in the database (`known_orders`)."""
@@ -84,7 +84,7 @@ def validate_orders(
     first_seen: dict[str, int] = {}
     invalid: set[str] = set()
     for number, record in records:
-        row, row_errors = _check(number, record, product_ids, now)
+        row, row_errors = check_record(number, record, product_ids, now)
         if row and row.order_no in first_seen:
             row_errors.append(
                 RowError(
@@ -134,7 +134,7 @@ def _renewing_known_orders(
         rows = [row for row in rows if row not in orphans]
 
 
-def _check(
+def check_record(
     number: int, record: dict[str, Any], product_ids: dict[str, int], now: datetime
 ) -> tuple[OrderRow | None, list[RowError]]:
     order_no = people.text(record.get("order_no"))

@@ -134,18 +134,24 @@ def build_auto_accepted(
     return f"Order {order_no} was accepted automatically", [section(text)]
 
 
-def build_digest(rows: list[tuple[str, str, int]], now: datetime) -> tuple[str, Blocks]:
-    """rows: (order no., product name, whole days late)."""
+def build_digest(
+    rows: list[tuple[str, str, int]], now: datetime, *, total: int | None = None
+) -> tuple[str, Blocks]:
+    """rows: (order no., product name, whole days late), the longest-waiting first; `total`:
+    how many are late in all (more than the rows shown)."""
+    total = len(rows) if total is None else total
     lines = [
         f"• *{no}* – {product}: {_late(days)} past the stated delivery time"
         for no, product, days in rows
     ]
+    if total > len(rows):
+        lines.append(f"…and {total - len(rows):,} more. Type `/deliver` to list them.")
     blocks: Blocks = [
         header("Orders waiting too long for delivery"),
         section("\n".join(lines)),
         context("Type `/deliver <order no.>` to deliver one."),
     ]
-    return f"{len(rows)} order(s) are past their delivery time", blocks
+    return f"{total:,} order(s) are past their delivery time", blocks
 
 
 def _late(days: int) -> str:
