@@ -9,6 +9,7 @@ import sys
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.fakeslack.server import FakeSlack
 from tests.e2e.test_deliver_command import blocks_text
@@ -91,7 +92,16 @@ def test_serve_with_an_app_token_answers_commands_over_socket_mode(tmp_path, fak
         health = f"http://127.0.0.1:{health_port}"
         assert ready_within(health, 15).json()["slack"] == "ok"
         assert httpx.get(f"{health}/healthz").json() == {"ok": True}
-        assert "deliverybot_orders" in httpx.get(f"{health}/metrics").text
+        metrics = httpx.get(f"{health}/metrics").text
+        assert "deliverybot_orders" in metrics
+        requests = {
+            (sample.labels["surface"], sample.labels["outcome"]): sample.value
+            for family in text_string_to_metric_families(metrics)
+            if family.name == "deliverybot_slack_requests"
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        }
+        assert requests == {("command", "ok"): 2.0, ("unknown", "malformed"): 3.0}
     finally:
         output = stop(process)
     assert APP_TOKEN not in output and fake_slack.token not in output  # tokens stay out of logs

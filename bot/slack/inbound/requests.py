@@ -196,3 +196,32 @@ def _is_utf8(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# -- what a request is, in few words (metric labels, log context) -----------------------
+def surface_of(body: dict) -> str:
+    """Which Slack surface a request comes from, in few words (a metric label)."""
+    if body.get("command"):
+        return "command"
+    kind = str(body.get("type") or "")
+    return {
+        "block_actions": "action",
+        "view_submission": "view",
+        "view_closed": "view",
+        "event_callback": "event",
+        "block_suggestion": "options",
+        "url_verification": "url_verification",
+    }.get(kind, "other")
+
+
+def user_of(body: dict) -> str | None:
+    user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
+    return user.get("id") if isinstance(user, dict) else user
+
+
+def outcome_of(status: int) -> str:
+    if status < 400:
+        return "ok"
+    return {401: "unsigned", 400: "malformed", 404: "unhandled", 409: "in_hand"}.get(
+        status, "error" if status >= 500 else "refused"
+    )
