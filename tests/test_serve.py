@@ -31,14 +31,15 @@ def fake_slack():
         yield slack
 
 
-def start_serve(tmp_path, slack, *args: str) -> tuple[subprocess.Popen, str]:
+def start_serve(tmp_path, api_url: str, token: str, *args: str) -> tuple[subprocess.Popen, str]:
+    """`deliverybot serve` on a SQLite file in tmp_path, once /healthz answers."""
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": "serve-secret",
-        "SLACK_API_URL": slack.api_url,
+        "SLACK_API_URL": api_url,
         "SLACK_APP_TOKEN": "",
     }
     process = subprocess.Popen(
@@ -74,7 +75,7 @@ def stop(process: subprocess.Popen) -> str:
 
 
 def test_serve_migrates_answers_health_and_handles_signed_commands(tmp_path, fake_slack):
-    process, url = start_serve(tmp_path, fake_slack)
+    process, url = start_serve(tmp_path, fake_slack.api_url, fake_slack.token)
     try:
         assert httpx.get(f"{url}/healthz").json() == {"ok": True}
         driver = SlackDriver(app_url=url, signing_secret="serve-secret", slack=fake_slack)

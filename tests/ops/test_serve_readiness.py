@@ -4,48 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import httpx
 
 from bot.fakeslack.server import FakeSlack
-from tests.test_serve import free_port, stop
-
-SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
-
-
-def start(tmp_path, api_url: str, token: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "SLACK_BOT_TOKEN": token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url,
-        "SLACK_APP_TOKEN": "",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("serve did not start")
+from tests.test_serve import free_port, start_serve, stop
 
 
 def ready_within(url: str, seconds: float) -> httpx.Response:
@@ -59,7 +23,7 @@ def ready_within(url: str, seconds: float) -> httpx.Response:
 
 def test_serve_starts_without_slack_and_says_it_is_not_ready(tmp_path):
     closed = f"http://127.0.0.1:{free_port()}/api/"
-    process, url = start(tmp_path, closed, "xoxb-unreachable-token")
+    process, url = start_serve(tmp_path, closed, "xoxb-unreachable-token")
     try:
         assert httpx.get(f"{url}/healthz").json() == {"ok": True}
         deadline = time.monotonic() + 15
@@ -80,7 +44,7 @@ def test_serve_starts_without_slack_and_says_it_is_not_ready(tmp_path):
 def test_readyz_turns_ready_once_auth_test_succeeds(tmp_path):
     with FakeSlack() as slack:
         held = slack.hold("auth.test")
-        process, url = start(tmp_path, slack.api_url, slack.token)
+        process, url = start_serve(tmp_path, slack.api_url, slack.token)
         try:
             held.wait_reached()
             reply = httpx.get(f"{url}/readyz")
