@@ -12,13 +12,13 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from storage.states import (
-    OPEN_STATES,
     AppealState,
     DeliveryState,
     JobStatus,
     OrderStatus,
     OutboxStatus,
     SupervisionState,
+    shown_status,
 )
 from storage.types import UTCDateTime
 
@@ -91,12 +91,7 @@ class Order(SQLModel, table=True):
 
     @property
     def status(self) -> OrderStatus:
-        """What users see: it follows supervision once an order is in it."""
-        if self.state in OPEN_STATES:
-            return OrderStatus.PROCESSING
-        if self.state is SupervisionState.COMPLETED:
-            return OrderStatus.COMPLETED
-        return self.imported_status
+        return shown_status(self.state, self.imported_status)
 
 
 class OrderSeller(SQLModel, table=True):

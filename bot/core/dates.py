@@ -93,9 +93,14 @@ def from_picker(date_text: str, *, tz: str | None) -> datetime:
 def format_local(moment: datetime, tz: str | None, *, with_time: bool = True) -> str:
     """'1 Jan 2026 14:00 JST' in the reader's zone; midnight shows as the date alone."""
     local = moment.astimezone(zone(tz))
+    # not strftime: its %b is the C locale's, and it is a tenth of a list reply's time
+    day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
     if not with_time or (local.hour, local.minute) == (0, 0):
-        return f"{local.day} {local:%b %Y}"
-    return f"{local.day} {local:%b %Y %H:%M} {local.tzname()}"
+        return day
+    return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def slack_date(moment: datetime, *, fallback_tz: str | None = None, with_time: bool = True) -> str:
