@@ -77,11 +77,13 @@ def order_for_seller(
         raise OrderNotFound(
             order_no.strip(), suggestion=_close_match(session, order_no, identities)
         )
-    if not is_seller(session, order, identities):
+    sellers = sellers_of(session, saved_id(order))
+    if identities.isdisjoint(sellers):
         raise NotYourOrder(order.order_no)
     if for_delivery and order.state is SupervisionState.NOT_SUPERVISED:
         raise NotSupervised(order.order_no, order.renewal_of)
-    return card(session, order)
+    product = get_row(session, Product, order.product_id)
+    return OrderCard(order, product, sellers, customer_time_zone(session, order))
 
 
 def _close_match(session: Session, order_no: str, identities: set[str]) -> str | None:
