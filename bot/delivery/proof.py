@@ -43,6 +43,12 @@ def active_files(session: Session, delivery_id: int) -> list[ProofFile]:
     return list(session.exec(query))
 
 
+def every_file(session: Session, delivery_id: int) -> list[ProofFile]:
+    """The draft's files, removed or not, in the order they were dropped."""
+    query = select(ProofFile).where(ProofFile.delivery_id == delivery_id)
+    return list(session.exec(query.order_by(col(ProofFile.id))))
+
+
 def known_file(session: Session, slack_file_id: str, user: str) -> ProofFile | None:
     """The file if it was already recorded on one of `user`'s drafts (the second event)."""
     query = (

@@ -136,7 +136,7 @@ def _settle(
             now=now,
         )
     card = orders.card(session, get_row(session, Order, delivery.order_id))
-    delivery_dm.refresh(session, delivery, card, now=now, roles=("files", "review"))
+    delivery_dm.refresh(session, delivery, card, now=now)
 
 
 def download_for_job(services: Services, job: ScheduledJob) -> Fetched | DownloadFailed | None:
