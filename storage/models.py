@@ -165,7 +165,8 @@ class Delivery(SQLModel, table=True):
     enabling_decided: bool = False  # True once the seller chose a time or "not stated"
     template_answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     dm_channel: str | None = Field(default=None, max_length=32)
-    # (channel, ts) of messages we may update later, by role: {"order": "ts", ...}
+    # the seller's delivery message (bot.delivery.dm): {"generation": n, "required_kinds":
+    # [...], "message": outbox key}; drafts from before it have a key per step instead
     messages: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     customer_channel: str | None = Field(default=None, max_length=32)
     customer_ts: str | None = Field(default=None, max_length=32)
