@@ -87,7 +87,7 @@ def start_or_resume(
         raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
     kinds = tuple(required_kinds(card, default_kinds))
     delivery_dm.post(session, draft, card, now=now, required_kinds=kinds)
-    home.republish_for_order(session, order=order, now=now)
+    home.republish_for_order(session, order=order, now=now, sellers=card.sellers)
     return Started(draft, card, resumed=False)
 
 

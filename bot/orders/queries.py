@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.core.audit import events_for
@@ -32,7 +32,11 @@ class OrderCard:
 
 
 def get_order(session: Session, order_no: str) -> Order | None:
-    return session.exec(select(Order).where(Order.order_no == order_no.strip())).first()
+    return session.exec(_BY_NUMBER, params={"order_no": order_no.strip()}).first()
+
+
+# the hottest look-up (every start, click and page of an order): built once
+_BY_NUMBER = select(Order).where(Order.order_no == bindparam("order_no"))
 
 
 def stored_order_nos(session: Session, order_nos: set[str]) -> set[str]:
@@ -44,12 +48,14 @@ def stored_order_nos(session: Session, order_nos: set[str]) -> set[str]:
 
 
 def sellers_of(session: Session, order_id: int) -> list[str]:
-    query = (
-        select(OrderSeller.seller)
-        .where(OrderSeller.order_id == order_id)
-        .order_by(col(OrderSeller.id))
-    )
-    return list(session.exec(query))
+    return list(session.exec(_SELLERS, params={"order_id": order_id}))
+
+
+_SELLERS = (
+    select(OrderSeller.seller)
+    .where(OrderSeller.order_id == bindparam("order_id"))
+    .order_by(col(OrderSeller.id))
+)
 
 
 def card(session: Session, order: Order) -> OrderCard:
