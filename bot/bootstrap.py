@@ -66,7 +66,9 @@ MESSAGE_KINDS: Mapping[str, MessageKind] = {
     ),
     cases.APPEAL_CASE: MessageKind(on_failure=cases.case_not_posted),
     home.REFRESH: MessageKind(render=home.render_queued),
-    delivery_dm.MESSAGE: MessageKind(render=delivery_dm.render_queued),
+    delivery_dm.MESSAGE: MessageKind(
+        look_up=delivery_dm.look_up_customer, render=delivery_dm.render_queued
+    ),
 }
 
 

@@ -27,10 +27,12 @@ from bot.delivery import proof
 from bot.delivery.queries import missing_fields, missing_kinds, previous_round, required_kinds
 from bot.delivery.views.message import Shown, build_delivery_message
 from bot.delivery.views.replies import build_cancelled_notice, build_taken_over_notice
+from bot.orders import contacts
 from bot.orders import queries as orders
 from bot.orders.queries import OrderCard
 from bot.slack import outbox, rewrites
 from bot.slack.blocks import section
+from bot.slack.outbox import SlackAccess
 from storage.models import Delivery, DeliveryState, Order, SlackUser
 from storage.rows import get_row, saved_id
 
@@ -149,6 +151,14 @@ def close(
 
 
 # -- rendered when sent -----------------------------------------------------------------------
+def look_up_customer(slack: SlackAccess, meta: dict) -> None:
+    """Before the message is rendered: the customer's calendar, that its validity preview is
+    counted in (asked of Slack once; a stale copy is refreshed)."""
+    with slack.read_session_factory() as session:
+        order_id = get_row(session, Delivery, meta["delivery_id"]).order_id
+    contacts.look_up_customer(slack, order_id)
+
+
 def render_queued(session: Session, payload: dict, meta: dict, now: datetime) -> dict:
     """The payload of a queued post or update of the delivery message, with the message as
     the draft is now (`session` is read-only)."""

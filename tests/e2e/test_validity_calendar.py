@@ -83,3 +83,22 @@ def test_a_customer_who_moves_after_the_delivery_gets_the_validity_its_message_s
     assert (order.validity_start, order.validity_end) == (start, end)
     assert session.exec(select(SlackUser.tz).where(SlackUser.user_id == CUSTOMER)).one() == TOKYO
     session.commit()
+
+
+def test_a_start_is_acked_without_asking_slack_about_the_customer(box, seller, session):
+    """A customer never seen is looked up by the outbox before it builds the delivery message
+    (whose preview is counted on their calendar), not while the seller waits for the reply."""
+    make_order(session, "12345")
+    session.commit()
+    box.driver.settle = lambda: None  # the outbox sends nothing until the test says so
+
+    reply = seller.runs("/deliver 12345")
+
+    def customer_lookups() -> int:
+        return sum(call.args.get("user") == CUSTOMER for call in box.slack.calls_to("users.info"))
+
+    assert "continue in our DM" in reply.text
+    assert customer_lookups() == 0
+    box.settle()
+    assert customer_lookups() == 1
+    assert session.get(SlackUser, CUSTOMER).tz == box.slack.users[CUSTOMER].tz
