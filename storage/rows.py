@@ -33,9 +33,12 @@ def saved_id(row: _Keyed) -> int:
     return row.id
 
 
-def changed_rows(session: Session, statement: Executable) -> int:
-    """Run an UPDATE/DELETE and return how many rows it changed."""
-    result = cast("CursorResult[Any]", session.execute(statement))
+def changed_rows(
+    session: Session, statement: Executable, params: dict[str, Any] | None = None
+) -> int:
+    """Run an UPDATE/DELETE (with `params` for its bound parameters) and return how many rows
+    it changed."""
+    result = cast("CursorResult[Any]", session.execute(statement, params))
     return result.rowcount
 
 

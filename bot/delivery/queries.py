@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.core.proof_kinds import kind_label
@@ -16,25 +17,34 @@ from storage.rows import saved_id
 def open_draft(session: Session, order_id: int) -> Delivery | None:
     """The order's one open draft, locked until the transaction ends (PostgreSQL; SQLite's
     writers are serialised already), so two clicks at once act on it one after the other."""
-    query = (
-        select(Delivery)
-        .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.DRAFT)
-        .with_for_update()
-    )
-    return session.exec(query).first()
+    return session.exec(_OPEN_DRAFT, params={"order_id": order_id}).first()
+
+
+# every start and step reads it: built once
+_OPEN_DRAFT = (
+    select(Delivery)
+    .where(Delivery.order_id == bindparam("order_id"), Delivery.state == DeliveryState.DRAFT)
+    .with_for_update()
+)
 
 
 def previous_round(
     session: Session, order_id: int, *, before: int | None = None
 ) -> Delivery | None:
     """The newest round the customer asked changes to (of those before round `before`)."""
-    query = select(Delivery).where(
-        Delivery.order_id == order_id, Delivery.state == DeliveryState.CHANGES_REQUESTED
+    params = {"order_id": order_id, "before": before if before is not None else 2**31 - 1}
+    return session.exec(_PREVIOUS_ROUND, params=params).first()
+
+
+_PREVIOUS_ROUND = (
+    select(Delivery)
+    .where(
+        Delivery.order_id == bindparam("order_id"),
+        Delivery.state == DeliveryState.CHANGES_REQUESTED,
+        Delivery.round < bindparam("before"),
     )
-    if before is not None:
-        query = query.where(Delivery.round < before)
-    query = query.order_by(col(Delivery.round).desc(), col(Delivery.id).desc())
-    return session.exec(query).first()
+    .order_by(col(Delivery.round).desc(), col(Delivery.id).desc())
+)
 
 
 def required_kinds(card: OrderCard, default: tuple[str, ...]) -> list[str]:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.home.views import DraftLine, HomePage, build_home
@@ -123,17 +123,8 @@ def publish_for_user(session: Session, *, user: str, now: datetime, ops: bool = 
     operations staff (they also see the totals; their request is not merged into another)."""
     queued = not ops and changed_rows(
         session,
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.target) == f"home:{user}",
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            col(OutboxMessage.claimed_until).is_(None),
-            col(OutboxMessage.key).startswith(f"{REFRESH}:{user}:"),
-        )
-        # a no-op write: it locks the queued request (PostgreSQL), so a dispatcher taking it
-        # waits for this transaction and renders what it committed
-        .values(due_at=OutboxMessage.due_at)
-        .execution_options(synchronize_session=False),
+        _MERGE_REQUEST,
+        {"home_target": f"home:{user}", "key_prefix": f"{REFRESH}:{user}:%"},
     )
     if queued:
         return
@@ -163,6 +154,21 @@ def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> Non
         now=now,
         meta={"purpose": "home", "user": user},
     )
+
+
+# a no-op write to a queued, unclaimed request: it locks it (PostgreSQL), so a dispatcher taking
+# it waits for this transaction and renders what it committed. Built once: every change runs it.
+_MERGE_REQUEST = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.target) == bindparam("home_target"),
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.claimed_until).is_(None),
+        col(OutboxMessage.key).like(bindparam("key_prefix")),
+    )
+    .values(due_at=OutboxMessage.due_at)
+    .execution_options(synchronize_session=False)
+)
 
 
 def republish_for_order(
