@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from bot.core.errors import NotYourOrder
@@ -29,7 +33,7 @@ from bot.orders.workflow import change_state
 from bot.supervision import notices as notifications
 from bot.supervision import reminders
 from storage.models import Delivery, DeliveryState, Order, ProofFile
-from storage.rows import get_row, saved_id
+from storage.rows import get_row, saved_id, table_of
 from storage.states import OrderStatus, SupervisionState
 
 
@@ -91,6 +95,22 @@ def start_or_resume(
     return Started(draft, card, resumed=False)
 
 
+_DELIVERIES = table_of(Delivery)
+
+
+def _draft_insert(insert) -> Any:
+    """An insert that does nothing when the order has an open draft already (the partial
+    unique index), returning the new id. One statement, built once: no savepoint, no flush."""
+    return (
+        insert(_DELIVERIES)
+        .on_conflict_do_nothing(index_elements=["order_id"], index_where=text("state = 'draft'"))
+        .returning(_DELIVERIES.c.id)
+    )
+
+
+_DRAFT_INSERTS = {"postgresql": _draft_insert(pg_insert), "sqlite": _draft_insert(sqlite_insert)}
+
+
 def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery:
     previous = previous_round(session, saved_id(order))
     draft = Delivery(
@@ -106,14 +126,14 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
         draft.enabling_time = previous.enabling_time
         draft.enabling_decided = previous.enabling_decided
         draft.template_answers = dict(previous.template_answers or {})
-    try:
-        with session.begin_nested():
-            session.add(draft)
-            session.flush()
-    except IntegrityError:  # the partial unique index: one draft per order
+    values = {c.name: getattr(draft, c.name) for c in _DELIVERIES.columns if c.name != "id"}
+    draft.id = session.execute(_DRAFT_INSERTS[session.get_bind().dialect.name], values).scalar()
+    if draft.id is None:  # a teammate's start won the race for the one draft
         winner = open_draft(session, saved_id(order))
         assert winner is not None
         return winner
+    make_transient_to_detached(draft)  # it is the row just inserted: no SELECT to load it
+    session.add(draft)
     if previous:
         for old in active_files(session, saved_id(previous)):
             session.add(
