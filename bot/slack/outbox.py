@@ -163,8 +163,9 @@ def enqueue_many(session: Session, calls: list[Queued], *, now: datetime) -> Non
             )
         )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # rows as parameters, not in the statement: it is compiled once, and any number fits
     session.execute(
-        insert(table_of(OutboxMessage)).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        insert(table_of(OutboxMessage)).on_conflict_do_nothing(index_elements=["key"]), rows
     )
 
 
