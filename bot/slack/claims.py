@@ -260,10 +260,15 @@ def _claim_heads(session: Session, now: datetime, limit: int, pacing: Pacing) ->
             if key in held:  # one message per channel (two Home publishes for one person)
                 continue
             held[key] = lease
-        loaded = (method, payload, meta)
-        rewrites = target is not None
         attempts.append(
-            Attempt(message_id, lease, claimed_until is not None, rewrites, loaded, key)
+            Attempt(
+                message_id,
+                lease,
+                claimed_until is not None,
+                rewrites=target is not None,
+                loaded=(method, payload, meta),
+                pace_key=key,
+            )
         )
     taken = take_slots(session, held, now=now)
     attempts = [a for a in attempts if a.pace_key is None or a.pace_key in taken]
