@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from bot.core.clock import Clock
 from bot.core.filestore import store_for
 from bot.core.settings import Settings
+from bot.delivery import dm as delivery_dm
 from bot.delivery import proof_fetch
 from bot.email.sender import EmailSender, with_browser_link
 from bot.home import page as home
@@ -65,6 +66,9 @@ MESSAGE_KINDS: Mapping[str, MessageKind] = {
     ),
     cases.APPEAL_CASE: MessageKind(on_failure=cases.case_not_posted),
     home.REFRESH: MessageKind(render=home.render_queued),
+    delivery_dm.MESSAGE: MessageKind(
+        look_up=delivery_dm.look_up_customer, render=delivery_dm.render_queued
+    ),
 }
 
 

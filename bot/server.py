@@ -102,7 +102,7 @@ def run(
     services = services_on(settings, engine)
     # Bolt's own auth.test at start would kill serve when Slack is unreachable
     app = create_app(services, token_verification_enabled=False)
-    warm_up()
+    warm_up(settings.date_languages)
     background = Background(services, build_scheduler(services))
     token = TokenCheck(services.client)
     probes = Probes.for_engine(

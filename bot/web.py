@@ -7,17 +7,19 @@ is just unsigned), and its body must be a payload Bolt can route (400, one warni
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from sqlalchemy import Engine
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +39,20 @@ from bot.slack.inbound.requests import (
 )
 
 log = logging.getLogger(__name__)
+
+
+DISPATCH_THREADS = 12  # requests checked and dispatched at once (within the database pool's 15)
+_pool: ThreadPoolExecutor | None = None
+_pool_guard = threading.Lock()
+
+
+def _dispatchers() -> ThreadPoolExecutor:
+    """The process's request threads, made on first use (one pool for every app served)."""
+    global _pool
+    with _pool_guard:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="slack-request")
+        return _pool
 
 
 class TooLarge(Exception):
@@ -102,8 +118,10 @@ def create_web_app(
             metrics.SLACK_REQUESTS.labels("unknown", "too_large").inc()
             return Response(status_code=413)
         # Checking and dispatching off the event loop: every request would queue behind them.
-        bolt_response, surface = await run_in_threadpool(
-            answer, raw, request.headers, request.url.query
+        # A pool of our own, not Starlette's: its hand-over through a Python Condition was a
+        # tenth of the process's time under load.
+        bolt_response, surface = await asyncio.get_running_loop().run_in_executor(
+            _dispatchers(), answer, raw, request.headers, request.url.query
         )
         metrics.SLACK_REQUESTS.labels(surface, outcome_of(bolt_response.status)).inc()
         if surface != "unknown":

@@ -39,6 +39,7 @@ from handlers.inputs import (
     EnablingDate,
     OrderClick,
     OtherReading,
+    StepButton,
     TemplateClick,
 )
 from storage.models import Delivery
@@ -74,6 +75,15 @@ def handle_enabling_date(click: Click[EnablingDate], respond: Respond, services:
 
 def handle_not_stated(click: DraftClick, respond: Respond, services: Services) -> None:
     on_draft(services, click, respond, click.action.value, _enabling_step(lambda tz: None))
+
+
+def handle_change_step(click: Click[StepButton], respond: Respond, services: Services) -> None:
+    delivery_id, shown = click.action.value
+
+    def step(session, draft, card, person, now):
+        delivery_steps.show_step(session, draft, card, step=shown, now=now)
+
+    on_draft(services, click, respond, delivery_id, step)
 
 
 def handle_use_reading(click: Click[OtherReading], respond: Respond, services: Services) -> None:
@@ -148,6 +158,7 @@ def register(app: App) -> None:
     app.action(ActionId.ENABLING_NOT_STATED)(on_click(DraftClick, handle_not_stated))
     app.action(ActionId.ENABLING_USE)(on_click(Click[OtherReading], handle_use_reading))
     app.action(ActionId.OPEN_TEMPLATE)(on_click(TemplateClick, handle_open_template))
+    app.action(ActionId.CHANGE_STEP)(on_click(Click[StepButton], handle_change_step))
     app.action(ActionId.SUBMIT)(on_click(DraftClick, handle_submit))
     app.action(ActionId.TAKE_OVER)(on_click(DraftClick, handle_take_over))
     app.action(ActionId.CANCEL_DRAFT)(on_click(OrderClick, handle_cancel))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 
 from bot.core.ids import COMMAND, ActionId
-from bot.orders import queries as orders
+from bot.orders import waiting
 from bot.orders.views import (
     COUNT_UP_TO,
     LIST_LIMIT,
@@ -20,26 +20,18 @@ from bot.slack.services import Services
 from handlers.boundary import on_click, on_command
 from handlers.conversation import Reply, cancel_draft, start_delivery
 from handlers.inputs import OlderOrdersClick
-from storage.states import SupervisionState
 
 
-def list_orders(services: Services, user: str, *, before: orders.Cursor | None = None) -> Reply:
+def list_orders(services: Services, user: str, *, before: waiting.Cursor | None = None) -> Reply:
     """A page of the seller's orders waiting for delivery: a bounded number of indexed reads
     (the page, one more to know if there is a next, and a count that stops at COUNT_UP_TO),
     whatever their total."""
     with services.read_session_factory() as session:
         person = directory.lookup_for_ack(services, user, session)
-        cards = orders.orders_for_seller(
-            session, person.identities, limit=LIST_LIMIT + 1, before=before
-        )
-        total = orders.count_for_seller(
-            session,
-            person.identities,
-            SupervisionState.AWAITING_DELIVERY,
-            at_most=COUNT_UP_TO + 1,
-        )
-    older = page_value(cards[LIST_LIMIT - 1]) if len(cards) > LIST_LIMIT else None
-    blocks = build_order_list(cards[:LIST_LIMIT], total=total, older=older, first=before is None)
+        page = waiting.waiting_page(session, person.identities, limit=LIST_LIMIT + 1, before=before)
+        total = waiting.count_waiting(session, person.identities, at_most=COUNT_UP_TO + 1)
+    older = page_value(page[LIST_LIMIT - 1]) if len(page) > LIST_LIMIT else None
+    blocks = build_order_list(page[:LIST_LIMIT], total=total, older=older, first=before is None)
     return blocks, "Orders waiting for delivery"
 
 

@@ -20,7 +20,6 @@ from bot.delivery import files as delivery_files
 from bot.delivery import proof_fetch
 from bot.delivery.errors import HeldByTeammate, NotDeliverable
 from bot.delivery.views.replies import build_cancelled, build_held_by, build_pointer
-from bot.orders import contacts
 from bot.orders.queries import OrderCard
 from bot.orders.views import build_error, build_order_details
 from bot.slack import directory
@@ -45,7 +44,6 @@ def writing(services: Services) -> Iterator[Session]:
 def start_delivery(services: Services, user: str, order_no: str) -> Reply:
     """Start or resume the delivery of `order_no` for `user`: the reply to show them."""
     person = directory.lookup_for_ack(services, user)
-    contacts.look_up_customer_of(services, order_no)  # the customer's calendar, for the preview
     try:
         with writing(services) as session:
             started = delivery.start_or_resume(

@@ -41,6 +41,7 @@ def handle_message(message: Typed | Dropped | Ignored, services: Services) -> No
             typed=message.text.strip(),
             key=f"typed:{person.user_id}:{message.ts}",
             now=services.clock.now(),
+            languages=services.settings.date_languages,
         )
         session.commit()
     services.notify_outbox()

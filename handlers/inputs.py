@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field, Json
 
-from bot.core.ids import BlockId
+from bot.core.ids import BlockId, DeliveryStep
 from bot.core.proof_kinds import PROOF_KINDS
 from bot.slack.inbound.payloads import (
     Action,
@@ -59,7 +59,7 @@ class OrderButton(Action):
 
 
 class DraftButton(Action):
-    """Not stated, Edit template answers, Deliver, Take over: the draft's id."""
+    """Not stated, Fill in the template / Edit answers, Deliver, Take over: the draft's id."""
 
     value: RowId
 
@@ -68,6 +68,12 @@ class OtherReading(Action):
     """Use <the other reading of an ambiguous date>: "17|2026-01-02T00:00:00+00:00"."""
 
     value: Annotated[tuple[RowId, AwareDatetime], parts("|")]
+
+
+class StepButton(Action):
+    """Change, Manage files: show a done step's inputs again, "17|enabling"."""
+
+    value: Annotated[tuple[RowId, DeliveryStep], parts("|")]
 
 
 class EnablingDate(Action):

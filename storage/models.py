@@ -12,13 +12,13 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from storage.states import (
-    OPEN_STATES,
     AppealState,
     DeliveryState,
     JobStatus,
     OrderStatus,
     OutboxStatus,
     SupervisionState,
+    shown_status,
 )
 from storage.types import UTCDateTime
 
@@ -91,12 +91,7 @@ class Order(SQLModel, table=True):
 
     @property
     def status(self) -> OrderStatus:
-        """What users see: it follows supervision once an order is in it."""
-        if self.state in OPEN_STATES:
-            return OrderStatus.PROCESSING
-        if self.state is SupervisionState.COMPLETED:
-            return OrderStatus.COMPLETED
-        return self.imported_status
+        return shown_status(self.state, self.imported_status)
 
 
 class OrderSeller(SQLModel, table=True):
@@ -170,7 +165,8 @@ class Delivery(SQLModel, table=True):
     enabling_decided: bool = False  # True once the seller chose a time or "not stated"
     template_answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     dm_channel: str | None = Field(default=None, max_length=32)
-    # (channel, ts) of messages we may update later, by role: {"order": "ts", ...}
+    # the seller's delivery message (bot.delivery.dm): {"generation": n, "required_kinds":
+    # [...], "message": outbox key}; drafts from before it have a key per step instead
     messages: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     customer_channel: str | None = Field(default=None, max_length=32)
     customer_ts: str | None = Field(default=None, max_length=32)

@@ -26,6 +26,15 @@ class SupervisionState(StrEnum):
 OPEN_STATES = frozenset({SupervisionState.AWAITING_DELIVERY, SupervisionState.AWAITING_ACCEPTANCE})
 
 
+def shown_status(state: SupervisionState, imported: OrderStatus) -> OrderStatus:
+    """The order status users see: it follows supervision once an order is in it."""
+    if state in OPEN_STATES:
+        return OrderStatus.PROCESSING
+    if state is SupervisionState.COMPLETED:
+        return OrderStatus.COMPLETED
+    return imported
+
+
 class DeliveryState(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
+from dateparser.data.languages_info import language_order
 
 # A day and a month must be there: dateparser alone reads "ok" as 26 June, "may" as this
 # month's 26th and "10" as October (relative words like "yesterday" still work).
@@ -41,15 +42,30 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def warm_up() -> None:
+# The languages a typed date is read in (DELIVERYBOT_DATE_LANGUAGES). Not all of dateparser's
+# 200: guessing among them all took 37 MB of serve's memory and a slower parse.
+DATE_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
+
+
+def unknown_languages(codes: tuple[str, ...]) -> list[str]:
+    """The codes dateparser has no data for."""
+    return [code for code in codes if code not in language_order]
+
+
+def warm_up(languages: tuple[str, ...] = DATE_LANGUAGES) -> None:
     """dateparser loads each language's data the first time it has to guess the language
     (seconds, for text that looks like no language): do it at start-up, not in a request."""
-    dateparser.parse("1 jan 2020", settings={"PREFER_DATES_FROM": "past"})
-    dateparser.parse("xq zv 17 blorp", settings={"PREFER_DATES_FROM": "past"})
+    for text in ("1 jan 2020", "xq zv 17 blorp"):
+        dateparser.parse(text, languages=list(languages), settings={"PREFER_DATES_FROM": "past"})
 
 
 def parse_enabling_time(
-    text: str, *, now: datetime, tz: str | None, date_order: str | None = None
+    text: str,
+    *,
+    now: datetime,
+    tz: str | None,
+    date_order: str | None = None,
+    languages: tuple[str, ...] = DATE_LANGUAGES,
 ) -> ParsedDate | None:
     """Parse what a seller typed, in their time zone. None when it is not a date. Only the
     first MAX_DATE_TEXT characters are read: a date is short, and the parser's time grows with
@@ -60,7 +76,7 @@ def parse_enabling_time(
     """
     text = date_text(text)
     zone_info = zone(tz)
-    value = _parse(text, now=now, zone_info=zone_info, date_order=date_order)
+    value = _parse(text, now=now, zone_info=zone_info, date_order=date_order, languages=languages)
     if value is None:
         return None
     alternative = None
@@ -68,19 +84,28 @@ def parse_enabling_time(
     if match and date_order is None:
         first, second = int(match.group(1)), int(match.group(2))
         if first <= 12 and second <= 12 and first != second:
-            alternative = _parse(text, now=now, zone_info=zone_info, date_order="DMY")
+            alternative = _parse(
+                text, now=now, zone_info=zone_info, date_order="DMY", languages=languages
+            )
     return ParsedDate(
         value=value, reading=format_local(value, zone_info.key), alternative=alternative
     )
 
 
-def _parse(text: str, *, now: datetime, zone_info: ZoneInfo, date_order: str | None):
+def _parse(
+    text: str,
+    *,
+    now: datetime,
+    zone_info: ZoneInfo,
+    date_order: str | None,
+    languages: tuple[str, ...],
+):
     settings = dict(_SETTINGS_BASE)
     settings["TIMEZONE"] = zone_info.key
     settings["RELATIVE_BASE"] = now.astimezone(zone_info).replace(tzinfo=None)
     if date_order:
         settings["DATE_ORDER"] = date_order
-    parsed = dateparser.parse(text.strip(), settings=settings)
+    parsed = dateparser.parse(text.strip(), languages=list(languages), settings=settings)
     return parsed.astimezone(UTC) if parsed else None
 
 
@@ -93,9 +118,14 @@ def from_picker(date_text: str, *, tz: str | None) -> datetime:
 def format_local(moment: datetime, tz: str | None, *, with_time: bool = True) -> str:
     """'1 Jan 2026 14:00 JST' in the reader's zone; midnight shows as the date alone."""
     local = moment.astimezone(zone(tz))
+    # not strftime: its %b is the C locale's, and it is a tenth of a list reply's time
+    day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
     if not with_time or (local.hour, local.minute) == (0, 0):
-        return f"{local.day} {local:%b %Y}"
-    return f"{local.day} {local:%b %Y %H:%M} {local.tzname()}"
+        return day
+    return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def slack_date(moment: datetime, *, fallback_tz: str | None = None, with_time: bool = True) -> str:

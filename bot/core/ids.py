@@ -15,6 +15,7 @@ class ActionId(StrEnum):
     FILE_REMOVE = "delivery_file_remove"
     FILE_ATTACH = "delivery_file_attach"  # a file dropped with no open delivery
     OPEN_TEMPLATE = "delivery_open_template"
+    CHANGE_STEP = "delivery_change_step"  # show a done step's inputs again: "17|enabling"
     SUBMIT = "delivery_submit"
     TAKE_OVER = "delivery_take_over"
     CANCEL_DRAFT = "delivery_cancel"
@@ -30,6 +31,14 @@ class ActionId(StrEnum):
     ACCEPT = "customer_accept"
     REQUEST_CHANGES = "customer_request_changes"
     OPEN_IN_BROWSER = "customer_open_in_browser"  # a link button to the accept page
+
+
+class DeliveryStep(StrEnum):
+    """The steps of the delivery message, in the order it shows them."""
+
+    ENABLING = "enabling"
+    FILES = "files"
+    TEMPLATE = "template"
 
 
 class CallbackId(StrEnum):

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.dates import DATE_LANGUAGES, unknown_languages
 from bot.core.proof_kinds import DEFAULT_REQUIRED_KINDS, PROOF_KINDS
 
 DEFAULT_DATABASE_URL = "sqlite:///deliverybot.db"
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     required_proof_kinds: Annotated[tuple[str, ...], NoDecode] = Field(
         DEFAULT_REQUIRED_KINDS, alias="DELIVERYBOT_REQUIRED_PROOF_KINDS"
     )
+    date_languages: Annotated[tuple[str, ...], NoDecode] = Field(
+        DATE_LANGUAGES, alias="DELIVERYBOT_DATE_LANGUAGES"
+    )
     # e-mail to customers Slack cannot reach: smtp://user:pass@host:587 (STARTTLS when the
     # server offers it) or smtps://… (TLS from the start); empty: no e-mail is sent
     smtp_url: str = Field("", alias="SMTP_URL")
@@ -92,7 +96,7 @@ class Settings(BaseSettings):
             )
         return value.strip()
 
-    @field_validator("reminder_days", "required_proof_kinds", mode="before")
+    @field_validator("reminder_days", "required_proof_kinds", "date_languages", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -144,6 +148,16 @@ class Settings(BaseSettings):
                 f"unknown proof kind(s) {', '.join(unknown)}: use {', '.join(PROOF_KINDS)}"
             )
         return kinds
+
+    @field_validator("date_languages")
+    @classmethod
+    def _known_languages(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        if not codes:
+            raise ValueError("name at least one language, e.g. en,fr")
+        unknown = unknown_languages(codes)
+        if unknown:
+            raise ValueError(f"no date language {', '.join(unknown)}: use codes such as en,fr,de")
+        return codes
 
     @field_validator("auto_accept_days", mode="before")
     @classmethod

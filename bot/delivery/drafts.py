@@ -1,7 +1,7 @@
 """The seller's delivery draft, from `/deliver 12345` to a submitted delivery.
 
 Plain functions taking a Session and `now`. Each one authorises the seller, changes the
-draft, audits the step and queues the DM updates it causes (bot.delivery_dm), all in the
+draft, audits the step and queues the DM updates it causes (bot.delivery.dm), all in the
 caller's transaction: the draft is in the database after every step, so a restart, a new
 `/deliver 12345` or a day's pause resumes exactly where the seller left off.
 """
@@ -86,8 +86,8 @@ def start_or_resume(
     if draft.holder != user:  # a teammate's click won the race for the one draft
         raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
     kinds = tuple(required_kinds(card, default_kinds))
-    delivery_dm.post_all(session, draft, card, now=now, required_kinds=kinds)
-    home.republish_for_order(session, order=order, now=now)
+    delivery_dm.post(session, draft, card, now=now, required_kinds=kinds)
+    home.republish_for_order(session, order=order, now=now, sellers=card.sellers)
     return Started(draft, card, resumed=False)
 
 
@@ -193,7 +193,7 @@ def take_over(
     audit_step(
         session, delivery, "delivery_taken_over", user=user, now=now, previous_holder=previous
     )
-    delivery_dm.post_all(session, delivery, card, now=now)
+    delivery_dm.post(session, delivery, card, now=now)
     home.republish_for_order(session, order=card.order, now=now)
     return Started(delivery, card, resumed=True)
 

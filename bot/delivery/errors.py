@@ -52,5 +52,5 @@ class MissingItems(DeliverybotError):
 def still_fetching(names: list[str]) -> str:
     return (
         f"I'm still fetching {', '.join(names)} from Slack; "
-        "I'll update the review message when it's ready."
+        "I'll update the delivery message when it's ready."
     )

@@ -26,8 +26,6 @@ from storage.models import Delivery, DeliveryState, Order, ProofFile
 from storage.rows import get_row
 from storage.states import SupervisionState
 
-REFRESHED = ("files", "review")
-
 
 def held_drafts(session: Session, user: str) -> list[Delivery]:
     query = (
@@ -90,7 +88,7 @@ def attach_to(
     proof_fetch.owe_download(session, attached.file, order_id=delivery.order_id, now=now)
     delivery.updated_at = now
     session.add(delivery)
-    delivery_dm.refresh(session, delivery, card, now=now, roles=REFRESHED)
+    delivery_dm.refresh(session, delivery, card, now=now)
     return Received(attached.file.id)
 
 
@@ -141,7 +139,7 @@ def classify(
 ) -> None:
     if row.kind != kind:
         proof.set_kind(session, row, kind, user=user, now=now)
-        delivery_dm.refresh(session, delivery, card, now=now, roles=REFRESHED)
+        delivery_dm.refresh(session, delivery, card, now=now)
 
 
 def remove(
@@ -157,5 +155,5 @@ def remove(
     if row.removed:
         return False
     proof.remove(session, row, user=user, now=now)
-    delivery_dm.refresh(session, delivery, card, now=now, roles=REFRESHED)
+    delivery_dm.refresh(session, delivery, card, now=now)
     return True

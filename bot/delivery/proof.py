@@ -43,6 +43,12 @@ def active_files(session: Session, delivery_id: int) -> list[ProofFile]:
     return list(session.exec(query))
 
 
+def every_file(session: Session, delivery_id: int) -> list[ProofFile]:
+    """The draft's files, removed or not, in the order they were dropped."""
+    query = select(ProofFile).where(ProofFile.delivery_id == delivery_id)
+    return list(session.exec(query.order_by(col(ProofFile.id))))
+
+
 def known_file(session: Session, slack_file_id: str, user: str) -> ProofFile | None:
     """The file if it was already recorded on one of `user`'s drafts (the second event)."""
     query = (
@@ -129,21 +135,11 @@ def record_download(
 
 
 def record_failure(session: Session, row: ProofFile, reason: str, *, now: datetime) -> None:
-    """The file cannot be fetched: it comes off the draft, and the files message says why."""
+    """The file cannot be fetched: it comes off the draft, and the delivery message says why."""
     row.removed = True
     row.fetch_error = reason[:500]
     session.add(row)
     _audit_file(session, row, "file_refused", actor="system", now=now, why=reason)
-
-
-def failed_files(session: Session, delivery_id: int) -> list[ProofFile]:
-    """Files that could not be fetched, for the seller to drop again."""
-    query = (
-        select(ProofFile)
-        .where(ProofFile.delivery_id == delivery_id, col(ProofFile.fetch_error).is_not(None))
-        .order_by(col(ProofFile.id))
-    )
-    return list(session.exec(query))
 
 
 def set_kind(session: Session, row: ProofFile, kind: str, *, user: str, now: datetime) -> None:

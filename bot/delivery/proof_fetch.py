@@ -5,7 +5,7 @@ once with a short budget (bot.downloads.TIMEOUT_SECONDS) outside any transaction
 the 3 s ack nor the database's write lock waits on Slack. A large or slow file that does not
 arrive in time is left to the worker: its job becomes due at once and downloads with a
 generous timeout before its transaction opens (`scheduler.looks_up`), retrying with backoff.
-Whatever happens, the seller's files and review messages are updated in place; a file that
+Whatever happens, the seller's delivery message is updated in place; a file that
 cannot be fetched (a sign-in page, too big, gone, or still failing after every retry) is taken
 off the draft and the seller is told what to do.
 """
@@ -136,7 +136,7 @@ def _settle(
             now=now,
         )
     card = orders.card(session, get_row(session, Order, delivery.order_id))
-    delivery_dm.refresh(session, delivery, card, now=now, roles=("files", "review"))
+    delivery_dm.refresh(session, delivery, card, now=now)
 
 
 def download_for_job(services: Services, job: ScheduledJob) -> Fetched | DownloadFailed | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
 from bot.core.proof_kinds import kind_label
 from bot.delivery.proof import active_files
 from bot.orders.queries import OrderCard
-from storage.models import Delivery, DeliveryState
+from storage.models import Delivery, DeliveryState, ProofFile
 from storage.rows import saved_id
 
 
@@ -22,12 +24,16 @@ def open_draft(session: Session, order_id: int) -> Delivery | None:
     return session.exec(query).first()
 
 
-def previous_round(session: Session, order_id: int) -> Delivery | None:
-    query = (
-        select(Delivery)
-        .where(Delivery.order_id == order_id, Delivery.state == DeliveryState.CHANGES_REQUESTED)
-        .order_by(col(Delivery.round).desc(), col(Delivery.id).desc())
+def previous_round(
+    session: Session, order_id: int, *, before: int | None = None
+) -> Delivery | None:
+    """The newest round the customer asked changes to (of those before round `before`)."""
+    query = select(Delivery).where(
+        Delivery.order_id == order_id, Delivery.state == DeliveryState.CHANGES_REQUESTED
     )
+    if before is not None:
+        query = query.where(Delivery.round < before)
+    query = query.order_by(col(Delivery.round).desc(), col(Delivery.id).desc())
     return session.exec(query).first()
 
 
@@ -36,14 +42,26 @@ def required_kinds(card: OrderCard, default: tuple[str, ...]) -> list[str]:
     return list(default if kinds is None else kinds)
 
 
+def missing_kinds(files: Sequence[ProofFile], required: Sequence[str]) -> list[str]:
+    """The required proof kinds none of `files` is, in words."""
+    have = {f.kind for f in files}
+    return [kind_label(k) for k in required if k not in have]
+
+
+def missing_fields(card: OrderCard, delivery: Delivery) -> list[str]:
+    """The labels of the required template fields the draft has not answered."""
+    answers = delivery.template_answers or {}
+    return [
+        item["label"]
+        for item in card.product.delivery_template or []
+        if item.get("required", True) and answers.get(item["id"]) in (None, "", [])
+    ]
+
+
 def missing_items(
     session: Session, delivery: Delivery, card: OrderCard, *, default_kinds: tuple[str, ...]
 ) -> list[str]:
     """What the product's template still requires, in words."""
-    have = {f.kind for f in active_files(session, saved_id(delivery))}
-    missing = [kind_label(k) for k in required_kinds(card, default_kinds) if k not in have]
-    answers = delivery.template_answers or {}
-    for item in card.product.delivery_template or []:
-        if item.get("required", True) and answers.get(item["id"]) in (None, "", []):
-            missing.append(item["label"])
-    return missing
+    files = active_files(session, saved_id(delivery))
+    kinds = required_kinds(card, default_kinds)
+    return missing_kinds(files, kinds) + missing_fields(card, delivery)

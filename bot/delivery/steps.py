@@ -1,7 +1,8 @@
-"""The steps of a draft: the enabling time, the template answers, and what is still missing.
+"""The steps of a draft: the enabling time, the template answers, and which step the
+delivery message shows in full.
 
 Each step authorised by the caller (bot.delivery.held_draft) is saved, audited and shown
-(the DM messages updated) in the caller's transaction.
+(the delivery message updated) in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlmodel import Session
 from bot.core import audit
 from bot.core.dates import format_local, utc, zone
 from bot.core.errors import InvalidInput
+from bot.core.ids import DeliveryStep
 from bot.delivery import dm as delivery_dm
 from bot.orders.queries import OrderCard
 from storage.models import Delivery, Order
@@ -32,6 +34,18 @@ def audit_step(
         delivery_id=delivery.id,
         **detail,
     )
+
+
+def show_step(
+    session: Session, delivery: Delivery, card: OrderCard, *, step: DeliveryStep, now: datetime
+) -> None:
+    """The seller asked to change a step already done: the message shows its inputs again
+    (until they answer a step)."""
+    if delivery.step == step:
+        return  # a repeated click
+    delivery.step = step
+    session.add(delivery)
+    delivery_dm.refresh(session, delivery, card, now=now)
 
 
 def touch(session: Session, delivery: Delivery, now: datetime, step: str | None = None) -> None:
@@ -82,7 +96,7 @@ def set_enabling_time(
         return value  # a repeated click or answer: nothing changes twice
     delivery.enabling_time = value
     delivery.enabling_decided = True
-    touch(session, delivery, now, step="files")
+    touch(session, delivery, now, step="review")  # answered: the message shows what is left
     audit_step(
         session,
         delivery,
@@ -92,7 +106,7 @@ def set_enabling_time(
         enabling_time=value.isoformat() if value else None,
         typed=typed,
     )
-    delivery_dm.refresh(session, delivery, card, now=now, roles=("enabling", "review"))
+    delivery_dm.refresh(session, delivery, card, now=now)
     return value
 
 
@@ -116,4 +130,4 @@ def save_template_answers(
     delivery.template_answers = answers
     touch(session, delivery, now, step="review")
     audit_step(session, delivery, "template_answered", user=user, now=now, answers=answers)
-    delivery_dm.refresh(session, delivery, card, now=now, roles=("template", "review"))
+    delivery_dm.refresh(session, delivery, card, now=now)

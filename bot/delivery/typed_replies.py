@@ -47,12 +47,20 @@ def choose_reading(parsed: ParsedDate, *, order: Order, now: datetime, tz: str) 
     return Reading(parsed.value, "month first", parsed.alternative, day_first)
 
 
-def answer_typed(session: Session, *, person: Person, typed: str, key: str, now: datetime) -> None:
-    """Record what `person` typed as the enabling time of their draft, and say how it was read
-    (or why it can't be the enabling time)."""
+def answer_typed(
+    session: Session,
+    *,
+    person: Person,
+    typed: str,
+    key: str,
+    now: datetime,
+    languages: tuple[str, ...],
+) -> None:
+    """Record what `person` typed as the enabling time of their draft (read in `languages`),
+    and say how it was read (or why it can't be the enabling time)."""
     # before the first query: the parse must not run inside the transaction (on SQLite it
     # would hold the write lock every other request waits for)
-    parsed = parse_enabling_time(typed, now=now, tz=person.tz)
+    parsed = parse_enabling_time(typed, now=now, tz=person.tz, languages=languages)
     drafts = delivery_files.held_drafts(session, person.user_id)
     if not drafts:
         blocks, text = build_note(NOTHING_OPEN)

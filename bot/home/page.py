@@ -165,10 +165,15 @@ def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> Non
     )
 
 
-def republish_for_order(session: Session, *, order: Order, now: datetime) -> None:
-    """Queue a views.publish of the Home tab for each seller of `order` (a Slack user id)."""
+def republish_for_order(
+    session: Session, *, order: Order, now: datetime, sellers: list[str] | None = None
+) -> None:
+    """Queue a views.publish of the Home tab for each seller of `order` (a Slack user id);
+    `sellers`: the order's, when the caller has them already."""
     users = set()
-    for seller in orders.sellers_of(session, saved_id(order)):
+    if sellers is None:
+        sellers = orders.sellers_of(session, saved_id(order))
+    for seller in sellers:
         if "@" not in seller:
             users.add(seller)
             continue

@@ -69,7 +69,9 @@ def build_home(page: HomePage) -> dict[str, Any]:
     blocks += [divider(), section("*Awaiting your delivery*")]
     for card in page.awaiting_delivery:
         since = waiting_for_delivery_since(card.order)
-        blocks.append(deliver_line(card, f" · {money(card)}\nwaiting {waited(since, page.now)}"))
+        amount = money(card.order.amount, card.order.currency)
+        detail = f" · {amount}\nwaiting {waited(since, page.now)}"
+        blocks.append(deliver_line(card.order.order_no, card.product.name, detail))
     if not page.awaiting_delivery:
         blocks.append(context("Nothing waiting for you. :tada:"))
     blocks += _more(len(page.awaiting_delivery), counts[SupervisionState.AWAITING_DELIVERY])

@@ -17,8 +17,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.orders.calendar import customer_time_zone
-from bot.orders.queries import get_order, sellers_of
+from bot.orders.queries import sellers_of
 from bot.slack import directory
+from bot.slack.outbox import SlackAccess
 from storage.models import Order, ScheduledJob
 from storage.rows import saved_id
 
@@ -76,24 +77,6 @@ def customer_contact(session: Session, order: Order) -> CustomerContact:
     )
 
 
-def look_up_customer_of(services: Services, order_no: str) -> None:
-    """`look_up_customer` for an order named by its number: a seller starting a delivery, so
-    that its validity preview is counted on the customer's calendar from the first message."""
-    with services.read_session_factory() as session:
-        order = get_order(session, order_no)
-        if order is None:
-            return
-        order_id = saved_id(order)
-        cached = directory.cached_person(
-            session, user_id=order.customer_user_id, email=order.customer_email
-        )
-    if cached is None:  # never seen: their calendar is needed now (asked once)
-        look_up_customer(services, order_id)
-    elif services.clock.now() - cached.fetched_at >= directory.FRESH_FOR:
-        # a stale copy still has their time zone: refreshed after the reply
-        directory.after_reply(f"customer:{order_id}", lambda: look_up_customer(services, order_id))
-
-
 def look_up_sellers(services: Services, order_id: int) -> None:
     """Refresh what Slack knows of the sellers named by user id (their e-mail above all), with
     no transaction open, so that `seller_channels` sees that a seller also named by e-mail is
@@ -119,7 +102,7 @@ def look_up_people_for_job(services: Services, job: ScheduledJob) -> None:
         look_up_sellers(services, job.order_id)
 
 
-def look_up_customer(services: Services, order_id: int) -> None:
+def look_up_customer(services: SlackAccess, order_id: int) -> None:
     """Refresh what Slack knows of the order's customer (time zone, name, e-mail) when the
     cached copy is stale: read, ask Slack with no transaction open, then store briefly.
     Slack failing leaves the cache as it was (callers then fall back to UTC)."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.core.audit import events_for
@@ -33,7 +32,11 @@ class OrderCard:
 
 
 def get_order(session: Session, order_no: str) -> Order | None:
-    return session.exec(select(Order).where(Order.order_no == order_no.strip())).first()
+    return session.exec(_BY_NUMBER, params={"order_no": order_no.strip()}).first()
+
+
+# the hottest look-up (every start, click and page of an order): built once
+_BY_NUMBER = select(Order).where(Order.order_no == bindparam("order_no"))
 
 
 def stored_order_nos(session: Session, order_nos: set[str]) -> set[str]:
@@ -45,12 +48,14 @@ def stored_order_nos(session: Session, order_nos: set[str]) -> set[str]:
 
 
 def sellers_of(session: Session, order_id: int) -> list[str]:
-    query = (
-        select(OrderSeller.seller)
-        .where(OrderSeller.order_id == order_id)
-        .order_by(col(OrderSeller.id))
-    )
-    return list(session.exec(query))
+    return list(session.exec(_SELLERS, params={"order_id": order_id}))
+
+
+_SELLERS = (
+    select(OrderSeller.seller)
+    .where(OrderSeller.order_id == bindparam("order_id"))
+    .order_by(col(OrderSeller.id))
+)
 
 
 def card(session: Session, order: Order) -> OrderCard:
@@ -78,11 +83,13 @@ def order_for_seller(
         raise OrderNotFound(
             order_no.strip(), suggestion=_close_match(session, order_no, identities)
         )
-    if not is_seller(session, order, identities):
+    sellers = sellers_of(session, saved_id(order))
+    if identities.isdisjoint(sellers):
         raise NotYourOrder(order.order_no)
     if for_delivery and order.state is SupervisionState.NOT_SUPERVISED:
         raise NotSupervised(order.order_no, order.renewal_of)
-    return card(session, order)
+    product = get_row(session, Product, order.product_id)
+    return OrderCard(order, product, sellers, customer_time_zone(session, order))
 
 
 def _close_match(session: Session, order_no: str, identities: set[str]) -> str | None:
@@ -111,9 +118,6 @@ def sold_by(identities: set[str]) -> Any:
     )
 
 
-Cursor = tuple[datetime, int]  # (placed_at, id) of the last order shown: the next page's start
-
-
 def orders_for_seller(
     session: Session,
     identities: set[str],
@@ -121,46 +125,21 @@ def orders_for_seller(
     states: tuple[SupervisionState, ...] = (SupervisionState.AWAITING_DELIVERY,),
     limit: int | None = None,
     without_draft: bool = False,
-    before: Cursor | None = None,
 ) -> list[OrderCard]:
-    """The seller's orders in `states`, newest placement first (from `before`, exclusive:
-    keyset pages); `without_draft`: only those nobody has started delivering."""
+    """The seller's orders in `states`, newest placement first; `without_draft`: only those
+    nobody has started delivering."""
     query = (
         select(Order, Product)
         .join(Product, col(Product.id) == Order.product_id)
         .where(col(Order.state).in_(states), sold_by(identities))
         .order_by(col(Order.placed_at).desc(), col(Order.id).desc())
     )
-    if before is not None:
-        query = query.where(tuple_(col(Order.placed_at), col(Order.id)) < tuple_(*before))
     if without_draft:
         query = query.where(col(Order.id).not_in(_drafted))
     if limit:
         query = query.limit(limit)
     rows = list(session.exec(query))
     return [OrderCard(order, product, []) for order, product in rows]
-
-
-def cursor_of(card: OrderCard) -> Cursor:
-    return card.order.placed_at, saved_id(card.order)
-
-
-def count_for_seller(
-    session: Session,
-    identities: set[str],
-    state: SupervisionState,
-    *,
-    without_draft: bool = False,
-    at_most: int | None = None,
-) -> int:
-    """How many of the seller's orders are in `state`; with `at_most`, counting stops there
-    (a reply that says "1,000+" need not read a million rows)."""
-    inner = select(Order.id).where(Order.state == state, sold_by(identities))
-    if without_draft:
-        inner = inner.where(col(Order.id).not_in(_drafted))
-    if at_most is not None:
-        inner = inner.limit(at_most)
-    return session.exec(select(func.count()).select_from(inner.subquery())).one()
 
 
 def counts_by_state(session: Session, identities: set[str]) -> dict[SupervisionState, int]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bot.core.dates import slack_date
 from bot.core.durations import describe_duration
 from bot.core.ids import COMMAND, ActionId
 from bot.orders.queries import OrderCard
+from bot.orders.waiting import WaitingOrder
 from bot.slack.blocks import actions, button, context, divider, fields, header, mention, section
 from storage.states import SupervisionState
 
@@ -23,8 +25,8 @@ STATE_WORDS = {
 }
 
 
-def money(card: OrderCard) -> str:
-    return f"{card.order.amount:,.2f} {card.order.currency}"
+def money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
 
 
 def customer_line(card: OrderCard) -> str:
@@ -44,7 +46,7 @@ def order_fields(card: OrderCard, *extra: tuple[str, str]) -> dict[str, Any]:
     order = card.order
     return fields(
         ("Product", card.product.name),
-        ("Amount", money(card)),
+        ("Amount", money(card.order.amount, card.order.currency)),
         ("Status", order.status.value),
         ("Placed", slack_date(order.placed_at)),
         ("Customer", customer_line(card)),
@@ -53,21 +55,20 @@ def order_fields(card: OrderCard, *extra: tuple[str, str]) -> dict[str, Any]:
     )
 
 
-def deliver_line(card: OrderCard, detail: str) -> dict[str, Any]:
+def deliver_line(order_no: str, product: str, detail: str) -> dict[str, Any]:
     """One order waiting for delivery, with its Deliver button."""
-    no = card.order.order_no
     return section(
-        f"*{no}* · {card.product.name}{detail}",
-        accessory=button("Deliver", ActionId.DELIVER, no, style="primary"),
+        f"*{order_no}* · {product}{detail}",
+        accessory=button("Deliver", ActionId.DELIVER, order_no, style="primary"),
     )
 
 
 def build_order_list(
-    cards: list[OrderCard], *, total: int, older: str | None = None, first: bool = True
+    orders: list[WaitingOrder], *, total: int, older: str | None = None, first: bool = True
 ) -> list[dict[str, Any]]:
     """A page of the orders waiting for delivery, newest first; `older`: the value of the
     button that shows the next page (None on the last one)."""
-    if not cards:
+    if not orders:
         return [
             section(
                 "No orders are waiting for your delivery. :tada:\n"
@@ -76,16 +77,12 @@ def build_order_list(
         ]
     shown_total = f"{COUNT_UP_TO:,}+" if total > COUNT_UP_TO else f"{total:,}"
     blocks = [header(f"Orders waiting for delivery ({shown_total})")]
-    for item in cards[:LIST_LIMIT]:
-        order = item.order
-        blocks.append(
-            deliver_line(
-                item,
-                f"\n{money(item)} · {order.status.value} · placed {slack_date(order.placed_at)}",
-            )
-        )
+    for order in orders[:LIST_LIMIT]:
+        amount = money(order.amount, order.currency)
+        detail = f"\n{amount} · {order.status.value} · placed {slack_date(order.placed_at)}"
+        blocks.append(deliver_line(order.order_no, order.product, detail))
     if total > LIST_LIMIT:
-        which = f"the newest {LIST_LIMIT}" if first else f"{len(cards[:LIST_LIMIT])} older"
+        which = f"the newest {LIST_LIMIT}" if first else f"{len(orders[:LIST_LIMIT])} older"
         blocks.append(
             context(f"Showing {which} of {shown_total}. Type `{COMMAND} ORDER_NO` for any other.")
         )
@@ -94,10 +91,10 @@ def build_order_list(
     return blocks
 
 
-def page_value(card: OrderCard) -> str:
+def page_value(order: WaitingOrder) -> str:
     """The Older orders button's value: where the next page starts (keyset: the last order
     shown, "17|2026-01-31T10:00:00+00:00")."""
-    return f"{card.order.id}|{card.order.placed_at.isoformat()}"
+    return f"{order.id}|{order.placed_at.isoformat()}"
 
 
 def build_order_details(card: OrderCard) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import bindparam
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -87,12 +89,20 @@ def lookup_for_ack(services: Services, user_id: str, session: Session | None = N
     if session is None:
         with services.read_session_factory() as own:
             return lookup_for_ack(services, user_id, own)
-    cached = session.get(SlackUser, user_id)
+    cached = session.connection().execute(_CACHED, {"user_id": user_id}).first()
     if cached is None:
         return lookup(services, user_id)
-    if not _fresh(cached, services.clock.now()):
+    email, real_name, tz, fetched_at = cached
+    if services.clock.now() - fetched_at >= FRESH_FOR:
         after_reply(f"user:{user_id}", lambda: lookup(services, user_id))
-    return Person.of(user_id, cached)
+    return Person(user_id, email, real_name, tz or "UTC")
+
+
+# every ack reads it: built once (an ORM get costs several times the read)
+_USERS = SlackUser.__table__  # type: ignore[attr-defined]
+_CACHED = select_columns(
+    _USERS.c.email, _USERS.c.real_name, _USERS.c.tz, _USERS.c.fetched_at
+).where(_USERS.c.user_id == bindparam("user_id"))
 
 
 _background: ThreadPoolExecutor | None = None

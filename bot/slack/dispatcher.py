@@ -178,6 +178,8 @@ class OutboxDispatcher:
         scope = method
         try:
             kind = kind_for(self.kinds, meta)
+            if kind.look_up:
+                kind.look_up(self, meta)
             if kind.render:
                 with self.read_session_factory() as session:
                     payload = kind.render(session, payload, meta, self.clock.now())

@@ -82,10 +82,11 @@ def email_of(row: OutboxMessage | None) -> str | None:
 
 
 def seller_thread(delivery: Delivery) -> dict[str, Any]:
-    """Where to reply to the seller: the thread of their delivery's DM messages, recorded in
-    `Delivery.messages` as {"channel", "ts"} or as an outbox key; else their DM."""
+    """Where to reply to the seller: the thread of their delivery's DM message, recorded in
+    `Delivery.messages` as an outbox key (or, in older rows, {"channel", "ts"} or a key per
+    step); else their DM."""
     recorded = delivery.messages or {}
-    for role in ("submitted", "review", "order", *recorded):
+    for role in ("message", "submitted", "review", "order", *recorded):
         where = recorded.get(role)
         if isinstance(where, dict) and where.get("channel") and where.get("ts"):
             return {"channel": where["channel"], "thread_ts": where["ts"]}

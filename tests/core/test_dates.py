@@ -31,6 +31,14 @@ def test_typed_dates_are_read_in_the_sellers_zone(typed, tz, expected):
     assert parse_enabling_time(typed, now=NOW, tz=tz).value == expected
 
 
+def test_dates_are_read_in_the_configured_languages_only():
+    """Russian is not among the default languages (DELIVERYBOT_DATE_LANGUAGES): a marketplace
+    that needs it names it."""
+    assert parse_enabling_time("15 января 2026", now=NOW, tz="UTC") is None
+    in_russian = parse_enabling_time("15 января 2026", now=NOW, tz="UTC", languages=("en", "ru"))
+    assert in_russian.value == datetime(2026, 1, 15, tzinfo=UTC)
+
+
 def test_an_ambiguous_numeric_date_reads_month_first_and_offers_day_first():
     parsed = parse_enabling_time("01/02/2026", now=NOW, tz="UTC")
     assert parsed.value == datetime(2026, 1, 2, tzinfo=UTC)

@@ -76,6 +76,7 @@ def test_settings_read_the_usual_notations(monkeypatch, tmp_path, variable, valu
         ("DELIVERYBOT_WORKING_HOURS", "9-25", "must start before they end"),
         ("DELIVERYBOT_WORKING_HOURS", "09:30-18:00", "whole hours"),
         ("DELIVERYBOT_REQUIRED_PROOF_KINDS", "sow,acceptence", "unknown proof kind(s) acceptence"),
+        ("DELIVERYBOT_DATE_LANGUAGES", "en,klingon", "no date language klingon"),
         ("DELIVERYBOT_AUTO_ACCEPT_DAYS", "-3", "from 1"),
         ("DELIVERYBOT_REMINDER_DAYS", "0,3", "from 1"),
     ],

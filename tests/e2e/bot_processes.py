@@ -28,7 +28,7 @@ WRAPPER = """
 import sys
 from datetime import UTC, datetime, timedelta
 import bot.core.dates
-bot.core.dates.warm_up = lambda: None
+bot.core.dates.warm_up = lambda languages=(): None
 ahead = float(sys.argv[1])
 if ahead and sys.argv[2] == "time-machine":
     import time_machine

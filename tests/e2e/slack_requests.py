@@ -135,6 +135,7 @@ def clicks(driver, world: World) -> dict[str, dict[str, Any]]:
         ActionId.ENABLING_NOT_STATED: draft,
         ActionId.ENABLING_USE: f"{draft}|2026-01-02T00:00:00+00:00",
         ActionId.OPEN_TEMPLATE: draft,
+        ActionId.CHANGE_STEP: f"{draft}|files",
         ActionId.SUBMIT: draft,
         ActionId.TAKE_OVER: draft,
         ActionId.CANCEL_DRAFT: "12345",

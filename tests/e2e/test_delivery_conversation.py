@@ -33,8 +33,12 @@ def shown(person) -> str:
     return "\n".join(render_blocks(m.blocks) for m in person.dms())
 
 
-def step(person, heading: str):
-    return next(m for m in person.dms() if heading in render_blocks(m.blocks))
+def the_delivery(person, order_no: str = "12345") -> Message:
+    """The one delivery message of `order_no` in the person's DM, as it is now."""
+    [message] = [
+        m for m in person.dms() if f"Delivering order {order_no} (" in render_blocks(m.blocks)
+    ]
+    return message
 
 
 def fetch(session, query) -> list:
@@ -84,8 +88,8 @@ def test_a_complete_delivery(box, seller, session):
     assert "placed that day, so I took the moment it was placed" in text
     assert "SOW-signed.pdf" in text and "acceptance_report.pdf" in text
     assert "KEY-123" in text and "Still required" not in text
-    review = render_blocks(step(seller, "Review and deliver").blocks)
-    assert "valid 1 Jan 2026 – 1 Feb 2026" in review
+    review = render_blocks(the_delivery(seller).blocks)
+    assert "All set" in review and "valid 1 Jan 2026 – 1 Feb 2026" in review
     assert "statement of work: SOW-signed.pdf" in review
     assert "Licence key delivered: KEY-123" in review and "Number of seats: 25" in review
 
@@ -107,6 +111,69 @@ def test_a_complete_delivery(box, seller, session):
     kinds = audit_kinds(session)
     assert "delivery_started" in kinds and "submit" in kinds and "delivery_submitted" in kinds
     assert "[Deliver]" not in shown(seller)  # the buttons are gone
+
+
+def posts_to(box, person) -> list:
+    channel = box.slack.dm_channel(person.id)
+    return [
+        c
+        for c in box.slack.calls_to("chat.postMessage")
+        if c.args.get("channel") in (person.id, channel)
+    ]
+
+
+def test_a_start_posts_one_message_and_every_step_updates_it_in_place(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+
+    seller.runs("/deliver 12345")
+
+    [message] = seller.dms()
+    assert len(posts_to(box, seller)) == 1
+    text = render_blocks(message.blocks)
+    for heading in ("1. Actual service enabling time", "2. Proof files", "3. Delivery template"):
+        assert heading in text  # every open step with its inputs, to answer in any order
+    assert "4. Review and deliver" in text and "[Deliver]" in text
+
+    seller.drops_file("SOW-signed.pdf", b"%PDF sow")  # files before the date: still fine
+    seller.drops_file("acceptance_report.pdf", b"%PDF acceptance")
+    seller.clicks("Not stated — use the acceptance time")
+    seller.clicks("Fill in the template")
+    seller.submits(TEMPLATE_VALUES)
+
+    [now] = seller.dms()
+    assert now.ts == message.ts and len(now.history) >= 3  # chat.update, no new post
+    assert len(posts_to(box, seller)) == 1
+    text = render_blocks(now.blocks)
+    assert text.count(":white_check_mark:") == 3  # each step done is one line
+    assert "[Change]" in text and "[Manage files]" in text and "[Edit answers]" in text
+    assert "All set" in text
+
+    seller.runs("/deliver 12345")  # resumed: the same message, shown as it is
+
+    assert [m.ts for m in seller.dms()] == [message.ts]
+    assert len(posts_to(box, seller)) == 1
+
+
+def test_a_done_step_can_be_opened_again_and_closes_when_answered(box, seller, session):
+    make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    seller.drops_file("SOW-signed.pdf", b"%PDF sow")
+    seller.drops_file("acceptance_report.pdf", b"%PDF acceptance")
+    assert "[Remove]" not in shown(seller)  # the files step is done: one line
+
+    folded = copy.deepcopy(the_delivery(seller))
+    seller.clicks("Manage files", message=folded)
+    updates = len(the_delivery(seller).history)
+    seller.clicks("Manage files", message=folded)  # twice: nothing more happens
+    assert len(the_delivery(seller).history) == updates
+    assert shown(seller).count("[Remove]") == 2 and "<Statement of work ▾>" in shown(seller)
+
+    seller.says("jan 1")  # answering another step puts the files away again
+
+    assert "[Remove]" not in shown(seller) and "[Manage files]" in shown(seller)
+    assert "*1. Enabling time:* *1 Jan 2026" in shown(seller)
 
 
 def enabling_time(session):
@@ -132,7 +199,8 @@ def test_typed_enabling_times_are_read_in_the_sellers_zone(box, seller, session,
 
     assert enabling_time(session) == expected
     assert f"“{typed}” →" in render_blocks(seller.last_dm().blocks)
-    assert "valid " in render_blocks(step(seller, "Actual service enabling time").blocks)
+    assert "*1. Enabling time:*" in render_blocks(the_delivery(seller).blocks)  # done: one line
+    assert "valid " in render_blocks(the_delivery(seller).blocks)
 
 
 def test_the_same_words_mean_another_instant_in_tokyo(box, teammate, session):
@@ -213,14 +281,17 @@ def test_the_date_picker_and_not_stated(box, seller, session):
     make_order(session, "12345")
     session.commit()
     seller.runs("/deliver 12345")
-    enabling = step(seller, "Actual service enabling time")
 
-    seller.picks(ActionId.ENABLING_DATE, enabling, selected_date="2026-01-10")
+    seller.picks(ActionId.ENABLING_DATE, the_delivery(seller), selected_date="2026-01-10")
     assert enabling_time(session) == datetime(2026, 1, 9, 23, 0, tzinfo=UTC)
+    assert "[Not stated" not in shown(seller)  # answered: the step is one line
 
+    seller.clicks("Change")  # the seller changes their mind
+    assert "<2026-01-10 ▾>" in shown(seller)
     seller.clicks("Not stated — use the acceptance time")
     assert enabling_time(session) is None
     assert "starts when the customer accepts" in shown(seller)
+    assert "[Not stated" not in shown(seller) and len(seller.dms()) == 1
 
 
 def test_a_message_that_is_not_a_date_gets_help(box, seller, session):
@@ -269,7 +340,7 @@ def test_a_dropped_file_is_recorded_once_downloaded_with_the_token_and_classifie
     assert len(rows) == 1 and rows[0].kind == "validity_screenshot"
     assert rows[0].sha256 and rows[0].size == 7 and rows[0].mimetype == "image/png"
     assert box.slack.downloads == [{"file": info["id"], "authorized": True}]
-    files = step(seller, "Proof files")
+    files = the_delivery(seller)
     assert "Licence validity.png" in render_blocks(files.blocks)
 
     seller.picks(
@@ -277,11 +348,11 @@ def test_a_dropped_file_is_recorded_once_downloaded_with_the_token_and_classifie
     )
     assert proof_files(session)[0].kind == "deployment_proof"
 
-    old = copy.deepcopy(step(seller, "Proof files"))  # the message as it was
+    old = copy.deepcopy(the_delivery(seller))  # the message as it was
     seller.clicks("Remove", message=old)
     seller.clicks("Remove", message=old)  # the same old message, clicked again
     assert proof_files(session)[0].removed
-    assert "Licence validity.png" not in render_blocks(step(seller, "Proof files").blocks)
+    assert "Licence validity.png" not in render_blocks(the_delivery(seller).blocks)
     assert "already removed" in seller.responses()[-1]["text"]
     kinds = audit_kinds(session)
     assert kinds.count("file_removed") == 1
@@ -297,7 +368,7 @@ def test_a_sign_in_page_instead_of_the_file_is_refused(box, seller, session):
 
     assert "files:read" in seller.last_dm().text
     assert proof_files(session)[0].removed
-    files = render_blocks(step(seller, "Proof files").blocks)
+    files = render_blocks(the_delivery(seller).blocks)
     assert "Could not fetch from Slack" in files and "*sow.pdf*: Slack sent a sign-in page" in files
     assert "[Remove]" not in files  # it is not on the delivery
 
@@ -330,7 +401,7 @@ def test_a_file_dropped_with_no_open_delivery_asks_which_it_belongs_to(box, sell
     draft = draft_of(session)
     assert draft.state is DeliveryState.DRAFT
     assert [f.kind for f in proof_files(session)] == ["acceptance"]
-    assert "acceptance.pdf" in render_blocks(step(seller, "Proof files").blocks)
+    assert "acceptance.pdf" in render_blocks(the_delivery(seller).blocks)
 
 
 def test_a_file_deleted_before_the_seller_says_its_order_is_explained(box, seller, session):
@@ -363,7 +434,8 @@ def test_a_file_dropped_while_two_deliveries_are_open_asks_which(box, seller, se
     seller.clicks("Order 12345", message=question)
 
     assert [f.delivery_id for f in proof_files(session)] == [draft_of(session, "12345").id]
-    assert "sow.pdf" in render_blocks(seller.dms()[2].blocks)  # the files step of order 12345
+    assert "sow.pdf" in render_blocks(the_delivery(seller, "12345").blocks)
+    assert "sow.pdf" not in render_blocks(the_delivery(seller, "777").blocks)
 
 
 def test_the_template_modal_validates_required_fields_in_the_modal(box, seller, session):
@@ -465,8 +537,8 @@ def test_a_teammate_sees_who_holds_the_delivery_and_can_take_it_over(
     make_order(session, "12345")
     session.commit()
     seller.runs("/deliver 12345")
+    before = copy.deepcopy(the_delivery(seller))  # with the enabling step's buttons
     seller.says("2026-01-15")
-    seller_messages = copy.deepcopy(seller.dms())
 
     reply = teammate.runs("/deliver 12345").json()
     held = Message(
@@ -483,13 +555,15 @@ def test_a_teammate_sees_who_holds_the_delivery_and_can_take_it_over(
     teammate.clicks("Take over", message=held)  # twice: nothing more happens
 
     assert draft_of(session).holder == teammate.id
-    assert "15 Jan 2026" in shown(teammate)
+    assert "15 Jan 2026" in render_blocks(the_delivery(teammate).blocks)  # their one message
+    assert len(teammate.dms()) == 1
     assert "took over your delivery of order 12345" in seller.last_dm().text
-    assert "took over this delivery" in render_blocks(seller.dms()[0].blocks)
+    kept = render_blocks(the_delivery(seller).blocks)
+    assert "took over this delivery" in kept and "15 Jan 2026" in kept and "[Deliver]" not in kept
     kinds = audit_kinds(session)
     assert kinds.count("delivery_taken_over") == 1
 
-    seller.clicks("Not stated — use the acceptance time", message=seller_messages[1])
+    seller.clicks("Not stated — use the acceptance time", message=before)
     assert "took over the delivery" in seller.responses()[-1]["text"]
     assert enabling_time(session) == datetime(2026, 1, 14, 23, 0, tzinfo=UTC)
 
@@ -498,7 +572,7 @@ def test_a_stranger_learns_nothing_and_changes_nothing(box, seller, stranger, se
     make_order(session, "12345")
     session.commit()
     seller.runs("/deliver 12345")
-    enabling = step(seller, "Actual service enabling time")
+    enabling = the_delivery(seller)
 
     said = render_blocks(stranger.runs("/deliver 12345").json()["blocks"])
     stranger.clicks("Not stated — use the acceptance time", message=enabling)
@@ -696,9 +770,7 @@ def test_a_strangers_deliver_click_fetches_nothing(box, seller, stranger, sessio
     seller.drops_file("sow.pdf", b"%PDF sow")
     box.slack.download_delay = 0
     fetched = len(box.slack.downloads)
-    review = step(seller, "Review and deliver")
-
-    stranger.clicks("Deliver", message=review)
+    stranger.clicks("Deliver", message=the_delivery(seller))
 
     assert "isn't one of yours" in stranger.responses()[-1]["text"]
     assert len(box.slack.downloads) == fetched
@@ -758,7 +830,7 @@ def test_repeated_answers_change_nothing_twice(box, seller, session):
     make_order(session, "12345")
     session.commit()
     seller.runs("/deliver 12345")
-    enabling = copy.deepcopy(step(seller, "Actual service enabling time"))
+    enabling = copy.deepcopy(the_delivery(seller))
 
     seller.clicks("Not stated — use the acceptance time", message=enabling)
     seller.clicks("Not stated — use the acceptance time", message=enabling)

@@ -183,6 +183,11 @@ TEMPLATES = [
         },
     ),
     Template(
+        ActionId.CHANGE_STEP,
+        "payload",
+        {**CLICK, ("actions", 0, "value"): needed("7", "7|", "x|files", "7|review", "|files")},
+    ),
+    Template(
         ActionId.ENABLING_DATE,
         "payload",
         {

@@ -18,7 +18,7 @@ from tests.e2e.test_delivery_conversation import (
     draft_of,
     proof_files,
     shown,
-    step,
+    the_delivery,
 )
 from tests.factories import make_order
 
@@ -62,7 +62,9 @@ def test_a_slow_file_is_fetched_by_the_worker_and_deliver_waits_for_it(box, sell
 
     assert [f.sha256 is None for f in proof_files(session)] == [True, False]
     assert "sow.pdf* (1 KB) _(fetching…)_" in shown(seller)
-    assert "I'm still fetching sow.pdf from Slack; I'll update the review message" in shown(seller)
+    assert "I'm still fetching sow.pdf from Slack; I'll update the delivery message" in shown(
+        seller
+    )
     fetched = len(box.slack.downloads)
 
     seller.clicks("Deliver")
@@ -78,9 +80,8 @@ def test_a_slow_file_is_fetched_by_the_worker_and_deliver_waits_for_it(box, sell
     assert worker_pass(box).get("proof_download") == 1
 
     assert all(f.sha256 for f in proof_files(session))
-    assert len(seller.dms()) == messages  # the files and review messages were updated in place
-    assert "fetching" not in render_blocks(step(seller, "Proof files").blocks)
-    assert "still fetching" not in render_blocks(step(seller, "Review and deliver").blocks)
+    assert len(seller.dms()) == messages  # the delivery message was updated in place
+    assert "fetching" not in render_blocks(the_delivery(seller).blocks)
 
     seller.clicks("Deliver")
 
@@ -111,7 +112,7 @@ def test_a_file_the_worker_cannot_fetch_is_reported_to_the_seller(
     told = seller.last_dm().text
     assert "I could not fetch *sow.pdf* from Slack" in told and why in told
     assert "Drop it here again" in told
-    files = render_blocks(step(seller, "Proof files").blocks)
+    files = render_blocks(the_delivery(seller).blocks)
     assert "Could not fetch from Slack" in files and why in files
     assert proof_files(session)[0].removed
     assert "file_refused" in audit_kinds(session)

@@ -12,7 +12,7 @@ from bot.core.ids import ActionId
 from storage.models import SlackUser
 from storage.states import SupervisionState
 from tests.e2e.test_acceptance import reload, shown
-from tests.e2e.test_delivery_conversation import TEMPLATE_VALUES, step
+from tests.e2e.test_delivery_conversation import TEMPLATE_VALUES, the_delivery
 from tests.factories import CUSTOMER, SELLER, make_order
 
 TOKYO, NEW_YORK = "Asia/Tokyo", "America/New_York"
@@ -27,21 +27,17 @@ def test_a_tokyo_seller_and_a_new_york_customer_see_the_validity_that_is_stored(
     box.clock.set(datetime(2026, 2, 1, 15, 0, tzinfo=UTC))
     seller.runs("/deliver 12345")
 
-    seller.picks(
-        ActionId.ENABLING_DATE,
-        step(seller, "Actual service enabling time"),
-        selected_date="2026-01-31",
-    )
+    seller.picks(ActionId.ENABLING_DATE, the_delivery(seller), selected_date="2026-01-31")
     # 31 Jan 00:00 in Tokyo is 30 Jan 10:00 in New York: a month on the customer's calendar
     # ends 28 Feb 10:00 New York time, which is 1 Mar in Tokyo
     start, end = datetime(2026, 1, 30, 15, 0, tzinfo=UTC), datetime(2026, 2, 28, 15, 0, tzinfo=UTC)
     preview = f"valid {format_local(start, TOKYO, with_time=False)} – 1 Mar 2026"
-    assert preview in shown(step(seller, "Actual service enabling time"))
+    assert preview in shown(the_delivery(seller))
     seller.drops_file("SOW-signed.pdf", b"%PDF sow")
     seller.drops_file("acceptance_report.pdf", b"%PDF acceptance")
     seller.clicks("Fill in the template")
     seller.submits(TEMPLATE_VALUES)
-    assert preview in shown(seller.last_dm())  # the review step
+    assert preview in shown(the_delivery(seller))  # all done: the summary Deliver follows
     seller.clicks("Deliver")
 
     delivered = customer.dms()[0]
@@ -57,9 +53,7 @@ def deliver_with_enabling_date(box, seller, session, date: str) -> None:
     make_order(session, "12345", placed_at=datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     session.commit()
     seller.runs("/deliver 12345")
-    seller.picks(
-        ActionId.ENABLING_DATE, step(seller, "Actual service enabling time"), selected_date=date
-    )
+    seller.picks(ActionId.ENABLING_DATE, the_delivery(seller), selected_date=date)
     seller.drops_file("SOW-signed.pdf", b"%PDF sow")
     seller.drops_file("acceptance_report.pdf", b"%PDF acceptance")
     seller.clicks("Fill in the template")
@@ -89,3 +83,22 @@ def test_a_customer_who_moves_after_the_delivery_gets_the_validity_its_message_s
     assert (order.validity_start, order.validity_end) == (start, end)
     assert session.exec(select(SlackUser.tz).where(SlackUser.user_id == CUSTOMER)).one() == TOKYO
     session.commit()
+
+
+def test_a_start_is_acked_without_asking_slack_about_the_customer(box, seller, session):
+    """A customer never seen is looked up by the outbox before it builds the delivery message
+    (whose preview is counted on their calendar), not while the seller waits for the reply."""
+    make_order(session, "12345")
+    session.commit()
+    box.driver.settle = lambda: None  # the outbox sends nothing until the test says so
+
+    reply = seller.runs("/deliver 12345")
+
+    def customer_lookups() -> int:
+        return sum(call.args.get("user") == CUSTOMER for call in box.slack.calls_to("users.info"))
+
+    assert "continue in our DM" in reply.text
+    assert customer_lookups() == 0
+    box.settle()
+    assert customer_lookups() == 1
+    assert session.get(SlackUser, CUSTOMER).tz == box.slack.users[CUSTOMER].tz

@@ -1,6 +1,6 @@
 """When something breaks on our side, the person is told what happened and nothing changes."""
 
-from bot.orders import queries as orders
+from bot.orders import waiting
 from handlers.errors import SORRY
 from tests.factories import make_order
 
@@ -14,7 +14,7 @@ def test_an_unexpected_failure_tells_the_user_and_changes_nothing(
     def broken(*args, **kwargs):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setattr(orders, "orders_for_seller", broken)
+    monkeypatch.setattr(waiting, "waiting_page", broken)
 
     seller.runs("/deliver")
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.ids import BlockId
-from bot.delivery.views.steps import build_review_step
+from bot.delivery.views.message import Shown, build_delivery_message
 from bot.delivery.views.template import build_template_modal
 from bot.fakeslack.limits import message_problems, view_problems
 from bot.fakeslack.server import FakeSlack
@@ -205,11 +205,65 @@ def confirm_texts(blocks: list) -> list[str]:
     ]
 
 
+def delivery_message(card: OrderCard, delivery: Delivery, **facts) -> list[dict]:
+    shown = {
+        "files": [],
+        "failed": [],
+        "required": ("sow", "acceptance"),
+        "missing_kinds": [],
+        "missing_fields": [],
+        "reason": None,
+        "tz": "UTC",
+        **facts,
+    }
+    blocks, _ = build_delivery_message(Shown(card=card, delivery=delivery, **shown))
+    return blocks
+
+
+def proof(i: int, **kw) -> ProofFile:
+    fields = {"sha256": "a" * 64, "kind": "sow", **kw}
+    return ProofFile(
+        id=i,
+        delivery_id=7,
+        slack_file_id=f"F{i}",
+        name=f"{'long name ' * 20}{i}.pdf",
+        size=10,
+        added_by=SELLER,
+        added_at=NOW,
+        **fields,
+    )
+
+
+def test_the_delivery_message_at_its_largest_stays_inside_slacks_limits():
+    """Every step open, a change reason, 40 files (some still fetching), files that failed,
+    a long template and a long list of what is missing: the files past FILES_SHOWN become
+    "…and N more", and Slack takes the message."""
+    template = [
+        {
+            "id": f"f{i}",
+            "label": f"Acceptance criterion {i} " + "x" * 60,
+            "kind": "checklist",
+            "options": [f"option {j} " + "y" * 30 for j in range(10)],
+        }
+        for i in range(30)
+    ]
+    files = [proof(i, sha256=None if i % 3 else "a" * 64) for i in range(40)]
+    blocks = delivery_message(
+        card(template=template),
+        draft(),
+        files=files,
+        failed=[proof(100 + i, fetch_error="Slack said no. " * 20) for i in range(20)],
+        missing_kinds=["acceptance document"],
+        missing_fields=[item["label"] for item in template],
+        reason="The SOW is unsigned. " * 100,
+    )
+    assert message_problems(blocks) == []
+    assert "…and 25 more." in str(blocks)
+
+
 def test_a_deliver_button_lists_what_is_missing_as_far_as_the_dialog_allows():
     missing = [f"Required acceptance criterion number {i}" for i in range(10)]
-    blocks, _ = build_review_step(
-        card(), draft(), [], missing, tz="UTC", now=NOW, outcome=None, by=None
-    )
+    blocks = delivery_message(card(), draft(), missing_fields=missing)
     assert message_problems(blocks) == []
     deliver = confirm_texts(blocks)[0]
     assert "Required acceptance criterion number 0" in deliver
@@ -223,9 +277,7 @@ def test_a_deliver_button_for_a_customer_with_long_contact_details_fits():
         customer_name="Dr. " + "Longname " * 30,
         customer_email="x" * 60 + "@example.com",
     )
-    blocks, _ = build_review_step(
-        wordy, draft(enabling_decided=True), [], [], tz="UTC", now=NOW, outcome=None, by=None
-    )
+    blocks = delivery_message(wordy, draft(enabling_decided=True))
     assert message_problems(blocks) == []
     assert "will be asked to accept it" in confirm_texts(blocks)[0]
 

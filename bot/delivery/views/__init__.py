@@ -1,2 +1,2 @@
-"""Block Kit of the delivery conversation: the step messages, replies in the DM, and the
-template modal."""
+"""Block Kit of the delivery conversation: the delivery message and its steps, replies in the
+DM, and the template modal."""

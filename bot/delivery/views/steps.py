@@ -1,5 +1,5 @@
-"""The delivery conversation as Block Kit: one builder per step message, the template modal,
-and the short replies. Pure functions of what the domain hands them."""
+"""The steps of the delivery message as Block Kit: each step in full (its inputs) or as a
+one-line summary, and the review at the bottom. Pure functions of what the domain hands them."""
 
 from __future__ import annotations
 
@@ -9,30 +9,34 @@ from typing import Any
 
 from bot.core.dates import format_local, zone
 from bot.core.durations import describe_duration
-from bot.core.ids import COMMAND, ActionId, BlockId
+from bot.core.ids import COMMAND, ActionId, BlockId, DeliveryStep
 from bot.core.proof_kinds import PROOF_KINDS, kind_label
 from bot.delivery.errors import still_fetching
 from bot.orders.queries import OrderCard
 from bot.orders.validity import compute_validity
-from bot.orders.views import customer_line, order_fields, template_text
+from bot.orders.views import customer_line
 from bot.slack.blocks import (
     CONFIRM_TEXT_LIMIT,
+    SECTION_LIMIT,
     actions,
     button,
     confirm,
     context,
     divider,
-    header,
     listing,
     section,
+    shorten,
     text,
 )
 from storage.models import Delivery, ProofFile
 from storage.rows import saved_id
 
-Rendered = tuple[list[dict[str, Any]], str]
+Block = dict[str, Any]
 DELIVER_WARNING = "will be asked to accept it. You can't change the delivery after this."
-FILES_SHOWN = 20  # two blocks each; a message holds at most 50
+# two blocks each: with every other part of the message at its largest, 15 keep it under
+# Slack's 50 blocks (tests/slack/test_block_limits.py builds that message)
+FILES_SHOWN = 15
+DONE = ":white_check_mark:"
 
 
 def validity_preview(card: OrderCard, enabling: datetime | None, tz: str) -> str:
@@ -62,80 +66,63 @@ def enabling_summary(card: OrderCard, delivery: Delivery, tz: str) -> str:
     )
 
 
-def build_order_step(
-    card: OrderCard, delivery: Delivery, *, reason: str | None, outcome: str | None, by: str | None
-) -> Rendered:
-    order = card.order
-    blocks = [header(f"Delivering order {order.order_no} (round {delivery.round})")]
-    if reason:
-        blocks.append(
-            section(
-                f":leftwards_arrow_with_hook: *The customer asked for changes:*\n"
-                f">{reason}\nThis round starts from your previous delivery."
-            )
-        )
-    if outcome == "taken_over":
-        blocks.append(
-            section(
-                f":arrow_right: <@{by}> took over this delivery. "
-                "These messages are kept for the record."
-            )
-        )
-    blocks += [
-        order_fields(card),
-        section(template_text(card)),
-        context(
-            "I save your draft at every step: you can stop and come back any time "
-            f"with `{COMMAND} {order.order_no}`."
-        ),
-    ]
-    return blocks, f"Delivering order {order.order_no}"
+def _change(label: str, delivery: Delivery, step: DeliveryStep) -> Block:
+    return button(label, ActionId.CHANGE_STEP, f"{delivery.id}|{step}")
 
 
-def build_enabling_step(
-    card: OrderCard, delivery: Delivery, *, tz: str, now: datetime, locked: bool
-) -> Rendered:
+def _summary(done: bool, line: str, accessory: Block | None) -> Block:
+    mark = f"{DONE} " if done else ""
+    return section(f"{mark}{line}"[:SECTION_LIMIT], accessory=accessory)
+
+
+# -- 1. the enabling time ---------------------------------------------------------------------
+def enabling_full(card: OrderCard, delivery: Delivery, *, tz: str) -> list[Block]:
     intro = (
         "*1. Actual service enabling time* (optional)\n"
         "When was the customer's service actually switched on? Pick the date, or just type "
         "it here (“jan 1”, “yesterday”, “2026-01-01”, “1 janvier 2026”)."
     )
-    blocks = [section(intro), section(enabling_summary(card, delivery, tz))]
-    if not locked:
-        picker: dict[str, Any] = {
-            "type": "datepicker",
-            "action_id": ActionId.ENABLING_DATE,
-            "placeholder": text("Pick the date", plain=True),
-        }
-        if delivery.enabling_time:
-            picker["initial_date"] = delivery.enabling_time.astimezone(zone(tz)).date().isoformat()
-        blocks.append(
-            actions(
-                picker,
-                button(
-                    "Not stated — use the acceptance time",
-                    ActionId.ENABLING_NOT_STATED,
-                    str(delivery.id),
-                ),
-                block_id=f"{BlockId.ENABLING}:{delivery.id}",
-            )
-        )
-        blocks.append(context(f"Times are in your time zone ({tz})."))
-    return blocks, f"Enabling time of order {card.order.order_no}"
+    picker: Block = {
+        "type": "datepicker",
+        "action_id": ActionId.ENABLING_DATE,
+        "placeholder": text("Pick the date", plain=True),
+    }
+    if delivery.enabling_time:
+        picker["initial_date"] = delivery.enabling_time.astimezone(zone(tz)).date().isoformat()
+    return [
+        section(intro),
+        section(enabling_summary(card, delivery, tz)),
+        actions(
+            picker,
+            button(
+                "Not stated — use the acceptance time",
+                ActionId.ENABLING_NOT_STATED,
+                str(delivery.id),
+            ),
+            block_id=f"{BlockId.ENABLING}:{delivery.id}",
+        ),
+        context(f"Times are in your time zone ({tz})."),
+    ]
 
 
-def _kind_option(kind: str, row_id: int) -> dict[str, Any]:
+def enabling_line(card: OrderCard, delivery: Delivery, *, tz: str, live: bool) -> Block:
+    change = _change("Change", delivery, DeliveryStep.ENABLING) if live else None
+    summary = enabling_summary(card, delivery, tz)
+    return _summary(delivery.enabling_decided, f"*1. Enabling time:* {summary}", change)
+
+
+# -- 2. proof files ---------------------------------------------------------------------------
+def _kind_option(kind: str, row_id: int) -> Block:
     return {"text": text(kind_label(kind).capitalize(), plain=True), "value": f"{row_id}:{kind}"}
 
 
-def build_files_step(
+def files_full(
     delivery: Delivery,
-    files: list[ProofFile],
+    files: Sequence[ProofFile],
     *,
     required: tuple[str, ...],
-    locked: bool,
     failed: Sequence[ProofFile] = (),
-) -> Rendered:
+) -> list[Block]:
     needed = ", ".join(kind_label(k) for k in required) or "nothing in particular"
     blocks = [
         section(
@@ -147,17 +134,13 @@ def build_files_step(
         blocks.append(context("No files yet."))
     for row in files[:FILES_SHOWN]:
         state = "" if row.sha256 else " _(fetching…)_"
-        line = f":page_facing_up: *{row.name}* ({_size(row.size)}){state}"
-        if locked:
-            blocks.append(section(f"{line} · {kind_label(row.kind)}"))
-            continue
         select = {
             "type": "static_select",
             "action_id": ActionId.FILE_KIND,
             "options": [_kind_option(k, saved_id(row)) for k in PROOF_KINDS],
             "initial_option": _kind_option(row.kind, saved_id(row)),
         }
-        blocks.append(section(line))
+        blocks.append(section(f":page_facing_up: *{row.name}* ({_size(row.size)}){state}"))
         blocks.append(
             actions(
                 select,
@@ -169,20 +152,31 @@ def build_files_step(
         blocks.append(context(f"…and {len(files) - FILES_SHOWN} more."))
     attached = {row.name for row in files}
     lost = [f"• *{row.name}*: {row.fetch_error}" for row in failed if row.name not in attached]
-    if lost and not locked:
+    if lost:
         heading = (
             ":warning: *Could not fetch from Slack* (drop the file here again to retry, "
             "or attach another copy):\n"
         )
         blocks.append(section((heading + "\n".join(lost))[:2900]))
-    return blocks, "Proof files"
+    return blocks
+
+
+def files_line(delivery: Delivery, files: Sequence[ProofFile], *, done: bool, live: bool) -> Block:
+    by_kind: dict[str, list[str]] = {}
+    for row in files:
+        by_kind.setdefault(kind_label(row.kind), []).append(row.name)
+    groups = [f"{kind}: {', '.join(names)}" for kind, names in by_kind.items()]
+    shown = listing(groups, limit=SECTION_LIMIT - 100, separator=" · ") if groups else "none yet"
+    change = _change("Manage files", delivery, DeliveryStep.FILES) if live else None
+    return _summary(done, f"*2. Proof files:* {shown}", change)
 
 
 def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
 
 
-def answer_text(item: dict[str, Any], value: Any) -> str:
+# -- 3. the delivery template -----------------------------------------------------------------
+def answer_text(value: Any) -> str:
     if value in (None, "", []):
         return "_not answered_"
     if isinstance(value, list):
@@ -190,75 +184,57 @@ def answer_text(item: dict[str, Any], value: Any) -> str:
     return str(value)
 
 
-def build_template_step(card: OrderCard, delivery: Delivery, *, locked: bool) -> Rendered:
-    template = card.product.delivery_template or []
+def _template_button(delivery: Delivery) -> Block:
+    label = "Edit answers" if delivery.template_answers else "Fill in the template"
+    return button(label, ActionId.OPEN_TEMPLATE, str(delivery.id))
+
+
+def template_full(card: OrderCard, delivery: Delivery) -> list[Block]:
     answers = delivery.template_answers or {}
-    if not template:
-        return [
-            section("*3. Delivery template*\nThis product has no template to fill in.")
-        ], "Template"
     lines = ["*3. Delivery template* (the acceptance criteria)"]
-    for item in template:
+    for item in card.product.delivery_template or []:
+        options = f" ({', '.join(item['options'])})" if item.get("options") else ""
         required = " _(required)_" if item.get("required", True) else ""
-        lines.append(f"• {item['label']}{required}: {answer_text(item, answers.get(item['id']))}")
-    blocks = [section("\n".join(lines))]
-    if not locked:
-        label = "Edit answers" if answers else "Fill in the template"
-        blocks.append(actions(button(label, ActionId.OPEN_TEMPLATE, str(delivery.id))))
-    return blocks, "Delivery template"
+        answer = answer_text(answers.get(item["id"]))
+        lines.append(f"• {item['label']}{options}{required}: {answer}")
+    return [section(shorten("\n".join(lines), SECTION_LIMIT)), actions(_template_button(delivery))]
 
 
+def template_line(card: OrderCard, delivery: Delivery, *, done: bool, live: bool) -> Block:
+    template = card.product.delivery_template or []
+    if not template:
+        return _summary(True, "*3. Delivery template:* this product has none to fill in.", None)
+    answers = delivery.template_answers or {}
+    shown = listing(
+        [f"{item['label']}: {answer_text(answers.get(item['id']))}" for item in template],
+        limit=SECTION_LIMIT - 100,
+        separator=" · ",
+    )
+    return _summary(
+        done, f"*3. Delivery template:* {shown}", _template_button(delivery) if live else None
+    )
+
+
+# -- 4. review and deliver --------------------------------------------------------------------
 def deliver_question(card: OrderCard) -> str:
     """The Deliver confirmation names the customer when that fits in the dialog."""
     named = f"The customer ({customer_line(card)}) {DELIVER_WARNING}"
     return named if len(named) <= CONFIRM_TEXT_LIMIT else f"The customer {DELIVER_WARNING}"
 
 
-def build_review_step(
-    card: OrderCard,
-    delivery: Delivery,
-    files: list[ProofFile],
-    missing: list[str],
-    *,
-    tz: str,
-    now: datetime,
-    outcome: str | None,
-    by: str | None,
-) -> Rendered:
+def review(
+    card: OrderCard, delivery: Delivery, files: Sequence[ProofFile], missing: list[str]
+) -> list[Block]:
+    """What still stands between the draft and Deliver, and the buttons."""
     order_no = card.order.order_no
-    if outcome == "submitted":
-        done = f":white_check_mark: Delivered. Order {order_no} is now with the customer for acceptance."
-        return [
-            section(done)
-        ], f"Delivered. Order {order_no} is now with the customer for acceptance."
-    if outcome == "cancelled":
-        gone = (
-            f":wastebasket: <@{by}> cancelled this draft of order {order_no}. It stays in the "
-            f"audit trail; `{COMMAND} {order_no}` starts a new one."
-        )
-        return [section(gone)], f"Draft of order {order_no} cancelled"
-    if outcome == "taken_over":
-        return [context(f"Now with <@{by}>.")], f"Order {order_no}: taken over"
-    by_kind: dict[str, list[str]] = {}
-    for row in files:
-        by_kind.setdefault(kind_label(row.kind), []).append(row.name)
-    file_lines = "\n".join(f"• {kind}: {', '.join(names)}" for kind, names in by_kind.items())
-    answers = delivery.template_answers or {}
-    answer_lines = "\n".join(
-        f"• {item['label']}: {answer_text(item, answers.get(item['id']))}"
-        for item in card.product.delivery_template or []
-    )
-    blocks = [
-        divider(),
-        section(
-            f"*4. Review and deliver*\n*Enabling time:* {enabling_summary(card, delivery, tz)}\n"
-            f"*Files:*\n{file_lines or '• none yet'}\n"
-            f"*Template answers:*\n{answer_lines or '• this product has no template'}"
-        ),
-    ]
-    if missing:
-        blocks.append(section(":hourglass: *Still required:* " + ", ".join(missing)))
     fetching = [row.name for row in files if row.sha256 is None]
+    blocks = [divider()]
+    heading = "*4. Review and deliver*\n"
+    if missing:
+        still = listing(missing, limit=SECTION_LIMIT - 100)
+        blocks.append(section(f"{heading}:hourglass: *Still required:* {still}"))
+    else:
+        blocks.append(section(f"{heading}All set: check the summary above, then Deliver."))
     if fetching:
         blocks.append(section(":hourglass_flowing_sand: " + still_fetching(fetching)))
     if missing or fetching:
@@ -275,7 +251,6 @@ def build_review_step(
     blocks.append(
         actions(
             button("Deliver", ActionId.SUBMIT, str(delivery.id), style="primary", confirm=ask),
-            button("Edit template answers", ActionId.OPEN_TEMPLATE, str(delivery.id)),
             button(
                 "Cancel draft",
                 ActionId.CANCEL_DRAFT,
@@ -290,4 +265,10 @@ def build_review_step(
             ),
         )
     )
-    return blocks, f"Review the delivery of order {order_no}"
+    blocks.append(
+        context(
+            "I save your draft at every step: you can stop and come back any time "
+            f"with `{COMMAND} {order_no}`."
+        )
+    )
+    return blocks
