@@ -207,8 +207,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             for kind in args.db:
                 with database(kind, Path(folder), args.pg, f"sweep_{kind}") as engine:
+                    seeding = time.monotonic()
                     seed_orders(engine, args.orders)
                     seed_jobs(engine, args.due, args.later, at)
+                    print(f"{kind}: seeded in {time.monotonic() - seeding:.1f} s")
                     print(f"{kind}: claim plan: {claim_plan(engine, at)}")
                     per_job = one_at_a_time(engine, 300, at)
                     with engine.begin() as connection:  # put the sample back

@@ -230,8 +230,8 @@ class Scheduler:
                 col(ScheduledJob.status) == JobStatus.PENDING,
                 col(ScheduledJob.claimed_until) == lease,
             )
-            if postgres:
-                query = query.with_for_update(skip_locked=True)
+            if postgres:  # waits, never skips: another claim's scan may hold it a moment
+                query = query.with_for_update()
             row = session.exec(query).first()
             if row is None:  # its claim ran out and another worker took it
                 return

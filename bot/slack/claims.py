@@ -1,19 +1,25 @@
-"""Claiming outbox rows: which are due, and taking one for a send (a lease).
+"""Claiming outbox rows for a send (a lease), paced per channel through the database.
 
 A lease is taken with a compare-and-set, so two dispatchers never send the same row at once.
 Every outcome the dispatcher records clears the lease (or marks the row sent). A pending row
 whose lease ran out without being cleared was being sent by a dispatcher that died, or that
 lost Slack's answer: whether Slack posted it is unknown, and the next claim says so
 (`Attempt.in_doubt`) so the post is looked for before it is sent again (bot.slack.recovery).
+
+Pacing is shared through `outbox_channel`: when the next send may go to each channel (each
+person's Home, each method a 429 held back), and the workspace budget (`WORKSPACE`). A claim
+holds its channel until its lease ends; the outcome frees it an interval after the send was
+done, so posts to a channel are an interval apart at Slack however late a send left.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import literal, or_, update
+from sqlalchemy import DateTime, bindparam, literal, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from bot.slack.calls import PACED_METHODS
 from storage.engine import SessionFactory
 from storage.models import OutboxChannel, OutboxMessage, OutboxStatus
 from storage.rows import changed_rows, table_of
@@ -43,25 +50,14 @@ class Attempt:
     rewrites: bool = True  # it rewrites a message in place (False: known to be a new post)
     # (method, payload, meta) as read when claimed, so a plain post is not read again
     loaded: tuple[str, dict[str, Any], dict[str, Any]] | None = None
+    pace_key: str | None = None  # the channel (or Home) this claim holds (`Pacing`)
+    held_until: datetime | None = None  # a 429 on that channel: not before its Retry-After
 
 
-def claimable(now: datetime) -> ColumnElement[bool]:
+def claimable(now: Any) -> ColumnElement[bool]:
     """Not claimed, or its lease has run out."""
     claimed_until = col(OutboxMessage.claimed_until)
     return or_(claimed_until.is_(None), claimed_until <= now)
-
-
-def due_ids(session_factory: SessionFactory, now: datetime, limit: int) -> list[int]:
-    with session_factory() as session:
-        query = (
-            select(col(OutboxMessage.id))
-            .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
-            .where(col(OutboxMessage.due_at) <= now)
-            .where(claimable(now))
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        )
-        return [message_id for message_id in session.exec(query) if message_id is not None]
 
 
 def claim(session_factory: SessionFactory, message_id: int, now: datetime) -> Attempt | None:
@@ -96,7 +92,7 @@ def claim(session_factory: SessionFactory, message_id: int, now: datetime) -> At
         return None
 
 
-# -- claiming in batches, paced per channel through the database ------------------------------
+# -- pacing: outbox_channel rows ------------------------------------------------------------
 WORKSPACE = "*workspace*"  # the outbox_channel row holding the workspace-wide send budget
 
 
@@ -110,7 +106,7 @@ class Pacing:
     interval: float = 1.0
     rate: float = 50.0
     burst: float = 1.0
-    paced_methods: frozenset[str] = frozenset({"chat.postMessage", "files.share"})
+    paced_methods: frozenset[str] = PACED_METHODS
 
 
 def pace_key(method: str, channel_key: str | None, target: str | None) -> str | None:
@@ -123,10 +119,61 @@ def pace_key(method: str, channel_key: str | None, target: str | None) -> str | 
     return None
 
 
-def _heads(now: datetime, paced: frozenset[str]) -> Any:
+def upsert_for(session: Session) -> Any:
+    """INSERT … ON CONFLICT, in the session's dialect."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def take_slots(session: Session, until: dict[str, datetime], *, now: datetime) -> set[str]:
+    """Hold each key until its time if it is free now, in one statement: the keys taken
+    (whoever's write matches sends next)."""
+    if not until:
+        return set()
+    insert = upsert_for(session)(table_of(OutboxChannel)).values(
+        [{"channel": key, "next_send_at": until[key]} for key in sorted(until)]
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["channel"],
+        set_={"next_send_at": insert.excluded.next_send_at},
+        where=col(OutboxChannel.next_send_at) <= now,
+    )
+    # RETURNING says which rows were written (rowcount is not reliable for upserts)
+    return set(session.execute(statement.returning(col(OutboxChannel.channel))).scalars())
+
+
+def _budget(session: Session, now: datetime, limit: int, pacing: Pacing) -> tuple[int, datetime]:
+    """How many sends the workspace rate allows now, and where its budget stands. Read without
+    a lock: `_spend` is a compare-and-set, so the hot row is locked from that write to the
+    commit only, not for the whole claim."""
+    if pacing.rate <= 0:
+        return limit, now
+    stored = session.exec(
+        select(OutboxChannel.next_send_at).where(col(OutboxChannel.channel) == WORKSPACE)
+    ).first()
+    spent_until = max(stored, now) if stored else now
+    allowed = int(
+        (now + timedelta(seconds=pacing.burst) - spent_until).total_seconds() * pacing.rate
+    )
+    return max(0, min(limit, allowed)), spent_until
+
+
+def _spend(session: Session, spent_until: datetime, sends: int, pacing: Pacing) -> bool:
+    """Take `sends` from the budget read as `spent_until`; False when another dispatcher has
+    spent from it since (the caller rolls back and reads it again)."""
+    if pacing.rate <= 0 or not sends:
+        return True
+    until = spent_until + timedelta(seconds=sends / pacing.rate)
+    return bool(take_slots(session, {WORKSPACE: until}, now=spent_until))
+
+
+# -- claiming in batches -----------------------------------------------------------------------
+@functools.cache
+def _heads(paced: frozenset[str]) -> Any:
     """Due, claimable messages that are first in their channel's queue, whose channel is free
-    (a post) and whose method is not held back by a 429. Read in ix_outbox_due's order
-    (status, due_at, id), so sent rows are never scanned; each check is an index probe."""
+    (a post) and whose method is not held back by a 429, at `:now`. Read in ix_outbox_due's
+    order (status, due_at, id), so sent rows are never scanned; each check is an index probe.
+    Built once: only `now` and the limit change between claims."""
+    now = bindparam("now", type_=DateTime(timezone=True))
     earlier = aliased(OutboxMessage)
     m = OutboxMessage
     busy_channel = (
@@ -145,7 +192,7 @@ def _heads(now: datetime, paced: frozenset[str]) -> Any:
         )
         .exists()
     )
-    query = (
+    return (
         core_select(  # seven columns: more than sqlmodel's select is typed for
             col(m.id),
             col(m.method),
@@ -172,121 +219,67 @@ def _heads(now: datetime, paced: frozenset[str]) -> Any:
         )
         .order_by(col(m.due_at), col(m.id))
     )
-    return query
 
 
-def _upsert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def take_slot(session: Session, key: str, *, now: datetime, until: datetime) -> bool:
-    """Hold `key` until `until` if it is free now: whoever's write matches sends next."""
-    insert = _upsert(session)(table_of(OutboxChannel)).values(channel=key, next_send_at=until)
-    statement = insert.on_conflict_do_update(
-        index_elements=["channel"],
-        set_={"next_send_at": until},
-        where=col(OutboxChannel.next_send_at) <= now,
-    )
-    # RETURNING says whether the row was written (rowcount is not reliable for upserts)
-    return session.execute(statement.returning(col(OutboxChannel.channel))).first() is not None
-
-
-def take_slots(session: Session, keys: set[str], *, now: datetime, until: datetime) -> set[str]:
-    """`take_slot` for several keys in one statement: the ones taken."""
-    if not keys:
-        return set()
-    insert = _upsert(session)(table_of(OutboxChannel)).values(
-        [{"channel": key, "next_send_at": until} for key in sorted(keys)]
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=["channel"],
-        set_={"next_send_at": insert.excluded.next_send_at},
-        where=col(OutboxChannel.next_send_at) <= now,
-    )
-    return set(session.execute(statement.returning(col(OutboxChannel.channel))).scalars())
-
-
-def hold(session_factory: SessionFactory, key: str, until: datetime) -> None:
-    """Nothing goes to `key` (a channel, or `method:NAME`) before `until` (a 429's
-    Retry-After), whichever dispatcher asks."""
-    with session_factory() as session:
-        insert = _upsert(session)(table_of(OutboxChannel)).values(channel=key, next_send_at=until)
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["channel"],
-                set_={"next_send_at": until},
-                where=col(OutboxChannel.next_send_at) < until,
-            )
-        )
-        session.commit()
-
-
-def _budget(session: Session, now: datetime, limit: int, pacing: Pacing) -> tuple[int, datetime]:
-    """How many sends the workspace rate allows now, and where its budget stands."""
-    if pacing.rate <= 0:
-        return limit, now
-    query = select(OutboxChannel).where(col(OutboxChannel.channel) == WORKSPACE)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # replicas take from the one budget in turn
-    row = session.exec(query).first()
-    spent_until = max(row.next_send_at, now) if row else now
-    allowed = int(
-        (now + timedelta(seconds=pacing.burst) - spent_until).total_seconds() * pacing.rate
-    )
-    return max(0, min(limit, allowed)), spent_until
+SPEND_TRIES = 3  # another dispatcher spent from the workspace budget meanwhile: read it again
 
 
 def claim_due(
     session_factory: SessionFactory, now: datetime, limit: int, pacing: Pacing
 ) -> list[Attempt]:
-    """Claim up to `limit` due messages in one short transaction of three statements: the
-    first of each free channel, within the workspace rate, each holding its channel for
-    `pacing.interval`. Rows another dispatcher is claiming are skipped (FOR UPDATE SKIP
-    LOCKED on PostgreSQL; SQLite has one writer at a time)."""
+    """Claim up to `limit` due messages in one short transaction: the first of each free
+    channel, within the workspace rate, each holding its channel until its lease ends (its
+    outcome frees it earlier). Rows another dispatcher is claiming are skipped (FOR UPDATE
+    SKIP LOCKED on PostgreSQL; SQLite has one writer at a time)."""
     with session_factory() as session:
-        budget, spent_until = _budget(session, now, limit, pacing)
-        if budget == 0:
-            session.commit()
-            return []
-        query = _heads(now, pacing.paced_methods).limit(budget)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-        candidates = list(session.exec(query))
-        keys = {
-            row[0]: key
-            for row in candidates
-            if pacing.interval > 0 and (key := pace_key(row[1], row[2], row[3]))
-        }
-        until = now + timedelta(seconds=pacing.interval)
-        taken = take_slots(session, set(keys.values()), now=now, until=until)
-        leases: dict[datetime, list[int]] = {}
-        attempts: list[Attempt] = []
-        for message_id, method, _, target, claimed_until, payload, meta in candidates:
-            key = keys.get(message_id)
-            if key is not None:
-                if key not in taken:
-                    continue
-                taken.discard(key)  # one message per slot
-            lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
-            leases.setdefault(lease, []).append(message_id)
-            attempts.append(
-                Attempt(
-                    message_id,
-                    lease,
-                    claimed_until is not None,
-                    rewrites=target is not None,
-                    loaded=(method, payload, meta),
-                )
-            )
-        for lease, ids in leases.items():
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .values(claimed_until=lease)
-                .execution_options(synchronize_session=False)
-            )
-        if attempts and pacing.rate > 0:  # the budget spent, for every dispatcher
-            spent = spent_until + timedelta(seconds=len(attempts) / pacing.rate)
-            take_slot(session, WORKSPACE, now=spent_until, until=spent)
+        for _ in range(SPEND_TRIES):
+            allowed, spent_until = _budget(session, now, limit, pacing)
+            if allowed == 0:
+                break
+            attempts = _claim_heads(session, now, allowed, pacing)
+            if _spend(session, spent_until, len(attempts), pacing):
+                session.commit()
+                return attempts
+            session.rollback()
         session.commit()
-        return attempts
+        return []
+
+
+def _claim_heads(session: Session, now: datetime, limit: int, pacing: Pacing) -> list[Attempt]:
+    query = _heads(pacing.paced_methods).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    attempts: list[Attempt] = []
+    held: dict[str, datetime] = {}  # each channel until its message's lease
+    for message_id, method, channel_key, target, claimed_until, payload, meta in session.execute(
+        query, {"now": now}
+    ):
+        lease = now + timedelta(seconds=CLAIM_SECONDS_BY_METHOD.get(method, CLAIM_SECONDS))
+        key = pace_key(method, channel_key, target) if pacing.interval > 0 else None
+        if key is not None:
+            if key in held:  # one message per channel (two Home publishes for one person)
+                continue
+            held[key] = lease
+        attempts.append(
+            Attempt(
+                message_id,
+                lease,
+                claimed_until is not None,
+                rewrites=target is not None,
+                loaded=(method, payload, meta),
+                pace_key=key,
+            )
+        )
+    taken = take_slots(session, held, now=now)
+    attempts = [a for a in attempts if a.pace_key is None or a.pace_key in taken]
+    by_lease: dict[datetime, list[int]] = {}
+    for attempt in attempts:
+        by_lease.setdefault(attempt.lease, []).append(attempt.message_id)
+    for lease, ids in by_lease.items():
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(claimed_until=lease)
+            .execution_options(synchronize_session=False)
+        )
+    return attempts

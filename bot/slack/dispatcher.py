@@ -19,7 +19,7 @@ from bot.core.clock import Clock
 from bot.core.filestore import FileStore
 from bot.slack import recovery, rewrites
 from bot.slack.calls import PACED_METHODS, SlackCaller, rate_scope, retry_after
-from bot.slack.claims import CLAIM_SECONDS, Attempt, Pacing, claim, claim_due, hold
+from bot.slack.claims import CLAIM_SECONDS, Attempt, Pacing, claim, claim_due
 from bot.slack.loops import FailureLog
 from bot.slack.outbox import (
     PERMANENT_ERRORS,
@@ -31,7 +31,7 @@ from bot.slack.outbox import (
     kind_for,
     resolve_refs,
 )
-from bot.slack.outcomes import MAX_ATTEMPTS, Outcomes
+from bot.slack.outcomes import MAX_ATTEMPTS, Outcomes, Sent, Slot, hold
 from storage.engine import SessionFactory
 from storage.models import OutboxMessage
 from storage.rows import get_row
@@ -106,15 +106,28 @@ class OutboxDispatcher:
             if not attempts:
                 break
             claimed += len(attempts)
-            handled += self._send_all(attempts)
+            handled += self._record(attempts, self._send_all(attempts))
         return handled
 
-    def _send_all(self, attempts: list[Attempt]) -> int:
+    def _send_all(self, attempts: list[Attempt]) -> list[Sent | int]:
         if self.workers == 1 or len(attempts) < 2:
-            return sum(self.send_claimed(attempt) for attempt in attempts)
+            return [self._send(attempt) for attempt in attempts]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="outbox")
-        return sum(self._pool.map(self.send_claimed, attempts))
+        return list(self._pool.map(self._send, attempts))
+
+    def _record(self, attempts: list[Attempt], outcomes: list[Sent | int]) -> int:
+        """Record a round's sends in one transaction (other outcomes are recorded as they
+        happen), freeing each channel an interval after now (or at a 429's Retry-After)."""
+        free_at = self.clock.now() + timedelta(seconds=self.pacing.interval)
+        slots = [
+            Slot(attempt.pace_key, attempt.lease, max(free_at, attempt.held_until or free_at))
+            for attempt in attempts
+            if attempt.pace_key
+        ]
+        sent = [outcome for outcome in outcomes if isinstance(outcome, Sent)]
+        self.outcomes.sent(sent, slots)
+        return len(sent) + sum(outcome for outcome in outcomes if isinstance(outcome, int))
 
     def drain(self, rounds: int = 10_000) -> int:
         """Send until nothing is due (tests, the demo, `worker --once`)."""
@@ -148,10 +161,11 @@ class OutboxDispatcher:
         attempt = claim(self.session_factory, message_id, self.clock.now())
         if attempt is None:
             return 0
-        return self.send_claimed(attempt)
+        return self._record([attempt], [self._send(attempt)])
 
-    def send_claimed(self, attempt: Attempt) -> int:
-        """Send one claimed message and record the outcome (see `send_one`)."""
+    def _send(self, attempt: Attempt) -> Sent | int:
+        """Send one claimed message. Slack's answer is returned to be recorded with the
+        round's (`_record`); any other outcome is recorded here (see `send_one`)."""
         message_id = attempt.message_id
         try:
             method, payload, meta = self._load(attempt)
@@ -177,12 +191,12 @@ class OutboxDispatcher:
                 payload = recovery.tag(payload, message_id)
                 found = self._find_posted(attempt, payload) if attempt.in_doubt else None
                 if found:
-                    self.outcomes.sent(attempt, channel=found[0], ts=found[1])
-                    return 1
+                    return Sent(attempt, channel=found[0], ts=found[1])
             scope = rate_scope(method, payload)
             self._check_held(scope)
             channel, ts = self._call(attempt, method, payload)
         except _Held as held:
+            attempt.held_until = held.until
             return self.outcomes.defer(attempt, due_at=held.until, error="ratelimited")
         except PermanentFailure as failure:
             return self.outcomes.fail(attempt, failure.code)
@@ -191,9 +205,8 @@ class OutboxDispatcher:
         except Exception as error:  # connection errors, timeouts, a missing file: transient
             log.warning("outbox %s: %s", message_id, error)
             return self.outcomes.transient(attempt, str(error))
-        self.outcomes.sent(attempt, channel=channel, ts=ts)
         log.debug("outbox %s sent (%s)", message_id, meta.get("purpose"))
-        return 1
+        return Sent(attempt, channel=channel, ts=ts)
 
     def _find_posted(self, attempt: Attempt, payload: dict[str, Any]) -> tuple[str, str] | None:
         """The message an earlier attempt may have posted, looked for in the conversation.
@@ -275,7 +288,7 @@ class OutboxDispatcher:
     def _record_error(self, attempt: Attempt, error: SlackApiError, scope: str) -> int:
         code, status = _answer(error)
         if status == 429 or code == "ratelimited":
-            until = self._hold(scope, error.response)
+            until = attempt.held_until = self._hold(scope, error.response)
             return self.outcomes.defer(attempt, due_at=until, error="ratelimited")
         if code in PERMANENT_ERRORS:
             return self.outcomes.fail(attempt, code)

@@ -221,7 +221,11 @@ def enqueue_update(
 
 def sent_message(session: Session, key: str) -> tuple[str, str] | None:
     """(channel, ts) of a message the outbox has sent, or None if it has not (yet)."""
-    row = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+    return result_of(session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first())
+
+
+def result_of(row: OutboxMessage | None) -> tuple[str, str] | None:
+    """`sent_message` of a row already read."""
     if row and row.status is OutboxStatus.SENT and row.result_channel and row.result_ts:
         return row.result_channel, row.result_ts
     return None

@@ -1,32 +1,107 @@
 """Recording what became of one send: sent (with the message's channel and ts), put back for
 later (a 429's Retry-After, a backoff after a transient error, an earlier message not sent
-yet), or failed for good, in which case the message kind's failure handler runs."""
+yet), or failed for good, in which case the message kind's failure handler runs. The channel
+its claim held (bot.slack.claims) is then freed an interval after the send, or when a 429's
+Retry-After ends, which `hold` also tells every other dispatcher."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
 from bot.core.clock import Clock
 from bot.core.retry import backoff
 from bot.core.telemetry import metrics
 from bot.slack import rewrites
-from bot.slack.claims import Attempt
+from bot.slack.claims import Attempt, upsert_for
 from bot.slack.outbox import MessageKind, kind_for
 from storage.engine import SessionFactory
-from storage.models import OutboxMessage, OutboxStatus
-from storage.rows import changed_rows, get_row
+from storage.models import OutboxChannel, OutboxMessage, OutboxStatus
+from storage.rows import get_row, table_of
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(seconds=2)  # after a connection or server error
 LONGEST_WAIT = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A send Slack answered, to record with the rest of its round (`Outcomes.sent`)."""
+
+    attempt: Attempt
+    channel: Any
+    ts: Any
+
+
+_SENT = (  # built once: a round's sends are recorded in one executemany
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id) == bindparam("m_id"),
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.claimed_until) == bindparam("m_lease"),
+    )
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("m_now"),
+        result_channel=bindparam("m_channel"),
+        result_ts=bindparam("m_ts"),
+        attempts=col(OutboxMessage.attempts) + 1,
+        last_error=None,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A channel held by a claim until `held_until` (the claim's lease), to free at `free_at`."""
+
+    key: str
+    held_until: datetime
+    free_at: datetime
+
+
+_FREE = (
+    update(OutboxChannel)
+    .where(
+        col(OutboxChannel.channel) == bindparam("key"),
+        col(OutboxChannel.next_send_at) == bindparam("held_until"),
+    )
+    .values(next_send_at=bindparam("free_at"))
+)
+
+
+def _free_slots(session: Session, slots: list[Slot]) -> None:
+    """Free channels whose sends are done, each at its `free_at`, unless the hold is no longer
+    the claim's (its lease ran out and another dispatcher took the channel)."""
+    if slots:
+        session.connection().execute(
+            _FREE, [{"key": s.key, "held_until": s.held_until, "free_at": s.free_at} for s in slots]
+        )
+
+
+def hold(session_factory: SessionFactory, key: str, until: datetime) -> None:
+    """Nothing goes to `key` (a channel, or `method:NAME`) before `until` (a 429's
+    Retry-After), whichever dispatcher asks."""
+    with session_factory() as session:
+        insert = upsert_for(session)(table_of(OutboxChannel)).values(
+            channel=key, next_send_at=until
+        )
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["channel"],
+                set_={"next_send_at": until},
+                where=col(OutboxChannel.next_send_at) < until,
+            )
+        )
+        session.commit()
 
 
 class Outcomes:
@@ -37,37 +112,40 @@ class Outcomes:
         self.clock = clock
         self.kinds = kinds
 
-    def sent(self, attempt: Attempt, *, channel: Any, ts: Any) -> None:
-        """Sent, if the lease is still ours (else another dispatcher took the row over and
-        records its own send); then, if a newer rewrite of the same message went out while
-        this one was on its way, that one is sent again so the newest stays on screen."""
-        metrics.SENDS.labels("sent").inc()
+    def sent(self, sent: list[Sent], slots: list[Slot]) -> None:
+        """Record a round of sends in one transaction and free their channels (`slots`).
+        A send is recorded if its lease is still ours (else another dispatcher took the row
+        over and records its own send); then, if a newer rewrite of the same message went out
+        while this one was on its way, that one is sent again so the newest stays on screen."""
+        if not sent and not slots:
+            return
+        now = self.clock.now()
         with self.session_factory() as session:
-            recorded = changed_rows(
-                session,
-                update(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id) == attempt.message_id,
-                    col(OutboxMessage.status) == OutboxStatus.PENDING,
-                    col(OutboxMessage.claimed_until) == attempt.lease,
-                )
-                .values(
-                    status=OutboxStatus.SENT,
-                    sent_at=self.clock.now(),
-                    result_channel=channel,
-                    result_ts=ts,
-                    attempts=OutboxMessage.attempts + 1,
-                    last_error=None,
-                ),
-            )
-            if recorded != 1:
-                log.warning(
-                    "outbox %s: sent after its lease passed to another dispatcher",
-                    attempt.message_id,
-                )
-            if attempt.rewrites:  # only a rewrite can have been overtaken (a post never is)
-                message = get_row(session, OutboxMessage, attempt.message_id)
-                rewrites.resend_if_overtaken(session, message, now=self.clock.now())
+            if sent:
+                metrics.SENDS.labels("sent").inc(len(sent))
+                rows = [
+                    {
+                        "m_id": one.attempt.message_id,
+                        "m_lease": one.attempt.lease,
+                        "m_now": now,
+                        "m_channel": one.channel,
+                        "m_ts": one.ts,
+                    }
+                    for one in sent
+                ]
+                # on the connection: an ORM session takes a list of rows as a bulk update by key
+                recorded = session.connection().execute(_SENT, rows).rowcount
+                if recorded != len(sent):
+                    log.warning(
+                        "outbox %s: %d sent after their lease passed to another dispatcher",
+                        [one.attempt.message_id for one in sent],
+                        len(sent) - recorded,
+                    )
+            for one in sent:
+                if one.attempt.rewrites:  # only a rewrite can have been overtaken
+                    message = get_row(session, OutboxMessage, one.attempt.message_id)
+                    rewrites.resend_if_overtaken(session, message, now=now)
+            _free_slots(session, slots)
             session.commit()
 
     def defer(self, attempt: Attempt, *, due_at: datetime, error: str) -> int:

@@ -22,7 +22,7 @@ from bot.supervision.waiting import (
     current_delivery,
     customer_key,
     delivery_message_row,
-    emailed_to,
+    email_of,
     queue_email,
 )
 from storage.models import (
@@ -50,11 +50,11 @@ def announce_with_delivery(
     row = delivery_message_row(session, delivery)
     channel: str | dict[str, str] | None = customer_channel(session, order)
     if row is not None:
-        sent = outbox.sent_message(session, row.key)
+        sent = outbox.result_of(row)
         channel = sent[0] if sent else outbox.ref(row.key)
     key = f"{REMINDER}:{order.id}:{order.round}:{step_name(NOTICE, series)}"
     meta = {"purpose": REMINDER, "order_id": order.id, "announces_auto_accept": at.isoformat()}
-    to = emailed_to(session, delivery)
+    to = email_of(row)
     if to and delivery is not None:
         common: dict[str, Any] = dict(delivery=delivery, order=order, now=now, meta=meta)
         queue_email(session, key=key, to=to, template="notice", at=at.isoformat(), **common)

@@ -44,9 +44,10 @@ from bot.supervision.waiting import (
     current_delivery,
     customer_unreachable,
     delivery_message_row,
-    emailed_to,
+    email_of,
     is_current,
     queue_email,
+    unreachable,
 )
 from storage.models import (
     JobStatus,
@@ -155,8 +156,9 @@ def send_reminder(run: JobRun) -> Defer | None:
     if not is_current(order, data["round"]):
         return None
     delivery = current_delivery(session, order)
+    row = delivery_message_row(session, delivery)  # read once: four checks below need it
     again = data.get("escalation")  # a later round of escalation (after a rejected appeal)
-    if customer_unreachable(session, order, delivery):
+    if unreachable(order, row):
         escalate(session, order=order, now=run.now, reason="unreachable", again=again)
         return None
     last = data["step"] == data.get("of")
@@ -171,10 +173,9 @@ def send_reminder(run: JobRun) -> Defer | None:
     tz = customer_time_zone(session, order)
     if not is_working_time(run.now, tz, settings.working_hours):
         return Defer(next_send_time(run.now, tz, settings.working_hours))
-    row = delivery_message_row(session, delivery)
     if row is not None and row.status is OutboxStatus.PENDING:
         return Defer(run.now + NOT_SENT_YET_RETRY)
-    sent = outbox.sent_message(session, row.key) if row else None
+    sent = outbox.result_of(row)
     channel = sent[0] if sent else customer_channel(session, order)
     auto_at = datetime.fromisoformat(data["auto_accept_at"]) if data.get("auto_accept_at") else None
     if auto_at:  # a late reminder (worker down, weekend) still gives the customer notice
@@ -186,7 +187,7 @@ def send_reminder(run: JobRun) -> Defer | None:
         "links_to": sent,
         "announces_auto_accept": auto_at.isoformat() if auto_at else None,
     }
-    to = emailed_to(session, delivery)
+    to = email_of(row)
     if to and delivery is not None:  # the customer is not on Slack: the reminder is e-mailed
         channel = to
         auto = auto_at.isoformat() if auto_at else None

@@ -50,7 +50,11 @@ def is_current(order: Order | None, job_round: int) -> TypeGuard[Order]:
 def customer_unreachable(session: Session, order: Order, delivery: Delivery | None) -> bool:
     """No way to reach the customer: the delivery message failed for good, or there is none
     and nothing on the order to send one to."""
-    row = delivery_message_row(session, delivery)
+    return unreachable(order, delivery_message_row(session, delivery))
+
+
+def unreachable(order: Order, row: OutboxMessage | None) -> bool:
+    """`customer_unreachable`, given the delivery message's row already read."""
     if row is not None:
         return row.status is OutboxStatus.FAILED
     return not (order.customer_user_id or order.customer_channel)
@@ -67,7 +71,11 @@ def delivery_message_row(session: Session, delivery: Delivery | None) -> OutboxM
 def emailed_to(session: Session, delivery: Delivery | None) -> str | None:
     """The address the delivery was e-mailed to (its customer is not on Slack), else None:
     reminders, notices and outcomes then go by e-mail too."""
-    row = delivery_message_row(session, delivery)
+    return email_of(delivery_message_row(session, delivery))
+
+
+def email_of(row: OutboxMessage | None) -> str | None:
+    """`emailed_to`, given the delivery message's row already read."""
     if row is None or row.method != EMAIL:
         return None
     return row.payload.get("to")

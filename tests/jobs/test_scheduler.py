@@ -177,6 +177,34 @@ def test_two_postgresql_workers_send_each_reminder_once(box, session, clock, eng
     assert sum(r.kinds.get("reminder", 0) for r in results) == 12
 
 
+def test_a_claimed_job_another_workers_claim_has_just_locked_still_runs(
+    box, session, clock, engine, monkeypatch
+):
+    """On PostgreSQL a claim's scan locks a row it then finds claimed by someone else, until its
+    transaction ends: the job's owner waits for that instead of leaving the job for later."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    ran.clear()
+    scheduler.schedule(session, key="locked", kind="test_record", due_at=NOW, data={"n": 3})
+    session.commit()
+    claim_due = scheduler.claim_due
+
+    def claimed_then_scanned(*args):
+        claimed = claim_due(*args)
+        if claimed:
+            scan = engine.connect()
+            scan.execute(
+                text("SELECT id FROM scheduledjob WHERE id = :id FOR UPDATE"),
+                {"id": claimed[0].job_id},
+            )
+            threading.Timer(0.3, scan.close).start()  # the other claim commits
+        return claimed
+
+    monkeypatch.setattr(scheduler, "claim_due", claimed_then_scanned)
+    assert worker_for(box.services, holder="a").run_due().kinds.get("test_record") == 1
+    assert ran == [3]
+
+
 def test_serve_runs_the_scheduled_work_in_process(box, session):
     import time
 

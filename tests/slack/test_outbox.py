@@ -216,3 +216,17 @@ def test_two_dispatchers_draining_together_send_each_message_once(
     sent = sorted(texts(slack, SELLER) + texts(slack, CUSTOMER), key=lambda t: int(t[1:]))
     assert sent == [f"m{n}" for n in range(20)]
     assert len(slack.calls_to("chat.postMessage")) == 20
+
+
+def test_any_number_of_messages_queue_in_one_call_in_their_order(session, clock):
+    from bot.slack.outbox import Queued, enqueue_many
+
+    calls = [
+        Queued(key=f"m{n}", method="chat.postMessage", payload={"channel": SELLER, "text": "x"})
+        for n in range(7000)  # 77,000 values: more than one PostgreSQL statement may carry
+    ]
+    enqueue_many(session, calls, now=clock.now())
+    enqueue_many(session, calls[:2], now=clock.now())  # a key already queued is left as it is
+    session.commit()
+    keys = session.exec(select(OutboxMessage.key).order_by(OutboxMessage.id)).all()
+    assert keys == [call.key for call in calls]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.fakeslack.server import FakeSlack
+from bot.slack.calls import SlackCaller
 from tests.factories import CUSTOMER, SELLER
 from tests.slack.test_outbox import post, texts
 
@@ -57,6 +58,28 @@ def test_two_dispatchers_share_one_channels_pace(make_dispatcher, slack, session
     clock.advance(seconds=1)
     second.drain()
     first.drain()
+    assert texts(slack, SELLER) == ["s0", "s1"]
+
+
+def test_a_post_that_leaves_late_holds_its_channel_an_interval_from_when_it_went_out(
+    make_dispatcher, slack, session, clock
+):
+    class Slow(SlackCaller):  # a busy machine: the post leaves well after its claim
+        def call(self, method, payload):
+            clock.advance(seconds=0.9)
+            return super().call(method, payload)
+
+    for n in range(2):
+        post(session, clock, f"s{n}")
+    session.commit()
+
+    make_dispatcher(channel_interval=1.0, caller=Slow).drain()
+    clock.advance(seconds=0.5)  # a second and more after the claim, half a second after the post
+    make_dispatcher(channel_interval=1.0).drain()
+    assert texts(slack, SELLER) == ["s0"]
+
+    clock.advance(seconds=0.5)
+    make_dispatcher(channel_interval=1.0).drain()
     assert texts(slack, SELLER) == ["s0", "s1"]
 
 
