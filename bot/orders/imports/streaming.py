@@ -15,7 +15,7 @@ import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -126,7 +126,7 @@ def _spool(found: Spooled, chunk: list[OrderRow]) -> None:
     found.rows += len(chunk)
 
 
-_FIELDS = [f.name for f in fields(OrderRow)]
+_FIELDS = list(OrderRow._fields)
 _AMOUNT, _STATUS, _PLACED = (_FIELDS.index(name) for name in ("amount", "status", "placed_at"))
 
 
