@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.orders.imports.files import read_records
-from bot.orders.imports.orders import decide_state
+from bot.orders.imports.rules import decide_state
 from bot.orders.imports.validation import validate_orders
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade

@@ -166,11 +166,11 @@ def check_record(
     return OrderRow(
         number,
         values["order_no"],
-        product_ids[code],
+        product_ids[values["product_code"]],
         values["amount"],
         values["currency"],
         values["status"],
-        placed_at,
+        values["placed_at"],
         values["duration"],
         sellers,
         user_id,
