@@ -100,8 +100,8 @@ def copy_rows(
     columns' types, as SQLAlchemy would). No JSON columns."""
     if connection.dialect.name == "postgresql":
         quote = connection.dialect.identifier_preparer.quote
-        columns = ", ".join(quote(name) for name in names)
-        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+        listed = ", ".join(quote(name) for name in names)
+        statement = f"COPY {quote(table.name)} ({listed}) FROM STDIN"
         psycopg: Any = connection.connection.driver_connection
         with psycopg.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

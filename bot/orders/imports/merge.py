@@ -26,14 +26,13 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    true,
 )
 from sqlmodel import Session
 
 from bot.orders.imports import renewals, staging
 from bot.orders.imports.existing import mark_changed, update_changed
 from bot.orders.imports.rules import ACTOR, DESCRIPTIVE
-from bot.orders.imports.staging import DECISIONS, NEW, ROWS, SELLERS
+from bot.orders.imports.staging import ROWS, SELLERS
 from storage.models import AuditEvent, Order, OrderSeller
 from storage.rows import table_of
 
@@ -103,17 +102,11 @@ def _next_range(connection: Connection, after: int) -> tuple[int, int] | None:
 def _insert_new(connection: Connection, in_range: ColumnElement[bool], now: datetime) -> int:
     """The range's new orders, in file order, then their sellers and "imported" events."""
     moment = literal(now, _orders.c.created_at.type)
-    decision = and_(
-        DECISIONS.c.status == ROWS.c.imported_status,
-        DECISIONS.c.renews_supervised == ROWS.c.renews_supervised,
-        DECISIONS.c.existing == NEW,
-        DECISIONS.c.first_round == true(),
-    )
     rows = (
         select(
             ROWS.c.order_no,
             *(ROWS.c[name] for name in DESCRIPTIVE),
-            DECISIONS.c.state,
+            ROWS.c.state,
             ROWS.c.validity_start,
             ROWS.c.validity_end,
             moment,
@@ -122,7 +115,6 @@ def _insert_new(connection: Connection, in_range: ColumnElement[bool], now: date
             literal(0),
             literal(0),
         )
-        .select_from(ROWS.join(DECISIONS, decision))
         .where(in_range, ~exists().where(_orders.c.order_no == ROWS.c.order_no))
         .order_by(ROWS.c.row_no)
     )

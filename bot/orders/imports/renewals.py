@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from bot.core.dates import zone
 from bot.orders.calendar import CustomerZones
-from bot.orders.imports.rules import SUPERVISION_DONE, decide_state
+from bot.orders.imports.rules import SUPERVISION_DONE, decide_state, initial_state
 from bot.orders.imports.staging import ROWS
 from bot.orders.validity import renewal_validity
 from storage.models import Order
@@ -66,6 +66,7 @@ def decide(connection: Connection) -> None:
         .where(ROWS.c.row_no == bindparam("number"))
         .values(
             renews_supervised=True,
+            state=bindparam("fresh"),
             validity_start=bindparam("start"),
             validity_end=bindparam("end"),
         )
@@ -102,7 +103,8 @@ def _decided(rows: Sequence[Any], zones: CustomerZones) -> list[dict[str, Any]]:
             start, end = validity.start, validity.end
         outcomes[row.order_no] = (state, end)
         if renews:
-            writes.append({"number": row.row_no, "start": start, "end": end})
+            fresh = initial_state(row.imported_status, renews_supervised=True)
+            writes.append({"number": row.row_no, "fresh": fresh, "start": start, "end": end})
     return writes
 
 

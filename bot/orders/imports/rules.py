@@ -62,12 +62,13 @@ def decide_state(
     return None
 
 
-def every_decision() -> Iterator[tuple[OrderStatus, bool, SupervisionState | None, bool, Any]]:
-    """`decide_state` over all it can be asked: (status, renews a finished order, existing
-    state, no delivery round yet, the state or None), so SQL can look its answer up."""
+def every_decision() -> Iterator[tuple[OrderStatus, bool, SupervisionState, bool, Any]]:
+    """`decide_state` over all it can be asked about a stored order: (status, renews a
+    finished order, stored state, no delivery round yet, the state or None), so SQL can look
+    its answer up."""
     for status in OrderStatus:
         for renews in (False, True):
-            for existing in (None, *SupervisionState):
+            for existing in SupervisionState:
                 for first_round in (True, False):
                     state = decide_state(
                         status,

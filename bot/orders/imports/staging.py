@@ -24,7 +24,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
     Table,
     delete,
     exists,
@@ -37,11 +36,12 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
 from sqlmodel import Session
 
-from bot.orders.imports.rules import DESCRIPTIVE, every_decision
+from bot.orders.imports.rules import DESCRIPTIVE, every_decision, initial_state
 from bot.orders.imports.validation import OrderRow, RowError, check_record
 from storage import bulk
 from storage.models import Order, OrderSeller
 from storage.rows import table_of
+from storage.states import OrderStatus
 from storage.types import UTCDateTime
 
 CHUNK = 10_000  # rows checked, then written in one COPY or executemany
@@ -58,6 +58,7 @@ ROWS = Table(
     Column("row_no", Integer, primary_key=True, autoincrement=False),
     Column("order_no", _orders.c.order_no.type, nullable=False),
     *(Column(name, _orders.c[name].type) for name in DESCRIPTIVE),
+    Column("state", _orders.c.state.type, nullable=False),  # as a new order (initial_state)
     Column("renews_supervised", Boolean, nullable=False, server_default=false()),
     Column("validity_start", UTCDateTime),
     Column("validity_end", UTCDateTime),
@@ -72,22 +73,23 @@ SELLERS = Table(
     Column("seller", table_of(OrderSeller).c.seller.type, nullable=False),
     **_temporary,
 )
-NEW = ""  # import_decision.existing for an order not stored yet
-# decide_state's every answer, for SQL to look up: None keeps the state supervision reached
+# decide_state's every answer for a stored order, for SQL to look up (state None: supervision
+# keeps the one it reached)
 DECISIONS = Table(
     "import_decision",
     _metadata,
-    Column("status", _orders.c.imported_status.type, nullable=False),
-    Column("renews_supervised", Boolean, nullable=False),
-    Column("existing", String(32), nullable=False),
-    Column("first_round", Boolean, nullable=False),
+    Column("status", _orders.c.imported_status.type, primary_key=True),
+    Column("renews_supervised", Boolean, primary_key=True),
+    Column("existing", _orders.c.state.type, primary_key=True),
+    Column("first_round", Boolean, primary_key=True),
     Column("state", _orders.c.state.type),
     **_temporary,
 )
 _BY_ORDER_NO = Index("ix_import_row_order_no", ROWS.c.order_no)  # built once the rows are in
 # OrderRow's fields, but for its sellers, are import_row's first columns
-_STAGED = ("row_no", "order_no", *DESCRIPTIVE)
+_STAGED = ("row_no", "order_no", *DESCRIPTIVE, "state")
 _SELLERS = OrderRow._fields.index("sellers")
+_NEW_STATE = {status: (initial_state(status, renews_supervised=False),) for status in OrderStatus}
 
 
 @dataclass
@@ -113,7 +115,7 @@ def create(connection: Connection) -> None:
         {
             "status": status,
             "renews_supervised": renews,
-            "existing": existing or NEW,
+            "existing": existing,
             "first_round": first_round,
             "state": state,
         }
@@ -131,9 +133,8 @@ def write(connection: Connection, rows: Sequence[OrderRow]) -> None:
     """Checked rows into the staging tables (not yet indexed by order number)."""
     if not rows:
         return
-    bulk.copy_rows(
-        connection, ROWS, _STAGED, (row[:_SELLERS] + row[_SELLERS + 1 :] for row in rows)
-    )
+    staged = (row[:_SELLERS] + row[_SELLERS + 1 :] + _NEW_STATE[row.status] for row in rows)
+    bulk.copy_rows(connection, ROWS, _STAGED, staged)
     bulk.copy_rows(
         connection,
         SELLERS,
