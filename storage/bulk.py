@@ -111,15 +111,20 @@ def copy_rows(
     compiled = (
         insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
     )
-    columns = list(zip(*rows, strict=True))
-    if not columns:
-        return
-    values = []  # converted a column at a time: a C loop over each column's values
-    for name in compiled.positiontup or ():
-        column = columns[names.index(name)]
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values.append(column if process is None else map(process, column))
-    connection.exec_driver_sql(compiled.string, list(zip(*values, strict=True)))
+    order = [names.index(name) for name in compiled.positiontup or ()]
+    processors = [
+        table.c[names[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in order
+    ]
+    converted = [(at, process) for at, process in enumerate(processors) if process is not None]
+    in_order = order == list(range(len(names)))
+    values = []
+    for row in rows:
+        value = list(row) if in_order else [row[i] for i in order]
+        for at, process in converted:
+            value[at] = process(value[at])
+        values.append(tuple(value))
+    if values:
+        connection.exec_driver_sql(compiled.string, values)
 
 
 def any_of(connection: Connection, column: Any, values: list[Any]) -> Any:
