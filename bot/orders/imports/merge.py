@@ -1,11 +1,10 @@
 """Staged rows (bot.orders.imports.staging) written into the orders, in the caller's
 transaction, a range of rows at a time.
 
-New orders, their sellers and their "imported" events are each one INSERT … SELECT from the
-staging tables. Existing orders are compared in SQL, so only the rows a re-import changes come
-back to Python, locked (PostgreSQL), to be written with an "import_updated" event listing the
-changes. The supervision state comes from `decide_state`, looked up in a table of its answers
-(`import_decision`) so that SQL and Python cannot disagree.
+First the renewals of finished orders are decided (`renewals`) and the rows that change a
+stored order flagged (`existing`). Then, per range, those are written with their
+"import_updated" events, and the new orders, their sellers and their "imported" events are
+each one INSERT … SELECT from the staging tables, in file order.
 """
 
 from __future__ import annotations
@@ -118,8 +117,9 @@ def _insert_new(connection: Connection, in_range: ColumnElement[bool], now: date
         .where(in_range, ~exists().where(_orders.c.order_no == ROWS.c.order_no))
         .order_by(ROWS.c.row_no)
     )
-    columns = ("order_no", *DESCRIPTIVE, "state", "validity_start", "validity_end") + (
-        ("state_changed_at", "created_at", "updated_at", "round", "rejected_rounds")
+    columns = (
+        *("order_no", *DESCRIPTIVE, "state", "validity_start", "validity_end"),
+        *("state_changed_at", "created_at", "updated_at", "round", "rejected_rounds"),
     )
     before = connection.execute(select(func.max(_orders.c.id))).scalar() or 0
     statement = insert(_orders).from_select(columns, rows)
