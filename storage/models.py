@@ -53,7 +53,8 @@ class Product(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
-    # lists and counts by state, newest placement first, paged by (placed_at, id)
+    # lists and counts by state, newest placement first, paged by (placed_at, id); either
+    # serves a look-up by state alone
     __table_args__ = (
         Index("ix_orders_state_placed", "state", "placed_at", "id"),
         Index("ix_orders_state_accepted", "state", "accepted_at", "state_changed_at"),
@@ -65,9 +66,7 @@ class Order(SQLModel, table=True):
     amount: Decimal = Field(sa_column=Column(Numeric(18, 2), nullable=False))
     currency: str = Field(max_length=3)
     imported_status: OrderStatus = Field(sa_type=_enum(OrderStatus, "order_status"))
-    state: SupervisionState = Field(
-        sa_type=_enum(SupervisionState, "supervision_state"), index=True
-    )
+    state: SupervisionState = Field(sa_type=_enum(SupervisionState, "supervision_state"))
     placed_at: datetime = _ts()
     duration: str = Field(max_length=32)  # ISO 8601, e.g. P1M
     customer_user_id: str | None = Field(default=None, max_length=32)
@@ -96,14 +95,14 @@ class Order(SQLModel, table=True):
 
 class OrderSeller(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("order_id", "seller"),
+        UniqueConstraint("order_id", "seller"),  # also an order's sellers
         # a seller's orders without reading the table (lists, counts, the Home)
         Index("ix_orderseller_seller_order", "seller", "order_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="orders.id", index=True)
-    seller: str = Field(max_length=320, index=True)  # Slack user id, or e-mail until resolved
+    order_id: int = Field(foreign_key="orders.id")
+    seller: str = Field(max_length=320)  # Slack user id, or e-mail until resolved
 
 
 class SlackUser(SQLModel, table=True):

@@ -8,8 +8,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
-from functools import partial
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import typer
@@ -95,9 +94,9 @@ def orders_import(
     from sqlmodel import select
 
     from bot.core.clock import SystemClock
-    from bot.orders.imports import streaming
+    from bot.orders.imports import staging
     from bot.orders.imports.files import ImportFileError, stream_records
-    from bot.orders.queries import stored_order_nos
+    from bot.orders.imports.merge import Totals, analyze, merge
     from storage.models import Product
 
     try:
@@ -110,38 +109,34 @@ def orders_import(
     with session_scope() as session:
         product_ids = dict(session.exec(select(Product.code, Product.id)).all())
         try:
-            with ExitStack() as spool:
-                with _status(f"Checking {file.name}…"):  # the whole file, before any write
-                    checked = spool.enter_context(
-                        streaming.spooled_check(
-                            records,
-                            product_ids=product_ids,
-                            now=now,
-                            known_orders=partial(stored_order_nos, session),
-                        )
-                    )
-                if checked.errors:
-                    _print_errors(checked.errors)
-                    if not skip_invalid:
-                        err.print(
-                            f"[red]Nothing imported:[/] {checked.bad_rows} of {checked.records} "
-                            "rows are invalid. Fix them, or use --skip-invalid to import the others."
-                        )
-                        raise typer.Exit(1)
-                with _progress(checked.rows - len(checked.dropped)) as advance:
-                    report = streaming.import_spooled(session, checked, now=now, progress=advance)
-                    session.commit()
-                skipped = checked.bad_rows
+            with _status(f"Checking {file.name}…"):  # the whole file, before any order is written
+                staged = staging.stage(session, records, product_ids=product_ids, now=now)
         except ImportFileError as error:  # found part way through the file
             raise _file_error(error) from None
-        streaming.analyze(session)
+        if staged.errors:
+            _print_errors(staged.errors)
+            if not skip_invalid:
+                err.print(
+                    f"[red]Nothing imported:[/] {staged.bad_rows} of {staged.records} "
+                    "rows are invalid. Fix them, or use --skip-invalid to import the others."
+                )
+                raise typer.Exit(1)
+        totals = Totals()
+        with _progress(staged.rows) as advance:
+            for merged in merge(session.connection(), now=now):
+                totals.add(merged)
+                if advance:
+                    advance(merged.rows)
+            session.commit()
+        analyze(session)
+    skipped = staged.bad_rows
     out.print(
-        f"Orders: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged" + (f", {skipped} invalid skipped." if skipped else ".")
+        f"Orders: {totals.created} created, {totals.updated} updated, "
+        f"{totals.unchanged} unchanged" + (f", {skipped} invalid skipped." if skipped else ".")
     )
-    for order_no, before, after in report.state_changes[:MAX_ERRORS_SHOWN]:
+    for order_no, before, after in totals.state_changes[:MAX_ERRORS_SHOWN]:
         out.print(f"  order {order_no}: {before} -> {after}", highlight=False)
-    more = len(report.state_changes) + report.more_state_changes - MAX_ERRORS_SHOWN
+    more = len(totals.state_changes) + totals.more_state_changes - MAX_ERRORS_SHOWN
     if more > 0:
         out.print(f"  … and {more} more state changes.")
 

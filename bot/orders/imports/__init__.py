@@ -1,3 +1,8 @@
-"""Importing products and orders from CSV, JSON or YAML: read the file, validate every row
-(errors name the row and field), then upsert in bulk; renewals of completed orders are marked
-not supervised with their validity continued."""
+"""Importing products and orders from CSV, JSON or YAML.
+
+Orders: `files` reads records, `validation` checks each row (errors name the row and field),
+`staging` writes the valid rows to temporary tables and checks what crosses rows, then
+`merge` writes them into the orders set-based (`renewals` first decides the renewals of
+finished orders, `existing` the re-imported orders that change), all in one transaction;
+`rules` says what a row does to its order. `orders.import_orders` does the same for a list.
+"""

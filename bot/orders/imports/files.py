@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -159,14 +160,21 @@ def _header(header: list[str] | None) -> tuple[list[str], list[str]]:
 
 
 def _rows(reader: Any, keys: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    known = [(i, ALIASES[key]) for i, key in enumerate(keys) if key in ALIASES]
+    fields = [field for _, field in known]
+    pick = itemgetter(*(i for i, _ in known))  # REQUIRED: several columns, so a tuple
     line = reader.line_num
     for values in reader:
         start, line = line + 1, reader.line_num
-        if not any(value.strip() for value in values):
+        joined = "".join(values)
+        if not joined.strip():
             continue
-        record = {
-            ALIASES[k]: _unquoted(v) for k, v in zip(keys, values, strict=False) if k in ALIASES
-        }
+        if "'" in joined:
+            values = [_unquoted(value) for value in values]
+        if len(values) >= len(keys):
+            record = dict(zip(fields, pick(values), strict=True))
+        else:
+            record = {field: values[i] for i, field in known if i < len(values)}
         if len(values) > len(keys):
             record["_error"] = f"{len(values)} values for {len(keys)} columns"
         yield start, record
