@@ -14,11 +14,40 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, bindparam, func, insert, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Table,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 SQLITE_IN = 500  # order_no IN (...) lookups
 PG_CHUNK = 5000
+
+
+def insert_or_skip(
+    table: Table,
+    conflict_on: Sequence[str],
+    *,
+    where: ColumnElement[bool] | TextClause | None = None,
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> dict[str, Any]:
+    """`INSERT … ON CONFLICT (conflict_on) [WHERE where] DO NOTHING [RETURNING …]` by dialect
+    name, built once: run with its rows as parameters, it is compiled once (a VALUES list
+    built per call is compiled anew each time)."""
+    statements = {}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
+        statement = dialect.insert(table).on_conflict_do_nothing(
+            index_elements=list(conflict_on), index_where=where
+        )
+        statements[name] = statement.returning(*returning) if returning else statement
+    return statements
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

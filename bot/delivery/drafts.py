@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
@@ -32,6 +29,7 @@ from bot.orders.states import Transition
 from bot.orders.workflow import change_state
 from bot.supervision import notices as notifications
 from bot.supervision import reminders
+from storage.bulk import insert_or_skip
 from storage.models import Delivery, DeliveryState, Order, ProofFile
 from storage.rows import get_row, saved_id, table_of
 from storage.states import OrderStatus, SupervisionState
@@ -98,17 +96,10 @@ def start_or_resume(
 _DELIVERIES = table_of(Delivery)
 
 
-def _draft_insert(insert) -> Any:
-    """An insert that does nothing when the order has an open draft already (the partial
-    unique index), returning the new id. One statement, built once: no savepoint, no flush."""
-    return (
-        insert(_DELIVERIES)
-        .on_conflict_do_nothing(index_elements=["order_id"], index_where=text("state = 'draft'"))
-        .returning(_DELIVERIES.c.id)
-    )
-
-
-_DRAFT_INSERTS = {"postgresql": _draft_insert(pg_insert), "sqlite": _draft_insert(sqlite_insert)}
+# one open draft per order: the partial unique index decides a race, with no savepoint
+_DRAFT_INSERT = insert_or_skip(
+    _DELIVERIES, ["order_id"], where=text("state = 'draft'"), returning=[_DELIVERIES.c.id]
+)
 
 
 def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery:
@@ -127,7 +118,7 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
         draft.enabling_decided = previous.enabling_decided
         draft.template_answers = dict(previous.template_answers or {})
     values = {c.name: getattr(draft, c.name) for c in _DELIVERIES.columns if c.name != "id"}
-    draft.id = session.execute(_DRAFT_INSERTS[session.get_bind().dialect.name], values).scalar()
+    draft.id = session.execute(_DRAFT_INSERT[session.get_bind().dialect.name], values).scalar()
     if draft.id is None:  # a teammate's start won the race for the one draft
         winner = open_draft(session, saved_id(order))
         assert winner is not None

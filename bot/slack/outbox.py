@@ -26,12 +26,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot.core.clock import Clock
 from bot.slack.rewrites import rewrite_target
+from storage.bulk import insert_or_skip
 from storage.engine import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
 from storage.rows import table_of
@@ -184,16 +183,10 @@ def enqueue_many(session: Session, calls: list[Queued], *, now: datetime) -> Non
                 order_id=call.order_id,
             )
         )
-    dialect = session.get_bind().dialect.name
-    session.execute(_INSERT_PG if dialect == "postgresql" else _INSERT_SQLITE, rows)
+    session.execute(_INSERT[session.get_bind().dialect.name], rows)
 
 
-# built once and executed with the rows as parameters: a VALUES list built per call is
-# compiled anew each time (a sixth of a delivery start's time)
-_INSERT_PG = pg_insert(table_of(OutboxMessage)).on_conflict_do_nothing(index_elements=["key"])
-_INSERT_SQLITE = sqlite_insert(table_of(OutboxMessage)).on_conflict_do_nothing(
-    index_elements=["key"]
-)
+_INSERT = insert_or_skip(table_of(OutboxMessage), ["key"])
 
 
 def enqueue_update(
