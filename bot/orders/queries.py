@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import BindParameter, bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.core.audit import events_for
@@ -58,11 +58,12 @@ _SELLERS = (
 )
 
 
-def card(session: Session, order: Order) -> OrderCard:
+def card(session: Session, order: Order, sellers: list[str] | None = None) -> OrderCard:
+    """`sellers`: the order's, when the caller has read them already."""
     return OrderCard(
         order,
         get_row(session, Product, order.product_id),
-        sellers_of(session, saved_id(order)),
+        sellers_of(session, saved_id(order)) if sellers is None else sellers,
         customer_time_zone(session, order),
     )
 
@@ -88,8 +89,7 @@ def order_for_seller(
         raise NotYourOrder(order.order_no)
     if for_delivery and order.state is SupervisionState.NOT_SUPERVISED:
         raise NotSupervised(order.order_no, order.renewal_of)
-    product = get_row(session, Product, order.product_id)
-    return OrderCard(order, product, sellers, customer_time_zone(session, order))
+    return card(session, order, sellers)
 
 
 def _close_match(session: Session, order_no: str, identities: set[str]) -> str | None:
@@ -108,9 +108,10 @@ def _close_match(session: Session, order_no: str, identities: set[str]) -> str |
     return matches[0] if matches else None
 
 
-def sold_by(identities: set[str]) -> Any:
-    """The order is sold by one of `identities`: a probe of the (order_id, seller) index per
-    order, so a list read in index order stops after its page whatever the seller's total."""
+def sold_by(identities: set[str] | BindParameter) -> Any:
+    """The order is sold by one of `identities` (or an expanding parameter that holds them):
+    a probe of the (order_id, seller) index per order, so a list read in index order stops
+    after its page whatever the seller's total."""
     return (
         select(OrderSeller.id)
         .where(col(OrderSeller.order_id) == Order.id, col(OrderSeller.seller).in_(identities))

@@ -14,7 +14,8 @@ from decimal import Decimal
 from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlmodel import Session
 
-from storage.models import Order, OrderSeller, Product
+from bot.orders.queries import sold_by
+from storage.models import Order, Product
 from storage.states import OrderStatus, SupervisionState, shown_status
 from storage.types import UTCDateTime
 
@@ -38,18 +39,10 @@ class WaitingOrder:
         return self.placed_at, self.id
 
 
-_ORDERS, _PRODUCTS, _SELLERS = Order.__table__, Product.__table__, OrderSeller.__table__  # type: ignore[attr-defined]
+_ORDERS, _PRODUCTS = Order.__table__, Product.__table__  # type: ignore[attr-defined]
 _STATE = SupervisionState.AWAITING_DELIVERY
 _WAITING = _ORDERS.c.state == _STATE
-# a probe of the (order_id, seller) index per order, so a read in index order stops early
-_SOLD_BY = (
-    select(_SELLERS.c.id)
-    .where(
-        _SELLERS.c.order_id == _ORDERS.c.id,
-        _SELLERS.c.seller.in_(bindparam("identities", expanding=True)),
-    )
-    .exists()
-)
+_SOLD_BY = sold_by(bindparam("identities", expanding=True))
 _PAGE = (
     select(
         _ORDERS.c.id,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import bindparam
+from sqlalchemy import Row, bindparam
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -52,7 +52,8 @@ class Person:
         return {self.user_id} | ({self.email} if self.email else set())
 
     @classmethod
-    def of(cls, user_id: str, cached: SlackUser | None) -> Person:
+    def of(cls, user_id: str, cached: SlackUser | Row | None) -> Person:
+        """From the cache's row (a SlackUser, or a row of its columns), if any."""
         if cached is None:
             return cls(user_id)
         return cls(user_id, cached.email, cached.real_name, cached.tz or "UTC")
@@ -92,10 +93,9 @@ def lookup_for_ack(services: Services, user_id: str, session: Session | None = N
     cached = session.connection().execute(_CACHED, {"user_id": user_id}).first()
     if cached is None:
         return lookup(services, user_id)
-    email, real_name, tz, fetched_at = cached
-    if services.clock.now() - fetched_at >= FRESH_FOR:
+    if not _fresh(cached, services.clock.now()):
         after_reply(f"user:{user_id}", lambda: lookup(services, user_id))
-    return Person(user_id, email, real_name, tz or "UTC")
+    return Person.of(user_id, cached)
 
 
 # every ack reads it: built once (an ORM get costs several times the read)
@@ -146,7 +146,7 @@ def cached_person(session: Session, *, user_id: str | None, email: str | None) -
     return None
 
 
-def _fresh(cached: SlackUser, now: datetime) -> bool:
+def _fresh(cached: SlackUser | Row, now: datetime) -> bool:
     return now - cached.fetched_at < FRESH_FOR
 
 
