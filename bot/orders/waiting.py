@@ -34,10 +34,6 @@ class WaitingOrder:
     status: OrderStatus
     placed_at: datetime
 
-    @property
-    def cursor(self) -> Cursor:
-        return self.placed_at, self.id
-
 
 _ORDERS, _PRODUCTS = Order.__table__, Product.__table__  # type: ignore[attr-defined]
 _STATE = SupervisionState.AWAITING_DELIVERY
