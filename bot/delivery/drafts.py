@@ -77,16 +77,21 @@ def start_or_resume(
     order = card.order
     if order.state is not SupervisionState.AWAITING_DELIVERY:
         raise NotDeliverable(where_it_stands(order), card)
-    draft = open_draft(session, saved_id(order))
-    if draft and draft.holder != user:
-        raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
-    if draft:
+    # a new draft is tried first: the one open draft an order may have decides, so a start
+    # costs no look-up, and a resume (or a teammate's draft) one more
+    draft = _new_draft(session, order, user=user, now=now)
+    if draft is None:
+        draft = open_draft(session, saved_id(order))
+        if draft is None:  # submitted or cancelled in between, on PostgreSQL
+            raise DraftClosed(
+                f"The draft of order {order.order_no} closed just now. "
+                f"Type `/deliver {order.order_no}` again to see where it stands."
+            )
+        if draft.holder != user:
+            raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
         audit_step(session, draft, "delivery_resumed", user=user, now=now)
         delivery_dm.refresh(session, draft, card, now=now)
         return Started(draft, card, resumed=True)
-    draft = _new_draft(session, order, user=user, now=now)
-    if draft.holder != user:  # a teammate's click won the race for the one draft
-        raise HeldByTeammate(order.order_no, draft.holder, saved_id(draft))
     kinds = tuple(required_kinds(card, default_kinds))
     delivery_dm.post(session, draft, card, now=now, required_kinds=kinds)
     home.republish_for_order(session, order=order, now=now, sellers=card.sellers)
@@ -102,8 +107,10 @@ _DRAFT_INSERT = insert_or_skip(
 )
 
 
-def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery:
-    previous = previous_round(session, saved_id(order))
+def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery | None:
+    """The order's new draft, held by `user`; None when it has an open draft already."""
+    # only an order delivered before has a round the customer asked changes to
+    previous = previous_round(session, saved_id(order)) if order.round else None
     draft = Delivery(
         order_id=saved_id(order),
         round=order.round + 1,
@@ -119,10 +126,8 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
         draft.template_answers = dict(previous.template_answers or {})
     values = {c.name: getattr(draft, c.name) for c in _DELIVERIES.columns if c.name != "id"}
     draft.id = session.execute(_DRAFT_INSERT[session.get_bind().dialect.name], values).scalar()
-    if draft.id is None:  # a teammate's start won the race for the one draft
-        winner = open_draft(session, saved_id(order))
-        assert winner is not None
-        return winner
+    if draft.id is None:
+        return None
     make_transient_to_detached(draft)  # it is the row just inserted: no SELECT to load it
     session.add(draft)
     if previous:
