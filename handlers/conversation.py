@@ -43,17 +43,27 @@ def writing(services: Services) -> Iterator[Session]:
 
 def start_delivery(services: Services, user: str, order_no: str) -> Reply:
     """Start or resume the delivery of `order_no` for `user`: the reply to show them."""
-    person = directory.lookup_for_ack(services, user)
+
+    def start(session: Session, person: Person) -> delivery.Started:
+        return delivery.start_or_resume(
+            session,
+            order_no=order_no,
+            user=user,
+            identities=person.identities,
+            now=services.clock.now(),
+            default_kinds=services.settings.required_proof_kinds,
+        )
+
     try:
+        # the seller's cached profile is read in the start's own transaction (one session,
+        # not two, per start); someone never seen is asked of Slack with none open
         with writing(services) as session:
-            started = delivery.start_or_resume(
-                session,
-                order_no=order_no,
-                user=user,
-                identities=person.identities,
-                now=services.clock.now(),
-                default_kinds=services.settings.required_proof_kinds,
-            )
+            known = directory.cached_for_ack(services, user, session)
+            started = start(session, known) if known else None
+        if started is None:
+            person = directory.lookup(services, user)
+            with writing(services) as session:
+                started = start(session, person)
     except HeldByTeammate as error:
         return build_held_by(str(error), error.delivery_id), str(error)
     except NotDeliverable as error:  # where it stands, and the order itself

@@ -90,9 +90,15 @@ def lookup_for_ack(services: Services, user_id: str, session: Session | None = N
     if session is None:
         with services.read_session_factory() as own:
             return lookup_for_ack(services, user_id, own)
+    return cached_for_ack(services, user_id, session) or lookup(services, user_id)
+
+
+def cached_for_ack(services: Services, user_id: str, session: Session) -> Person | None:
+    """`lookup_for_ack` without asking Slack: None for someone never seen before (the caller
+    asks with `lookup`, with no transaction open, and tries again)."""
     cached = session.connection().execute(_CACHED, {"user_id": user_id}).first()
     if cached is None:
-        return lookup(services, user_id)
+        return None
     if not _fresh(cached, services.clock.now()):
         after_reply(f"user:{user_id}", lambda: lookup(services, user_id))
     return Person.of(user_id, cached)
