@@ -58,11 +58,16 @@ _SELLERS = (
 )
 
 
-def card(session: Session, order: Order, sellers: list[str] | None = None) -> OrderCard:
-    """`sellers`: the order's, when the caller has read them already."""
+def card(
+    session: Session,
+    order: Order,
+    sellers: list[str] | None = None,
+    product: Product | None = None,
+) -> OrderCard:
+    """`sellers`, `product`: the order's, when the caller has read them already."""
     return OrderCard(
         order,
-        get_row(session, Product, order.product_id),
+        get_row(session, Product, order.product_id) if product is None else product,
         sellers_of(session, saved_id(order)) if sellers is None else sellers,
         customer_time_zone(session, order),
     )
@@ -79,17 +84,28 @@ def order_for_seller(
     session: Session, order_no: str, identities: set[str], *, for_delivery: bool = False
 ) -> OrderCard:
     """The order if one of `identities` sells it; the errors say nothing else about it."""
-    order = get_order(session, order_no)
-    if order is None:
+    rows = session.exec(_WITH_PRODUCT_AND_SELLERS, params={"order_no": order_no.strip()}).all()
+    if not rows:
         raise OrderNotFound(
             order_no.strip(), suggestion=_close_match(session, order_no, identities)
         )
-    sellers = sellers_of(session, saved_id(order))
+    order, product, _ = rows[0]
+    sellers = [seller for _, _, seller in rows if seller is not None]
     if identities.isdisjoint(sellers):
         raise NotYourOrder(order.order_no)
     if for_delivery and order.state is SupervisionState.NOT_SUPERVISED:
         raise NotSupervised(order.order_no, order.renewal_of)
-    return card(session, order, sellers)
+    return card(session, order, sellers, product)
+
+
+# every start and click on an order reads it: one round trip, a row per seller, built once
+_WITH_PRODUCT_AND_SELLERS = (
+    select(Order, Product, OrderSeller.seller)
+    .join(Product, col(Product.id) == Order.product_id)
+    .outerjoin(OrderSeller, col(OrderSeller.order_id) == Order.id)
+    .where(Order.order_no == bindparam("order_no"))
+    .order_by(col(OrderSeller.id))
+)
 
 
 def _close_match(session: Session, order_no: str, identities: set[str]) -> str | None:
