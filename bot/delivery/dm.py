@@ -1,7 +1,7 @@
 """The seller's DM during a delivery: one message, updated in place at every step.
 
-`post` queues the message of a new draft, or after a take-over a new generation of it in the
-new holder's DM; `refresh` queues a chat.update of it (`outbox.ref`). Both are requests the
+`post_first` queues the message of a new draft, `post` after a take-over a new generation of
+it in the new holder's DM; `refresh` queues a chat.update of it (`outbox.ref`). Both are requests the
 outbox renders when it sends them (`render_queued`, registered in bot/bootstrap.py): the
 change that asks pays for one insert, not for reading the draft, and updates queued in a row
 show the draft as it is when the newest goes out (older ones are superseded,
@@ -60,6 +60,12 @@ def _post(
 ) -> None:
     delivery.messages = {**delivery.messages, "message": key}
     session.add(delivery)
+    _queue_post(session, delivery, card, key, now=now, **meta)
+
+
+def _queue_post(
+    session: Session, delivery: Delivery, card: OrderCard, key: str, *, now: datetime, **meta: Any
+) -> None:
     outbox.enqueue(
         session,
         key=key,
@@ -71,6 +77,18 @@ def _post(
     )
 
 
+def first_messages(required_kinds: tuple[str, ...]) -> dict[str, Any]:
+    """`Delivery.messages` of a new draft. Its message's key needs no draft id, so the draft
+    is written once, with it (`post_first` queues the message)."""
+    key = f"delivery:{uuid.uuid4().hex}:g0"
+    return {"generation": 0, "required_kinds": list(required_kinds), "message": key}
+
+
+def post_first(session: Session, delivery: Delivery, card: OrderCard, *, now: datetime) -> None:
+    """Post the message of a new draft (made with `first_messages`) in the holder's DM."""
+    _queue_post(session, delivery, card, delivery.messages["message"], now=now)
+
+
 def post(
     session: Session,
     delivery: Delivery,
@@ -80,7 +98,8 @@ def post(
     required_kinds: tuple[str, ...] | None = None,
     **meta: Any,
 ) -> None:
-    """Post the delivery message in the holder's DM (a new draft, or after a take-over)."""
+    """Post the delivery message in the holder's DM anew (after a take-over, or a draft from
+    before the one message)."""
     old = delivery.messages or {}
     generation = int(old.get("generation", -1)) + 1
     kinds = required_kinds or old.get("required_kinds") or DEFAULT_REQUIRED_KINDS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import make_transient_to_detached
@@ -79,7 +80,9 @@ def start_or_resume(
         raise NotDeliverable(where_it_stands(order), card)
     # a new draft is tried first: the one open draft an order may have decides, so a start
     # costs no look-up, and a resume (or a teammate's draft) one more
-    draft = _new_draft(session, order, user=user, now=now)
+    kinds = tuple(required_kinds(card, default_kinds))
+    messages = delivery_dm.first_messages(kinds)
+    draft = _new_draft(session, order, user=user, now=now, messages=messages)
     if draft is None:
         draft = open_draft(session, saved_id(order))
         if draft is None:  # submitted or cancelled in between, on PostgreSQL
@@ -92,8 +95,7 @@ def start_or_resume(
         audit_step(session, draft, "delivery_resumed", user=user, now=now)
         delivery_dm.refresh(session, draft, card, now=now)
         return Started(draft, card, resumed=True)
-    kinds = tuple(required_kinds(card, default_kinds))
-    delivery_dm.post(session, draft, card, now=now, required_kinds=kinds)
+    delivery_dm.post_first(session, draft, card, now=now)
     home.republish_for_order(session, order=order, now=now, sellers=card.sellers)
     return Started(draft, card, resumed=False)
 
@@ -107,7 +109,9 @@ _DRAFT_INSERT = insert_or_skip(
 )
 
 
-def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> Delivery | None:
+def _new_draft(
+    session: Session, order: Order, *, user: str, now: datetime, messages: dict[str, Any]
+) -> Delivery | None:
     """The order's new draft, held by `user`; None when it has an open draft already."""
     # only an order delivered before has a round the customer asked changes to
     previous = previous_round(session, saved_id(order)) if order.round else None
@@ -117,6 +121,7 @@ def _new_draft(session: Session, order: Order, *, user: str, now: datetime) -> D
         state=DeliveryState.DRAFT,
         holder=user,
         dm_channel=user,
+        messages=messages,
         created_at=now,
         updated_at=now,
     )
