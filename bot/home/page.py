@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.home.views import DraftLine, HomePage, build_home
@@ -157,14 +158,25 @@ def queue_view(session: Session, *, user: str, view: dict, now: datetime) -> Non
 
 
 # a no-op write to a queued, unclaimed request: it locks it (PostgreSQL), so a dispatcher taking
-# it waits for this transaction and renders what it committed. Built once: every change runs it.
+# it waits for this transaction and renders what it committed. One row, the oldest: two starts
+# at once may each queue a request, and updates locking both in whichever order they met them
+# deadlocked. Built once: every change runs it.
+_QUEUED = aliased(OutboxMessage, name="queued")
 _MERGE_REQUEST = (
     update(OutboxMessage)
     .where(
-        col(OutboxMessage.target) == bindparam("home_target"),
-        col(OutboxMessage.status) == OutboxStatus.PENDING,
-        col(OutboxMessage.claimed_until).is_(None),
-        col(OutboxMessage.key).like(bindparam("key_prefix")),
+        col(OutboxMessage.id)
+        == select(_QUEUED.id)
+        .where(
+            col(_QUEUED.target) == bindparam("home_target"),
+            col(_QUEUED.status) == OutboxStatus.PENDING,
+            col(_QUEUED.claimed_until).is_(None),
+            col(_QUEUED.key).like(bindparam("key_prefix")),
+        )
+        .order_by(col(_QUEUED.id))
+        .limit(1)
+        .with_for_update()
+        .scalar_subquery()
     )
     .values(due_at=OutboxMessage.due_at)
     .execution_options(synchronize_session=False)

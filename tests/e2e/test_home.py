@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
+from sqlmodel import select
+
 from bot.core.ids import BlockId
 from bot.fakeslack.records import Message
 from bot.fakeslack.render import render_blocks
 from bot.home import page as home
-from storage.models import Delivery, DeliveryState, Order
+from bot.slack import outbox
+from storage.models import Delivery, DeliveryState, Order, OutboxMessage
 from storage.states import OrderStatus, SupervisionState
 from tests.conftest import NOW
 from tests.e2e.test_delivery_conversation import deliver_everything
@@ -179,3 +185,42 @@ def test_changes_in_a_row_make_one_home_publish_showing_the_last(box, seller, se
     published = [call.args["user_id"] for call in box.slack.calls_to("views.publish")]
     assert sorted(published) == sorted({seller.id, TEAMMATE})  # once per seller
     assert "*2* awaiting acceptance" in home_text(seller)
+
+
+def test_a_change_locks_one_queued_home_request_so_changes_at_once_do_not_deadlock(
+    box, seller, engine
+):
+    """Two starts at once may each queue a Home request. A change then joins the oldest and
+    locks only it: changes that locked every queued request, each in the order it met them,
+    deadlocked one another (PostgreSQL; SQLite's writers take turns)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    now = box.clock.now()
+    with box.session_factory() as write:
+        for n in range(2):
+            outbox.enqueue(
+                write,
+                key=f"{home.REFRESH}:{seller.id}:{n}",
+                method="views.publish",
+                payload={"user_id": seller.id},
+                now=now,
+                meta={"purpose": home.REFRESH, "user": seller.id},
+            )
+        write.commit()
+    with box.session_factory() as change, box.session_factory() as other:
+        home.publish_for_user(change, user=seller.id, now=now)  # open: holds its locks
+        locked = []
+        for n in range(2):
+            try:
+                with other.begin_nested():
+                    other.execute(
+                        select(OutboxMessage.id)
+                        .where(OutboxMessage.key == f"{home.REFRESH}:{seller.id}:{n}")
+                        .with_for_update(nowait=True)
+                    )
+            except OperationalError:
+                locked.append(n)
+        change.commit()
+    assert locked == [0]
+    with box.session_factory() as read:
+        assert read.exec(select(func.count()).select_from(OutboxMessage)).one() == 2  # joined
