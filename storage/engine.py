@@ -46,8 +46,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if connection.get_execution_options().get(READONLY, False):
-            connection.exec_driver_sql("BEGIN")
-            return
+            return  # no BEGIN: each read sees the latest commit, as on PostgreSQL (below)
         if writer.acquire(timeout=WRITER_WAIT_SECONDS):
             connection.info["holds_writer"] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -72,9 +71,10 @@ WRITER_WAIT_SECONDS = 30  # then fall back to SQLite's own busy timeout
 
 def make_session_factory(engine: Engine, *, readonly: bool = False) -> SessionFactory:
     """Sessions for work that writes, or (`readonly`) for work that only reads: on SQLite
-    those begin without taking the write lock, so reads never queue behind writers; on
-    PostgreSQL they run without BEGIN and ROLLBACK (two round trips of every read session),
-    which changes nothing read: at READ COMMITTED each statement takes its own snapshot."""
+    those never take the write lock, so reads never queue behind writers. They run without
+    BEGIN and ROLLBACK (on PostgreSQL two round trips of every read session), which changes
+    nothing read there: at READ COMMITTED each statement takes its own snapshot. SQLite's
+    reads do the same (they took one snapshot for the whole session before)."""
     options: dict[str, object] = {READONLY: True}
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"
