@@ -14,7 +14,8 @@ from bot.slack.blocks import actions, button, context, divider, fields, header, 
 from storage.states import SupervisionState
 
 LIST_LIMIT = 20  # each order is two blocks; a message holds at most 50
-COUNT_UP_TO = 1000  # a list's total is counted up to here, then shown as "1,000+"
+COUNT_UP_TO = 100  # a list's total is counted up to here, then shown as "100+" (counting to
+# 1,000 was most of the reads of a list)
 
 STATE_WORDS = {
     SupervisionState.AWAITING_DELIVERY: "waiting for your delivery",

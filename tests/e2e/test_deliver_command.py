@@ -75,6 +75,20 @@ def test_a_long_list_shows_the_newest_and_counts_them_all(box, seller, session):
     assert "2054" in shown and "2034" not in shown
 
 
+def test_a_count_past_a_hundred_is_shown_as_100_plus(box, seller, session):
+    """Counting every waiting order was most of a list's reads; past a hundred the exact
+    number tells a seller nothing more."""
+    product = make_product(session)
+    for n in range(101):
+        make_order(session, f"{3000 + n}", product=product, sellers=(seller.id,))
+    session.commit()
+
+    shown = blocks_text(seller.runs("/deliver").json()["blocks"])
+
+    assert "Orders waiting for delivery (100+)" in shown
+    assert "Showing the newest 20 of 100+" in shown
+
+
 def test_deliver_an_order_starts_in_the_dm_with_its_details_and_template(box, seller, session):
     make_order(session, "12345")
     session.commit()
