@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
@@ -95,11 +95,27 @@ def start_or_resume(
         audit_step(session, draft, "delivery_resumed", user=user, now=now)
         delivery_dm.refresh(session, draft, card, now=now)
         return Started(draft, card, resumed=True)
+    if session.get_bind().dialect.name == "postgresql":
+        _check_still_deliverable(session, order, card)
     delivery_dm.post_first(session, draft, card, now=now)
     home.republish_for_order(session, order=order, now=now, sellers=card.sellers)
     return Started(draft, card, resumed=False)
 
 
+def _check_still_deliverable(session: Session, order: Order, card: OrderCard) -> None:
+    """PostgreSQL: a new draft's insert that met the order's draft being submitted waited for
+    that commit, then went ahead (the submitted draft no longer holds the one draft's place),
+    on an order it had read before. A new statement reads the order as committed; if it moved
+    on, the caller's transaction is rolled back with where it stands."""
+    state, round_ = session.execute(_STATE_AND_ROUND, {"order_id": saved_id(order)}).one()
+    if (state, round_) != (order.state, order.round):
+        session.refresh(order)
+        raise NotDeliverable(where_it_stands(order), card)
+
+
+_STATE_AND_ROUND = select(table_of(Order).c.state, table_of(Order).c.round).where(
+    table_of(Order).c.id == bindparam("order_id")
+)
 _DELIVERIES = table_of(Delivery)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 
 import pytest
+from sqlalchemy import text, update
+from sqlmodel import select
 
 from bot.app import create_app
 from bot.bootstrap import MESSAGE_KINDS, build_services
@@ -18,7 +21,7 @@ from bot.orders.queries import get_order
 from bot.slack.dispatcher import OutboxDispatcher
 from bot.web import create_web_app
 from storage.engine import make_engine, make_session_factory
-from storage.models import ProcessedEvent
+from storage.models import Delivery, DeliveryState, Order, ProcessedEvent
 from storage.states import SupervisionState
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
@@ -188,3 +191,43 @@ def test_an_event_whose_process_died_mid_handling_is_taken_over_by_slacks_later_
     clock.advance(minutes=30)
     box.driver.event(event, event_id="EvLOST", retry_num=3)  # handled now: never again
     assert len(box.slack.calls_to("views.publish")) == 1
+
+
+def test_a_start_meeting_the_drafts_submission_starts_no_second_draft(
+    box, seller, teammate, session, engine
+):
+    """A teammate's `/deliver 12345` while the seller's submission of its draft is committing
+    (PostgreSQL: it waits for that commit) is told the order is with the customer, and no
+    second draft is left on an order that is delivered."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns: the start reads the order after the commit")
+    order = make_order(session, "12345")
+    session.commit()
+    seller.runs("/deliver 12345")
+    replies = []
+    with engine.connect() as submission:  # the seller's Deliver, not committed yet
+        submission.execute(
+            update(Delivery).where(Delivery.order_id == order.id).values(state="submitted")
+        )
+        submission.execute(
+            update(Order)
+            .where(Order.id == order.id)
+            .values(state=SupervisionState.AWAITING_ACCEPTANCE, round=1)
+        )
+        start = threading.Thread(target=lambda: replies.append(teammate.runs("/deliver 12345")))
+        start.start()
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        with engine.connect() as watch:
+            deadline = time.monotonic() + 10
+            while not watch.execute(waiting).scalar() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        submission.commit()
+        start.join(timeout=10)
+
+    assert "already delivered and with the customer" in replies[0].text
+    session.expire_all()
+    drafts = session.exec(select(Delivery).where(Delivery.order_id == order.id)).all()
+    assert [d.state for d in drafts] == [DeliveryState.SUBMITTED]
