@@ -1,13 +1,14 @@
 """The seller's DM during a delivery: one message, updated in place at every step.
 
 `post_first` queues the message of a new draft, `post` after a take-over a new generation of
-it in the new holder's DM; `refresh` queues a chat.update of it (`outbox.ref`). Both are requests the
-outbox renders when it sends them (`render_queued`, registered in bot/bootstrap.py): the
-change that asks pays for one insert, not for reading the draft, and updates queued in a row
-show the draft as it is when the newest goes out (older ones are superseded,
-bot.slack.rewrites). How a delivery ended is read from the draft then too.
+it in the new holder's DM; `refresh` queues a chat.update of it (`outbox.ref`). All are
+requests the outbox renders when it sends them (`render_queued`, registered in
+bot/bootstrap.py): the change that asks pays for one insert, not for reading the draft, and
+updates queued in a row show the draft as it is when the newest goes out (older ones are
+superseded, bot.slack.rewrites). How a delivery ended is read from the draft then too.
 
-`Delivery.messages` is {"generation": n, "required_kinds": [...], "message": outbox key}. A
+`Delivery.messages` is {"generation": n, "required_kinds": [...], "message": outbox key}; a
+new draft is written with it (`first_messages`: its key is random, not the draft's id). A
 message that never reached Slack (or was deleted there) is posted afresh at its next change.
 Drafts started before there was one message have a key per step ("order", "enabling",
 "files", "template", "review"): at their next change those messages say where the delivery
