@@ -35,7 +35,7 @@ def get_order(session: Session, order_no: str) -> Order | None:
     return session.exec(_BY_NUMBER, params={"order_no": order_no.strip()}).first()
 
 
-# the hottest look-up (every start, click and page of an order): built once
+# a look-up by number behind customer clicks, the accept page and file drops: built once
 _BY_NUMBER = select(Order).where(Order.order_no == bindparam("order_no"))
 
 
