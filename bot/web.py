@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 from bot.core.telemetry import metrics
 from bot.core.telemetry.logs import log_context
 from bot.ops.probes import Probes, health_routes
+from bot.slack.inbound import turns as turns_of
 from bot.slack.inbound.requests import (
     Malformed,
     SlackApp,
@@ -41,9 +42,11 @@ from bot.slack.inbound.requests import (
 log = logging.getLogger(__name__)
 
 
-# requests checked and dispatched at once (within the database pool's 15). SQLite's calls drop
-# and retake the GIL around every step: twelve threads contending for it made a list of
-# orders 1.3 times slower than four (PostgreSQL's round trips want the twelve)
+# requests checked and dispatched at once (within the database pool's 15). On SQLite they also
+# take turns (bot.slack.inbound.turns): threads running side by side fought over the GIL, which its
+# calls drop and retake at every step; in turns 16 concurrent lists were answered 1.4 times
+# faster, at half the p99. The four threads let a request waiting on Slack not hold up the
+# rest. PostgreSQL's round trips want the twelve at once.
 DISPATCH_THREADS = {"sqlite": 4, "postgresql": 12}
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pool_guard = threading.Lock()
@@ -88,6 +91,11 @@ def create_web_app(
     """`routes` are further pages (the accept page, bot.webaccept)."""
     probes = probes or Probes.for_engine(engine)
     threads = DISPATCH_THREADS.get(engine.dialect.name, 12)
+    turns = turns_of.REQUESTS.turn if engine.dialect.name == "sqlite" else nullcontext
+
+    def answer_in_turn(raw: bytes, headers: Headers, query: str) -> tuple[BoltResponse, str]:
+        with turns():
+            return answer(raw, headers, query)
 
     def answer(raw: bytes, headers: Headers, query: str) -> tuple[BoltResponse, str]:
         if not check_signed(
@@ -124,7 +132,7 @@ def create_web_app(
         # A pool of our own, not Starlette's: its hand-over through a Python Condition was a
         # tenth of the process's time under load.
         bolt_response, surface = await asyncio.get_running_loop().run_in_executor(
-            _dispatchers(threads), answer, raw, request.headers, request.url.query
+            _dispatchers(threads), answer_in_turn, raw, request.headers, request.url.query
         )
         metrics.SLACK_REQUESTS.labels(surface, outcome_of(bolt_response.status)).inc()
         if surface != "unknown":

@@ -862,35 +862,26 @@ def test_an_event_whose_handling_failed_is_handled_when_slack_retries_it(box, se
     assert [f.name for f in proof_files(session)] == ["sow.pdf"]
 
 
-def test_a_slow_slack_profile_lookup_holds_up_no_one_else(
-    box, seller, teammate, session, monkeypatch
-):
-    """Slack is asked about a person with no database transaction open: on SQLite a write
-    transaction held meanwhile would make every other seller wait on Slack."""
+def test_a_slow_slack_profile_lookup_holds_up_no_one_else(box, seller, teammate, session):
+    """Slack is asked about a person with no database transaction open (on SQLite a write
+    transaction held meanwhile would make every other seller wait on Slack), and the request
+    waiting on Slack lets the others be answered meanwhile."""
     make_order(session, "12345")
     session.commit()
     seller.runs("/deliver")  # the seller's profile is now cached
-    asking, answered = threading.Event(), threading.Event()
-    users_info = box.services.client.users_info
-
-    def slow_users_info(*, user, **kw):
-        if user == teammate.id:
-            asking.set()
-            answered.wait(timeout=15)
-        return users_info(user=user, **kw)
-
-    monkeypatch.setattr(box.services.client, "users_info", slow_users_info)
+    slow = box.slack.hold("users.info", when=lambda args: args.get("user") == teammate.id)
     listing = threading.Thread(target=lambda: teammate.runs("/deliver"))
     listing.start()
-    assert asking.wait(timeout=10)
+    slow.wait_reached()
 
     started = time.monotonic()
-    reply = seller.runs("/deliver 12345").json()
+    replies = [seller.runs(text).json() for text in ("/deliver 12345", "/deliver")]
     took = time.monotonic() - started
-    answered.set()
+    slow.release()
     listing.join(timeout=30)
 
-    assert "in our DM" in render_blocks(reply["blocks"])
+    assert "in our DM" in render_blocks(replies[0]["blocks"])
+    assert "12345" in render_blocks(replies[1]["blocks"])
     assert took < 5
 
 

@@ -1,0 +1,66 @@
+"""Requests on SQLite take turns in arrival order, and one waiting on Slack lets the rest run."""
+
+import threading
+import time
+
+from bot.slack.inbound.turns import Turns
+
+
+def _queued(turns: Turns, count: int, order: list[int]) -> list[threading.Thread]:
+    """`count` threads asking for a turn one after another, each noting when it got it."""
+
+    def run(n: int) -> None:
+        with turns.turn():
+            order.append(n)
+
+    threads = []
+    for n in range(count):
+        threads.append(threading.Thread(target=run, args=(n,)))
+        threads[-1].start()
+        time.sleep(0.02)  # each has asked before the next starts
+    return threads
+
+
+def test_turns_go_in_arrival_order():
+    turns, order = Turns(), []
+    with turns.turn():
+        threads = _queued(turns, 5, order)
+        assert order == []  # nobody runs while the turn is held
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_a_request_waiting_lets_the_queued_ones_run_then_comes_back_behind_them():
+    turns, order = Turns(), []
+    answered = threading.Event()
+
+    def slow() -> None:
+        with turns.turn():
+            order.append("slow asks Slack")
+            with turns.waiting():
+                answered.wait(timeout=5)
+            order.append("slow done")
+
+    with turns.turn():
+        first = threading.Thread(target=slow)
+        first.start()
+        time.sleep(0.02)
+        others = _queued(turns, 2, order)
+    for thread in others:
+        thread.join(timeout=5)
+    assert order == ["slow asks Slack", 0, 1]
+    answered.set()
+    first.join(timeout=5)
+    assert order[-1] == "slow done"
+
+
+def test_waiting_outside_a_turn_changes_nothing():
+    turns, order = Turns(), []
+    with turns.waiting():  # an outbox worker's call: it holds no turn
+        pass
+    with turns.turn():
+        threads = _queued(turns, 1, order)
+        assert order == []
+    threads[0].join(timeout=5)
+    assert order == [0]
