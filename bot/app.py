@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from bot.slack.inbound.requests import SlackApp
+from bot.slack.inbound.turns import TurnYieldingRespond
 from bot.slack.services import Services
 from handlers import register_all
 
@@ -30,6 +31,12 @@ def create_app(services: Services, **bolt_kwargs: Any) -> SlackApp:
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
         context["services"] = services
+        if context.response_url:  # Bolt's own would keep the request's turn while it posts
+            context["respond"] = TurnYieldingRespond(
+                response_url=context.response_url,
+                proxy=services.client.proxy,
+                ssl=services.client.ssl,
+            )
         next()
 
     register_all(app)

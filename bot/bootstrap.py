@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
@@ -82,14 +81,6 @@ def message_kinds(settings: Settings, clock: Clock) -> Mapping[str, MessageKind]
     return {**MESSAGE_KINDS, customers.CUSTOMER_DELIVERY: replace(delivery, prepare=browser)}
 
 
-class TurnTakingWebClient(WebClient):
-    """A request thread waiting on Slack lets the next request run (bot.slack.inbound.turns)."""
-
-    def api_call(self, *args: Any, **kwargs: Any) -> Any:
-        with turns.REQUESTS.waiting():
-            return super().api_call(*args, **kwargs)
-
-
 def make_client(settings: Settings) -> WebClient:
     """The Web API client every Slack call goes through; SLACK_API_URL sets its base URL.
 
@@ -101,7 +92,7 @@ def make_client(settings: Settings) -> WebClient:
         if settings.slack_api_url.endswith("/")
         else settings.slack_api_url + "/"
     )
-    return TurnTakingWebClient(
+    return turns.TurnYieldingWebClient(
         token=settings.slack_bot_token,
         base_url=base_url,
         timeout=10,

@@ -49,10 +49,12 @@ def _sqlite_pragmas(engine: Engine) -> None:
             return  # no BEGIN: each read sees the latest commit, as on PostgreSQL (below)
         if writer.acquire(timeout=WRITER_WAIT_SECONDS):
             connection.info["holds_writer"] = True
+            _writing.transactions = writing_here() + 1
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     def _release(connection):
         if connection.info.pop("holds_writer", False):
+            _writing.transactions = max(0, writing_here() - 1)
             writer.release()
 
     event.listen(engine, "commit", _release)
@@ -63,6 +65,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
         """A connection given back without commit or rollback (a session never closed)."""
         if record.info.pop("holds_writer", False):
             writer.release()
+
+
+_writing = threading.local()
+
+
+def writing_here() -> int:
+    """How many SQLite write transactions this thread has open (each holds the write lock)."""
+    return getattr(_writing, "transactions", 0)
 
 
 READONLY = "deliverybot_readonly"

@@ -64,6 +64,8 @@ def handler_for(slack: SlackState) -> type[BaseHTTPRequestHandler]:
                 return self._send(200 if ok else 404, b"OK" if ok else b"", "text/plain")
             if parts.path.startswith("/respond/"):
                 reply = json.loads(body or b"{}")
+                if hold := slack.take_hold("response_url", reply):  # slack.hold("response_url")
+                    hold.wait()
                 with slack._lock:
                     failure = slack._take_failure(
                         "response_url", reply

@@ -154,10 +154,7 @@ class SlackState:
     ) -> tuple[int, dict, dict]:
         """Answer one Web API call, keeping it waiting first if a test holds it (HangUp: the
         connection is closed without an answer)."""
-        with self._lock:
-            hold = next((h for h in self.holds if _matches(h, method, args)), None)
-            if hold:
-                self.holds.remove(hold)
+        hold = self.take_hold(method, args)
         if hold and not hold.recorded:
             hold.wait()
             if not hold.take_effect:  # the caller died before Slack received it
@@ -168,6 +165,14 @@ class SlackState:
         if hold and not hold.answer:
             raise HangUp
         return answer
+
+    def take_hold(self, method: str, args: dict[str, Any]) -> Hold | None:
+        """The test's hold on this call, if any (each hold keeps one call waiting)."""
+        with self._lock:
+            hold = next((h for h in self.holds if _matches(h, method, args)), None)
+            if hold:
+                self.holds.remove(hold)
+        return hold
 
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None

@@ -1,6 +1,7 @@
 """/deliver over signed HTTP: listing, details, help, and the refusals."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -220,6 +221,35 @@ def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, sessi
     assert all(
         "Orders waiting for delivery (1)" in blocks_text(r.json()["blocks"]) for r in replies
     )
+
+
+def test_a_slow_reply_through_response_url_holds_up_no_one_else(box, seller, session):
+    """Older orders comes back through the click's response_url; while Slack is slow to take
+    it, other requests are still answered."""
+    from bot.fakeslack.records import Message
+
+    product = make_product(session)
+    for n in range(25):
+        make_order(session, f"{3000 + n}", product=product)
+    session.commit()
+    listed = seller.runs("/deliver").json()
+    shown = Message(
+        channel="D" + seller.id, ts="1.1", text="", blocks=listed["blocks"], ephemeral_to=seller.id
+    )
+    slow = box.slack.hold("response_url")
+    paging = threading.Thread(target=lambda: seller.clicks("Older orders", message=shown))
+    paging.start()
+    slow.wait_reached()
+
+    started = time.monotonic()
+    again = seller.runs("/deliver").json()
+    took = time.monotonic() - started
+    slow.release()
+    paging.join(timeout=30)
+
+    assert "Orders waiting for delivery (25)" in blocks_text(again["blocks"])
+    assert took < 5
+    assert "Showing 5 older of 25" in blocks_text(seller.responses()[-1]["blocks"])
 
 
 def test_older_orders_pages_through_the_whole_list_newest_first(box, seller, session):

@@ -64,3 +64,24 @@ def test_waiting_outside_a_turn_changes_nothing():
         assert order == []
     threads[0].join(timeout=5)
     assert order == [0]
+
+
+def test_a_request_in_a_write_transaction_keeps_its_turn_while_it_waits(tmp_path):
+    """The next request would only wait for its SQLite write lock, and it for them."""
+    from sqlalchemy import text
+
+    from storage.engine import make_engine, make_session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    turns, order = Turns(), []
+    with turns.turn(), make_session_factory(engine)() as session:
+        session.execute(text("SELECT 1"))  # the write transaction has begun
+        threads = _queued(turns, 1, order)
+        with turns.waiting():
+            time.sleep(0.05)
+            assert order == []
+        session.commit()
+        with turns.waiting():  # committed: the turn goes to the next meanwhile
+            threads[0].join(timeout=5)
+            assert order == [0]
+    engine.dispose()

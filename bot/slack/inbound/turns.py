@@ -1,11 +1,12 @@
-"""Requests answered one at a time, in arrival order, each giving its turn up while it waits.
+"""Requests answered one at a time, in arrival order, each giving its turn up while it waits
+on Slack.
 
 On SQLite every database call drops and retakes the GIL, so request threads running side by
 side mostly fight over it: one at a time answers more and sooner. A request that waits on
-Slack (a modal opening, users.info) would then hold up every other, so it lets the next one
-run meanwhile (`waiting`) and takes a turn again, behind those already queued. This leans on
-the rule bot.slack.directory states: Slack is never asked with a write transaction open (the
-next turn, waiting for the database's write lock, would wait for us, and we for it).
+Slack (a modal opening, users.info, a reply through response_url) would then hold up every
+other, so it lets the next one run meanwhile (`waiting`: the Web API client and `respond` made
+here do) and takes a turn again, behind those already queued. A request with a write
+transaction open keeps its turn: the next one would wait for its write lock, and it for them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from storage.engine import writing_here
 
 
 class Turns:
@@ -35,7 +42,7 @@ class Turns:
     @contextmanager
     def waiting(self) -> Iterator[None]:
         """Around a blocking wait: the turn goes to the next request, if this thread holds one."""
-        if not getattr(self._holder, "held", False):
+        if not getattr(self._holder, "held", False) or writing_here():
             yield
             return
         self._give()
@@ -65,5 +72,22 @@ class Turns:
                 self._taken = False
 
 
-# every request thread of the process (bot.web, on SQLite) and the Web API client (bot.bootstrap)
+# every request thread of the process (bot.web, on SQLite), and the calls to Slack below
 REQUESTS = Turns()
+
+
+class TurnYieldingWebClient(WebClient):
+    """The Web API client (bot.bootstrap): its caller's turn goes to the next while it waits."""
+
+    def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        with REQUESTS.waiting():
+            return super().api_call(*args, **kwargs)
+
+
+class TurnYieldingRespond(Respond):
+    """Bolt's `respond` (bot.app puts it in each request's context): the same, for replies
+    through a response_url."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with REQUESTS.waiting():
+            return super().__call__(*args, **kwargs)
