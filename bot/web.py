@@ -42,11 +42,11 @@ from bot.slack.inbound.requests import (
 log = logging.getLogger(__name__)
 
 
-# requests checked and dispatched at once (within the database pool's 15). On SQLite they also
-# take turns (bot.slack.inbound.turns): threads running side by side fought over the GIL, which its
-# calls drop and retake at every step; in turns 16 concurrent lists were answered 1.4 times
-# faster, at half the p99. The four threads let a request waiting on Slack not hold up the
-# rest. PostgreSQL's round trips want the twelve at once.
+# requests checked and dispatched at once (within the database pool's 15). SQLite's calls drop
+# and retake the GIL at every step, so its request threads mostly fought over it: there they
+# take turns (bot.slack.inbound.turns), and 16 concurrent lists were answered about 1.3 times
+# faster, at half the p99. Four threads, so that one waiting on Slack holds up no one.
+# PostgreSQL's round trips want the twelve at once.
 DISPATCH_THREADS = {"sqlite": 4, "postgresql": 12}
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pool_guard = threading.Lock()
