@@ -171,3 +171,50 @@ def test_a_reimport_compares_each_orders_sellers_as_a_set(session, tmp_path):
         select(AuditEvent.kind).where(AuditEvent.order_id == second.id).order_by(col(AuditEvent.id))
     ).all()
     assert kinds == ["imported", "import_updated"]
+
+
+@pytest.mark.parametrize("chunk", [2, 1000])
+def test_each_new_order_gets_its_own_sellers_and_event_beside_stored_ones(
+    session, tmp_path, monkeypatch, chunk
+):
+    monkeypatch.setattr(merge, "CHUNK", chunk)
+    make_order(session, "2", sellers=("UKEEP",))
+    stage(
+        session,
+        write(
+            tmp_path,
+            line("1", sellers="UANNA;UBEN"),
+            line("2", sellers="UKEEP"),  # stored: updated, no "imported" event
+            line("3", sellers="UCARA", status="Completed"),
+            line("4", sellers="UDAN", renewal_of="3"),
+            line("5", sellers="UEVA;UFAY;UGIL"),
+        ),
+    )
+
+    totals = merged(session)
+
+    assert (totals.created, totals.updated) == (4, 1)
+    orders = {no: get_order(session, no) for no in "12345"}
+    assert {no: sellers_of(session, order.id) for no, order in orders.items()} == {
+        "1": ["UANNA", "UBEN"],
+        "2": ["UKEEP"],
+        "3": ["UCARA"],
+        "4": ["UDAN"],
+        "5": ["UEVA", "UFAY", "UGIL"],
+    }
+    imported = {
+        no: session.exec(
+            select(AuditEvent.detail).where(
+                AuditEvent.order_id == order.id, AuditEvent.kind == "imported"
+            )
+        ).all()
+        for no, order in orders.items()
+    }
+    assert imported == {
+        "1": [{"status": "Processing", "state": "awaiting_delivery"}],
+        "2": [],
+        "3": [{"status": "Completed", "state": "completed"}],
+        "4": [{"status": "Processing", "state": "not_supervised", "renewal_of": "3"}],
+        "5": [{"status": "Processing", "state": "awaiting_delivery"}],
+    }
+    assert orders["1"].id < orders["3"].id < orders["4"].id < orders["5"].id  # file order
