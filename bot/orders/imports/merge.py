@@ -4,8 +4,7 @@ transaction, a range of rows at a time.
 First the renewals of finished orders are decided (`renewals`) and the rows that change a
 stored order flagged (`existing`). Then, per range, those are written with their
 "import_updated" events, and the new orders, their sellers and their "imported" events are
-each one INSERT … SELECT from the staging tables, in file order (on PostgreSQL all three in one
-statement, the sellers and events taking the ids the orders' INSERT returns).
+each one INSERT … SELECT from the staging tables, in file order.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Insert,
     and_,
     case,
     exists,
@@ -123,67 +121,41 @@ def _insert_new(connection: Connection, in_range: ColumnElement[bool], now: date
         *("order_no", *DESCRIPTIVE, "state", "validity_start", "validity_end"),
         *("state_changed_at", "created_at", "updated_at", "round", "rejected_rounds"),
     )
-    orders = insert(_orders).from_select(columns, rows)
-    if connection.dialect.name == "postgresql":
-        return _insert_with_returned_ids(connection, orders, in_range, moment)
     before = connection.execute(select(func.max(_orders.c.id))).scalar() or 0
-    created = connection.execute(orders.execution_options(preserve_rowcount=True)).rowcount
+    statement = insert(_orders).from_select(columns, rows)
+    created = connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
     if not created:
         return 0
     ours = and_(in_range, _orders.c.id > before)  # the range's orders this statement created
-    new = (
-        select(_orders.c.id, ROWS.c.row_no)
+    sellers = (
+        select(_orders.c.id, SELLERS.c.seller)
+        .select_from(
+            SELLERS.join(ROWS, ROWS.c.row_no == SELLERS.c.row_no).join(
+                _orders, _orders.c.order_no == ROWS.c.order_no
+            )
+        )
+        .where(ours)
+        .order_by(SELLERS.c.row_no, SELLERS.c.position)
+    )
+    connection.execute(insert(_sellers).from_select(("order_id", "seller"), sellers))
+    events = (
+        select(
+            _orders.c.id, moment, literal(ACTOR), literal("imported"), _created_detail(connection)
+        )
         .select_from(ROWS.join(_orders, _orders.c.order_no == ROWS.c.order_no))
         .where(ours)
-        .subquery()
+        .order_by(ROWS.c.row_no)
     )
-    for statement in _sellers_and_events(new, moment, connection.dialect.name):
-        connection.execute(statement)
+    connection.execute(
+        insert(_events).from_select(("order_id", "at", "actor", "kind", "detail"), events)
+    )
     return created
 
 
-def _insert_with_returned_ids(
-    connection: Connection, orders: Insert, in_range: ColumnElement[bool], moment: Any
-) -> int:
-    """PostgreSQL: the orders, their sellers and events in one statement, the sellers and
-    events taking the ids the orders' INSERT returns (joining the orders table back by order
-    number would scan it whole in every range, as the import grows it)."""
-    returned = orders.returning(_orders.c.id, _orders.c.order_no).cte("new_order")
-    new = (
-        select(returned.c.id, ROWS.c.row_no)
-        .select_from(ROWS.join(returned, returned.c.order_no == ROWS.c.order_no))
-        .where(in_range)
-        .cte("new_row")
-    )
-    sellers, events = _sellers_and_events(new, moment, "postgresql")
-    statement = events.add_cte(sellers.cte("new_seller"))
-    return connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
-
-
-def _sellers_and_events(new: Any, moment: Any, dialect: str) -> tuple[Insert, Insert]:
-    """The sellers and "imported" events of `new`'s orders (id, row_no), in file order."""
-    staged = ROWS.join(new, new.c.row_no == ROWS.c.row_no)
-    sellers = (
-        select(new.c.id, SELLERS.c.seller)
-        .select_from(SELLERS.join(new, new.c.row_no == SELLERS.c.row_no))
-        .order_by(SELLERS.c.row_no, SELLERS.c.position)
-    )
-    events = (
-        select(new.c.id, moment, literal(ACTOR), literal("imported"), _created_detail(dialect))
-        .select_from(staged)
-        .order_by(ROWS.c.row_no)
-    )
-    return (
-        insert(_sellers).from_select(("order_id", "seller"), sellers),
-        insert(_events).from_select(("order_id", "at", "actor", "kind", "detail"), events),
-    )
-
-
-def _created_detail(dialect: str) -> Any:
-    """{"status", "state"[, "renewal_of"]}, built by the database from the staged row (which
-    the new order copies)."""
-    build = func.json_build_object if dialect == "postgresql" else func.json_object
-    status = (literal("status"), ROWS.c.imported_status, literal("state"), ROWS.c.state)
+def _created_detail(connection: Connection) -> Any:
+    """{"status", "state"[, "renewal_of"]}, built by the database."""
+    build = func.json_build_object if connection.dialect.name == "postgresql" else func.json_object
+    status = (literal("status"), _orders.c.imported_status, literal("state"), _orders.c.state)
     return case(
         (ROWS.c.renewal_of.is_(None), build(*status)),
         else_=build(*status, literal("renewal_of"), ROWS.c.renewal_of),
