@@ -49,22 +49,37 @@ def _sqlite_pragmas(engine: Engine) -> None:
             return  # no BEGIN: each read sees the latest commit, as on PostgreSQL (below)
         if writer.acquire(timeout=WRITER_WAIT_SECONDS):
             connection.info["holds_writer"] = True
-            _writing.transactions = writing_here() + 1
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # counted once SQLite's lock is held, also after the fallback to its busy timeout;
+        # the thread's own count, which a connection given back by another thread settles
+        if not hasattr(_writing, "count"):
+            _writing.count = _Count()
+        _writing.count.add(1)
+        connection.info["counted"] = _writing.count
 
-    def _release(connection):
-        if connection.info.pop("holds_writer", False):
-            _writing.transactions = max(0, writing_here() - 1)
+    def _release(info):
+        if count := info.pop("counted", None):
+            count.add(-1)
+        if info.pop("holds_writer", False):
             writer.release()
 
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
+    event.listen(engine, "commit", lambda connection: _release(connection.info))
+    event.listen(engine, "rollback", lambda connection: _release(connection.info))
+    # a connection given back without commit or rollback (a session never closed)
+    event.listen(engine, "checkin", lambda _dbapi_connection, record: _release(record.info))
 
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection, record):
-        """A connection given back without commit or rollback (a session never closed)."""
-        if record.info.pop("holds_writer", False):
-            writer.release()
+
+class _Count:
+    """A thread's open write transactions (settled from another thread by a garbage-collected
+    session's connection, hence the lock)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def add(self, change: int) -> None:
+        with self._lock:
+            self.value = max(0, self.value + change)
 
 
 _writing = threading.local()
@@ -72,7 +87,8 @@ _writing = threading.local()
 
 def writing_here() -> int:
     """How many SQLite write transactions this thread has open (each holds the write lock)."""
-    return getattr(_writing, "transactions", 0)
+    count = getattr(_writing, "count", None)
+    return count.value if count else 0
 
 
 READONLY = "deliverybot_readonly"

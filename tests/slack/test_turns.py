@@ -13,12 +13,18 @@ def _queued(turns: Turns, count: int, order: list[int]) -> list[threading.Thread
         with turns.turn():
             order.append(n)
 
-    threads = []
+    threads, before = [], len(turns._queue)
     for n in range(count):
         threads.append(threading.Thread(target=run, args=(n,)))
         threads[-1].start()
-        time.sleep(0.02)  # each has asked before the next starts
+        _until_queued(turns, before + n + 1)  # each has asked before the next starts
     return threads
+
+
+def _until_queued(turns: Turns, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(turns._queue) < count and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def test_turns_go_in_arrival_order():
@@ -45,7 +51,7 @@ def test_a_request_waiting_lets_the_queued_ones_run_then_comes_back_behind_them(
     with turns.turn():
         first = threading.Thread(target=slow)
         first.start()
-        time.sleep(0.02)
+        _until_queued(turns, 1)
         others = _queued(turns, 2, order)
     for thread in others:
         thread.join(timeout=5)
@@ -84,4 +90,60 @@ def test_a_request_in_a_write_transaction_keeps_its_turn_while_it_waits(tmp_path
         with turns.waiting():  # committed: the turn goes to the next meanwhile
             threads[0].join(timeout=5)
             assert order == [0]
+    engine.dispose()
+
+
+def test_a_session_never_closed_stops_counting_as_writing_once_collected(tmp_path):
+    """Else its thread would keep every later turn through its waits on Slack."""
+    import gc
+
+    from sqlalchemy import text
+
+    from storage.engine import make_engine, make_session_factory, writing_here
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    sessions = make_session_factory(engine)
+
+    def forgets_to_close() -> None:
+        session = sessions()
+        session.execute(text("SELECT 1"))
+        assert writing_here() == 1
+
+    forgets_to_close()
+    gc.collect()
+    assert writing_here() == 0
+    with sessions() as session:  # and the write lock was given back
+        session.execute(text("SELECT 1"))
+        assert writing_here() == 1
+    assert writing_here() == 0
+    engine.dispose()
+
+
+def test_a_write_begun_after_the_writer_wait_ran_out_counts_too(tmp_path, monkeypatch):
+    """Past WRITER_WAIT_SECONDS the transaction waits in SQLite's busy timeout and then holds
+    SQLite's lock all the same: it must not give its turn away."""
+    from sqlalchemy import text
+
+    from storage import engine as engines
+
+    monkeypatch.setattr(engines, "WRITER_WAIT_SECONDS", 0.05)
+    engine = engines.make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    sessions = engines.make_session_factory(engine)
+    holder_in, holder_out = threading.Event(), threading.Event()
+
+    def holds_the_writer() -> None:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+            holder_in.set()
+            holder_out.wait(timeout=5)
+
+    holder = threading.Thread(target=holds_the_writer)
+    holder.start()
+    holder_in.wait(timeout=5)
+    threading.Timer(0.2, holder_out.set).start()  # its BEGIN IMMEDIATE waits for this
+    with sessions() as session:
+        session.execute(text("SELECT 1"))
+        assert engines.writing_here() == 1
+    assert engines.writing_here() == 0
+    holder.join(timeout=5)
     engine.dispose()
