@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from bot.core.errors import DeliverybotError
+from bot.slack.inbound.turns import REQUESTS
 
 TIMEOUT_SECONDS = 2.0  # the quick try when a file is dropped, before the 3 s ack (bot.proof_fetch)
 CHUNK = 64 * 1024
@@ -126,29 +127,31 @@ def download(
             permanent=True,
         )
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            content_type = response.headers.get_content_type()
-            if response.status != 200:
-                raise DownloadFailed(
-                    f"Slack answered {response.status} for {name}.", permanent=response.status < 500
-                )
-            if content_type == "text/html":
-                raise DownloadFailed(
-                    f"Slack sent a sign-in page instead of {name}: the bot is missing the "
-                    "files:read permission. Ask your Slack admin to reinstall the app.",
-                    permanent=True,
-                )
-            content = _read_capped(response, name=name, max_bytes=max_bytes, timeout=timeout)
-    except urllib.error.HTTPError as error:
-        raise DownloadFailed(
-            f"Slack answered {error.code} for {name}.",
-            permanent=error.code < 500 and error.code != 429,
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise DownloadFailed(
-            f"I could not fetch {name} from Slack yet ({error}).", permanent=False
-        ) from None
+    with REQUESTS.waiting():  # a request's turn goes to the next meanwhile (SQLite)
+        try:
+            with _opener.open(request, timeout=timeout) as response:
+                content_type = response.headers.get_content_type()
+                if response.status != 200:
+                    raise DownloadFailed(
+                        f"Slack answered {response.status} for {name}.",
+                        permanent=response.status < 500,
+                    )
+                if content_type == "text/html":
+                    raise DownloadFailed(
+                        f"Slack sent a sign-in page instead of {name}: the bot is missing the "
+                        "files:read permission. Ask your Slack admin to reinstall the app.",
+                        permanent=True,
+                    )
+                content = _read_capped(response, name=name, max_bytes=max_bytes, timeout=timeout)
+        except urllib.error.HTTPError as error:
+            raise DownloadFailed(
+                f"Slack answered {error.code} for {name}.",
+                permanent=error.code < 500 and error.code != 429,
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            raise DownloadFailed(
+                f"I could not fetch {name} from Slack yet ({error}).", permanent=False
+            ) from None
     return Downloaded(content=content, content_type=content_type)
 
 

@@ -4,6 +4,7 @@ the seller's files and review messages follow, and Deliver waits for them."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 
 import pytest
@@ -49,6 +50,27 @@ def ready_but_for_files(box, seller, session):
     seller.says("jan 1")
     seller.clicks("Fill in the template")
     seller.submits(TEMPLATE_VALUES)
+
+
+def test_a_file_being_fetched_holds_up_no_one_else(box, seller, session):
+    """The quick try's wait on Slack's file host lets other requests be answered meanwhile."""
+    ready_but_for_files(box, seller, session)
+    box.slack.download_delay = 1.5  # within the quick try's 2 s
+    dropping = threading.Thread(target=lambda: seller.drops_file("sow.pdf", b"%PDF sow"))
+    dropping.start()
+    deadline = time.monotonic() + 5
+    while not box.slack.downloads and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    started = time.monotonic()
+    listed = seller.runs("/deliver").json()
+    took = time.monotonic() - started
+    dropping.join(timeout=10)
+
+    assert box.slack.downloads  # the fetch was under way
+    assert "Orders waiting for delivery" in render_blocks(listed["blocks"])
+    assert took < 1.0
+    assert all(f.sha256 for f in proof_files(session))  # and the quick try got the file
 
 
 def test_a_slow_file_is_fetched_by_the_worker_and_deliver_waits_for_it(box, seller, session, quick):
