@@ -38,6 +38,7 @@ from bot.slack.inbound.requests import (
     surface_of,
     user_of,
 )
+from storage.engine import yield_while_blocked
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def create_web_app(
     probes = probes or Probes.for_engine(engine)
     threads = DISPATCH_THREADS.get(engine.dialect.name, 12)
     turns = turns_of.REQUESTS.turn if engine.dialect.name == "sqlite" else nullcontext
+    # a request waiting for SQLite's write lock lets the others run meanwhile
+    yield_while_blocked(engine, turns_of.REQUESTS.waiting)
 
     def answer_in_turn(raw: bytes, headers: Headers, query: str) -> tuple[BoltResponse, str]:
         with turns():

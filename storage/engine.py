@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
@@ -47,9 +50,13 @@ def _sqlite_pragmas(engine: Engine) -> None:
     def _on_begin(connection):
         if connection.get_execution_options().get(READONLY, False):
             return  # no BEGIN: each read sees the latest commit, as on PostgreSQL (below)
-        if writer.acquire(timeout=WRITER_WAIT_SECONDS):
-            connection.info["holds_writer"] = True
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        blocked = _while_blocked.get(engine, nullcontext)
+        holds = writer.acquire(blocking=False)
+        if not holds:
+            with blocked():
+                holds = writer.acquire(timeout=WRITER_WAIT_SECONDS)
+        connection.info["holds_writer"] = holds
+        _begin_immediate(connection, blocked)
         # counted once SQLite's lock is held, also after the fallback to its busy timeout;
         # the thread's own count, which a connection given back by another thread settles
         if not hasattr(_writing, "count"):
@@ -82,6 +89,34 @@ class _Count:
             self.value = max(0, self.value + change)
 
 
+def _begin_immediate(connection, blocked: Callable[[], AbstractContextManager]) -> None:
+    """BEGIN IMMEDIATE, tried at once; only when that fails (another process holds SQLite's
+    write lock: an `orders import`, say) is it tried again for the busy timeout, within
+    `blocked` (and through SQLAlchemy, so that its failure is reported as any other)."""
+    raw = connection.connection.dbapi_connection
+    (busy_timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.Error:
+        pass
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+    with blocked():
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def yield_while_blocked(engine: Engine, blocked: Callable[[], AbstractContextManager]) -> None:
+    """Wrap a write transaction's waits for SQLite's write lock (behind this process's writers,
+    then another process's) in `blocked` (bot.web: the request's turn goes to the next). Not
+    used on PostgreSQL, whose writers lock rows, not the database."""
+    _while_blocked[engine] = blocked
+
+
+_while_blocked: WeakKeyDictionary[Engine, Callable[[], AbstractContextManager]] = (
+    WeakKeyDictionary()
+)
 _writing = threading.local()
 
 

@@ -201,6 +201,43 @@ def test_healthz_answers_within_a_second_while_another_process_locks_sqlite(box,
     assert httpx.get(f"{box.url}/healthz").json() == {"ok": True}
 
 
+def test_a_start_waiting_for_another_process_write_holds_up_no_one_else(
+    box, seller, session, database_url, monkeypatch
+):
+    """An `orders import` in another process holds SQLite's write lock: a start waits for it,
+    and lists are still answered meanwhile."""
+    import sqlite3
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL has no database-wide lock")
+    product = make_product(session)
+    make_order(session, "12345", product=product)
+    make_order(session, "12346", product=product)
+    session.commit()
+    seller.runs("/deliver")  # the seller's profile is cached: the start's only wait is the lock
+    monkeypatch.setattr(box.driver, "settle", lambda: None)  # the outbox would wait for the lock
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    started: dict = {}
+    starting = threading.Thread(target=lambda: started.update(seller.runs("/deliver 12345").json()))
+    try:
+        starting.start()
+        time.sleep(0.3)  # the start is waiting for the lock
+        began = time.monotonic()
+        listed = seller.runs("/deliver").json()
+        took = time.monotonic() - began
+        assert starting.is_alive()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    starting.join(timeout=30)
+    box.settle()
+
+    assert "Orders waiting for delivery (2)" in blocks_text(listed["blocks"])
+    assert took < 1.0
+    assert "Let's deliver order 12345" in blocks_text(started["blocks"])  # once the lock came
+
+
 def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, session, monkeypatch):
     """Both learn about the seller from Slack and cache it at the same moment (on PostgreSQL
     the second insert of the profile is a unique violation)."""
