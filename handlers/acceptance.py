@@ -30,8 +30,8 @@ def _clicked(
 
 def handle_accept(click: Click[CustomerButton], respond: Respond, services: Services) -> None:
     order_no, delivery_id, clicker = _clicked(click, services)
-    with services.session_factory() as session:
-        try:
+    try:  # refused once the transaction is over: on SQLite its lock would hold everyone up
+        with services.session_factory() as session:
             acceptance.accept(
                 session,
                 order_no=order_no,
@@ -39,9 +39,9 @@ def handle_accept(click: Click[CustomerButton], respond: Respond, services: Serv
                 clicker=clicker,
                 now=services.clock.now(),
             )
-        except DeliverybotError as error:
-            _refuse(respond, error)
-            return
+    except DeliverybotError as error:
+        _refuse(respond, error)
+        return
     services.notify_outbox()
 
 
@@ -49,16 +49,16 @@ def handle_request_changes(
     click: OpeningClick[CustomerButton], respond: Respond, services: Services
 ) -> None:
     order_no, delivery_id, clicker = _clicked(click, services)
-    with services.session_factory() as session:
-        try:
+    try:  # as in handle_accept
+        with services.session_factory() as session:
             _, delivery = acceptance.waiting_delivery(
                 session, order_no, delivery_id, clicker, "request_changes", now=services.clock.now()
             )
-        except DeliverybotError as error:
-            _refuse(respond, error)
-            return
-        session.commit()
-        modal = build_changes_modal(order_no, delivery_id, delivery.round)
+            session.commit()
+    except DeliverybotError as error:
+        _refuse(respond, error)
+        return
+    modal = build_changes_modal(order_no, delivery_id, delivery.round)
     services.client.views_open(trigger_id=click.trigger_id, view=modal)
 
 

@@ -427,3 +427,28 @@ def test_accepting_refreshes_the_sellers_home(box, customer, seller, session):
     customer.clicks("Accept")
 
     assert "*0* awaiting acceptance" in render_blocks(seller.home()["blocks"])
+
+
+def test_a_slow_refusal_through_response_url_holds_up_no_one_else(box, customer, seller, session):
+    """A second Accept is refused through the click's response_url; while Slack is slow to
+    take that reply, other requests are still answered."""
+    import threading
+    import time
+
+    submit(box, session)
+    before = copy.deepcopy(customer.dms()[0])  # its buttons, as a second window still shows
+    customer.clicks("Accept")
+    slow = box.slack.hold("response_url")
+    again = threading.Thread(target=lambda: customer.clicks("Accept", message=before))
+    again.start()
+    slow.wait_reached()
+
+    started = time.monotonic()
+    listed = seller.runs("/deliver").json()
+    took = time.monotonic() - started
+    slow.release()
+    again.join(timeout=30)
+
+    assert "No orders are waiting for your delivery" in render_blocks(listed["blocks"])
+    assert took < 1.0
+    assert "already accepted" in customer.responses()[-1]["text"]
