@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, nullcontext
+from functools import partial
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -94,7 +95,7 @@ def create_web_app(
     threads = DISPATCH_THREADS.get(engine.dialect.name, 12)
     turns = turns_of.REQUESTS.turn if engine.dialect.name == "sqlite" else nullcontext
     # a request waiting for SQLite's write lock lets the others run meanwhile
-    yield_while_blocked(engine, turns_of.REQUESTS.waiting)
+    yield_while_blocked(engine, partial(turns_of.REQUESTS.waiting, back_first=True))
 
     def answer_in_turn(raw: bytes, headers: Headers, query: str) -> tuple[BoltResponse, str]:
         with turns():

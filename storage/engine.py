@@ -90,20 +90,23 @@ class _Count:
 
 
 def _begin_immediate(connection, blocked: Callable[[], AbstractContextManager]) -> None:
-    """BEGIN IMMEDIATE, tried at once; only when that fails (another process holds SQLite's
-    write lock: an `orders import`, say) is it tried again for the busy timeout, within
-    `blocked` (and through SQLAlchemy, so that its failure is reported as any other)."""
-    raw = connection.connection.dbapi_connection
-    (busy_timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
-    raw.execute("PRAGMA busy_timeout=0")
+    """BEGIN IMMEDIATE, tried for FIRST_TRY_MS (the previous writer of this process may still
+    be committing); only when another process holds SQLite's write lock (an `orders import`,
+    say) is it tried again, within `blocked`, for the busy timeout (and through SQLAlchemy,
+    so that its failure is reported as any other)."""
+    info, raw = connection.info, connection.connection.dbapi_connection
+    if "busy_timeout" not in info:  # as set at connect, the default's and any listener's
+        (info["busy_timeout"],) = raw.execute("PRAGMA busy_timeout").fetchone()
+    busy_timeout = int(info["busy_timeout"])
+    raw.execute(f"PRAGMA busy_timeout={min(FIRST_TRY_MS, busy_timeout)}")
     try:
         raw.execute("BEGIN IMMEDIATE")
         return
-    except sqlite3.Error:
-        pass
+    except sqlite3.Error as error:
+        busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
     finally:
-        raw.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
-    with blocked():
+        raw.execute(f"PRAGMA busy_timeout={busy_timeout}")
+    with blocked() if busy else nullcontext():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -128,6 +131,7 @@ def writing_here() -> int:
 
 READONLY = "deliverybot_readonly"
 WRITER_WAIT_SECONDS = 30  # then fall back to SQLite's own busy timeout
+FIRST_TRY_MS = 50
 
 
 def make_session_factory(engine: Engine, *, readonly: bool = False) -> SessionFactory:

@@ -61,6 +61,30 @@ def test_a_request_waiting_lets_the_queued_ones_run_then_comes_back_behind_them(
     assert order[-1] == "slow done"
 
 
+def test_a_request_that_waited_for_a_lock_comes_back_ahead_of_the_queue():
+    """It holds what writers outside the turns (the outbox, another process) need."""
+    turns, order = Turns(), []
+    in_wait, locked = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with turns.turn():
+            with turns.waiting(back_first=True):
+                in_wait.set()
+                locked.wait(timeout=5)
+            order.append("writer")
+
+    first = threading.Thread(target=writer)
+    first.start()
+    in_wait.wait(timeout=5)
+    with turns.turn():  # the turn it gave up
+        others = _queued(turns, 2, order)
+        locked.set()
+        _until_queued(turns, 3)  # it is back
+    for thread in (first, *others):
+        thread.join(timeout=5)
+    assert order == ["writer", 0, 1]
+
+
 def test_waiting_outside_a_turn_changes_nothing():
     turns, order = Turns(), []
     with turns.waiting():  # an outbox worker's call: it holds no turn

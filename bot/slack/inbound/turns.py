@@ -41,8 +41,10 @@ class Turns:
             self._give()
 
     @contextmanager
-    def waiting(self) -> Iterator[None]:
-        """Around a blocking wait: the turn goes to the next request, if this thread holds one."""
+    def waiting(self, *, back_first: bool = False) -> Iterator[None]:
+        """Around a blocking wait: the turn goes to the next request, if this thread holds one.
+        It comes back behind those queued meanwhile, or (`back_first`: a wait for SQLite's write
+        lock, which writers outside the turns need too once it has it) ahead of them."""
         if not getattr(self._holder, "held", False) or writing_here():
             yield
             return
@@ -50,14 +52,17 @@ class Turns:
         try:
             yield
         finally:
-            self._take()
+            self._take(first=back_first)
 
-    def _take(self) -> None:
+    def _take(self, *, first: bool = False) -> None:
         with self._guard:
             if self._taken or self._queue:
                 handed = threading.Lock()
                 handed.acquire()
-                self._queue.append(handed)
+                if first:
+                    self._queue.appendleft(handed)
+                else:
+                    self._queue.append(handed)
             else:
                 self._taken, handed = True, None
         if handed:
