@@ -19,6 +19,7 @@ from bot.orders.queries import get_order, order_json
 from bot.supervision.views.customer import REASON_INPUT
 from storage.models import OutboxMessage, OutboxStatus
 from storage.states import OrderStatus, SupervisionState
+from tests.e2e.test_deliver_command import listed_while_a_reply_is_held
 from tests.factories import CUSTOMER, SELLER, make_order, make_submitted_delivery
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -432,22 +433,12 @@ def test_accepting_refreshes_the_sellers_home(box, customer, seller, session):
 def test_a_slow_refusal_through_response_url_holds_up_no_one_else(box, customer, seller, session):
     """A second Accept is refused through the click's response_url; while Slack is slow to
     take that reply, other requests are still answered."""
-    import threading
-    import time
-
     submit(box, session)
     before = copy.deepcopy(customer.dms()[0])  # its buttons, as a second window still shows
     customer.clicks("Accept")
-    slow = box.slack.hold("response_url")
-    again = threading.Thread(target=lambda: customer.clicks("Accept", message=before))
-    again.start()
-    slow.wait_reached()
-
-    started = time.monotonic()
-    listed = seller.runs("/deliver").json()
-    took = time.monotonic() - started
-    slow.release()
-    again.join(timeout=30)
+    listed, took = listed_while_a_reply_is_held(
+        box, seller, lambda: customer.clicks("Accept", message=before)
+    )
 
     assert "No orders are waiting for your delivery" in render_blocks(listed["blocks"])
     assert took < 1.0

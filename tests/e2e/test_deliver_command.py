@@ -260,6 +260,21 @@ def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, sessi
     )
 
 
+def listed_while_a_reply_is_held(box, seller, click) -> tuple[dict, float]:
+    """`seller`'s /deliver, and how long it took, asked while Slack holds the reply `click`
+    sends through its response_url."""
+    slow = box.slack.hold("response_url")
+    clicking = threading.Thread(target=click)
+    clicking.start()
+    slow.wait_reached()
+    started = time.monotonic()
+    listed = seller.runs("/deliver").json()
+    took = time.monotonic() - started
+    slow.release()
+    clicking.join(timeout=30)
+    return listed, took
+
+
 def test_a_slow_reply_through_response_url_holds_up_no_one_else(box, seller, session):
     """Older orders comes back through the click's response_url; while Slack is slow to take
     it, other requests are still answered."""
@@ -273,16 +288,9 @@ def test_a_slow_reply_through_response_url_holds_up_no_one_else(box, seller, ses
     shown = Message(
         channel="D" + seller.id, ts="1.1", text="", blocks=listed["blocks"], ephemeral_to=seller.id
     )
-    slow = box.slack.hold("response_url")
-    paging = threading.Thread(target=lambda: seller.clicks("Older orders", message=shown))
-    paging.start()
-    slow.wait_reached()
-
-    started = time.monotonic()
-    again = seller.runs("/deliver").json()
-    took = time.monotonic() - started
-    slow.release()
-    paging.join(timeout=30)
+    again, took = listed_while_a_reply_is_held(
+        box, seller, lambda: seller.clicks("Older orders", message=shown)
+    )
 
     assert "Orders waiting for delivery (25)" in blocks_text(again["blocks"])
     assert took < 5
