@@ -8,9 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from bot.cli import orders as orders_command
 from bot.cli.main import cli
+from bot.orders.imports import merge
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 HEADER = (
@@ -159,6 +162,27 @@ def test_reimport_is_idempotent_and_reports_a_cancellation(run, catalogue, tmp_p
     assert [e["kind"] for e in order["events"]] == ["imported", "import_updated"]
     assert order["events"][1]["actor"] == "cli"
     assert order["status"] == "Canceled"
+
+
+def test_a_large_reimport_shows_progress_from_the_start(run, catalogue, tmp_path, monkeypatch):
+    """While every row is compared with its stored order the bar pulses under a label that
+    says so, instead of sitting at 0; then it counts the rows written."""
+    lines = [
+        f"{n},SECUREVPN,10,EUR,paid,2026-01-01,1 month,USELLER,UCUSTOMER,,,," for n in range(6)
+    ]
+    assert run("orders", "import", orders_file(tmp_path, *lines)).exit_code == 0
+    terminal = io.StringIO()
+    console = Console(file=terminal, force_terminal=True, width=120)
+    monkeypatch.setattr(orders_command, "err", console)
+    monkeypatch.setattr(orders_command, "PROGRESS_FROM", 5)
+    monkeypatch.setattr(merge, "CHUNK", 2)  # three ranges
+
+    again = run("orders", "import", orders_file(tmp_path, *lines, name="again.csv"))
+
+    assert "0 created, 0 updated, 6 unchanged." in again.stdout
+    shown = terminal.getvalue()
+    assert shown.index("Comparing with the stored orders") < shown.index("Importing")
+    assert "2/6" in shown and "6/6" in shown
 
 
 def test_json_orders_file_with_nested_customer(run, catalogue, tmp_path):

@@ -155,15 +155,32 @@ def _status(message: str):
 
 @contextmanager
 def _progress(total: int):
+    """The rows written so far. Until the first range is written, a pulsing bar: a large
+    re-import first compares every row with its stored order, which takes a while."""
     if total < PROGRESS_FROM or not err.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    columns = ("Importing", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("import", total=total)
-        yield lambda done: progress.advance(task, done)
+        task = progress.add_task("Comparing with the stored orders", total=None)
+
+        def advance(done: int) -> None:
+            progress.update(task, description="Importing", total=total, advance=done, refresh=True)
+
+        yield advance
 
 
 @orders_cli.command("list")
