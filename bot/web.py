@@ -47,19 +47,21 @@ log = logging.getLogger(__name__)
 # requests checked and dispatched at once (within the database pool's 15). SQLite's calls drop
 # and retake the GIL at every step, so its request threads mostly fought over it: there they
 # take turns (bot.slack.inbound.turns), and 16 concurrent lists were answered about 1.3 times
-# faster, at half the p99. Four threads, so that one waiting on Slack holds up no one.
-# PostgreSQL's round trips want the twelve at once.
-DISPATCH_THREADS = {"sqlite": 4, "postgresql": 12}
-_pools: dict[int, ThreadPoolExecutor] = {}
+# faster, at half the p99. Four threads, so that one waiting on Slack holds up no one. On
+# PostgreSQL four did better than twelve too (16 concurrent starts: 170-230/s against 150-175/s,
+# p99 100-140 ms against 170-220 ms): more threads spent more time handing the GIL over.
+DISPATCH_THREADS = 4
+_pool: ThreadPoolExecutor | None = None
 _pool_guard = threading.Lock()
 
 
-def _dispatchers(size: int) -> ThreadPoolExecutor:
+def _dispatchers() -> ThreadPoolExecutor:
     """The process's request threads, made on first use (one pool for every app served)."""
+    global _pool
     with _pool_guard:
-        if size not in _pools:
-            _pools[size] = ThreadPoolExecutor(size, thread_name_prefix="slack-request")
-        return _pools[size]
+        if _pool is None:
+            _pool = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="slack-request")
+        return _pool
 
 
 class TooLarge(Exception):
@@ -92,7 +94,6 @@ def create_web_app(
 ) -> Starlette:
     """`routes` are further pages (the accept page, bot.webaccept)."""
     probes = probes or Probes.for_engine(engine)
-    threads = DISPATCH_THREADS.get(engine.dialect.name, 12)
     turns = turns_of.REQUESTS.turn if engine.dialect.name == "sqlite" else nullcontext
     # a request waiting for SQLite's write lock lets the others run meanwhile
     yield_while_blocked(engine, partial(turns_of.REQUESTS.waiting, back_first=True))
@@ -136,7 +137,7 @@ def create_web_app(
         # A pool of our own, not Starlette's: its hand-over through a Python Condition was a
         # tenth of the process's time under load.
         bolt_response, surface = await asyncio.get_running_loop().run_in_executor(
-            _dispatchers(threads), answer_in_turn, raw, request.headers, request.url.query
+            _dispatchers(), answer_in_turn, raw, request.headers, request.url.query
         )
         metrics.SLACK_REQUESTS.labels(surface, outcome_of(bolt_response.status)).inc()
         if surface != "unknown":
