@@ -371,7 +371,9 @@ def build(breakage: Breakage, valid: dict[str, Any], limit: int) -> tuple[bytes,
     if way == "not_object":
         payload = how
     if template.shape == "command":
-        body, content_type = urlencode(payload), "application/x-www-form-urlencoded"
+        # a lone surrogate (BAD_IDS) is sent as the bytes a careless client would encode it to
+        body = urlencode(payload, encoding="utf-8", errors="surrogatepass")
+        content_type = "application/x-www-form-urlencoded"
         user_at = body.find("user_id=")  # the last field: a cut loses (at least) the user id
         cut_within = user_at + len("user_id=") if user_at >= 0 else len(body)
     elif template.shape == "payload":
