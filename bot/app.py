@@ -31,7 +31,10 @@ def create_app(services: Services, **bolt_kwargs: Any) -> SlackApp:
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
         context["services"] = services
-        if context.response_url:  # Bolt's own would keep the request's turn while it posts
+        # Bolt's own client (and so `say`) and `respond` would keep the request's turn while
+        # they wait on Slack; ours give it to the next request meanwhile
+        context["client"] = services.client
+        if context.response_url:
             context["respond"] = TurnYieldingRespond(
                 response_url=context.response_url,
                 proxy=services.client.proxy,

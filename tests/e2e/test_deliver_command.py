@@ -260,10 +260,12 @@ def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, sessi
     )
 
 
-def listed_while_a_reply_is_held(box, seller, click) -> tuple[dict, float]:
-    """`seller`'s /deliver, and how long it took, asked while Slack holds the reply `click`
-    sends through its response_url."""
-    slow = box.slack.hold("response_url")
+def listed_while_a_reply_is_held(
+    box, seller, click, held: str = "response_url"
+) -> tuple[dict, float]:
+    """`seller`'s /deliver, and how long it took, asked while Slack holds the call `click`
+    makes (by default the reply it sends through its response_url)."""
+    slow = box.slack.hold(held)
     clicking = threading.Thread(target=click)
     clicking.start()
     slow.wait_reached()
@@ -295,6 +297,27 @@ def test_a_slow_reply_through_response_url_holds_up_no_one_else(box, seller, ses
     assert "Orders waiting for delivery (25)" in blocks_text(again["blocks"])
     assert took < 5
     assert "Showing 5 older of 25" in blocks_text(seller.responses()[-1]["blocks"])
+
+
+def test_a_listener_calling_slack_through_bolts_client_holds_up_no_one_else(box, seller):
+    """A listener may use the `client` and `say` Bolt gives it: while Slack is slow to answer
+    them, other requests are still answered."""
+    box.slack.add_user("UOTHER", "olga")
+    seller.runs("/deliver")  # the seller's profile is cached: the next list asks Slack nothing
+
+    @box.app.command("/whois")
+    def whois(ack, client, say, command):
+        ack()
+        found = client.users_info(user=command["text"])
+        say(f"That is {found['user']['name']}.")
+
+    again, took = listed_while_a_reply_is_held(
+        box, seller, lambda: seller.runs("/whois UOTHER"), held="users.info"
+    )
+
+    assert "No orders are waiting for your delivery" in blocks_text(again["blocks"])
+    assert took < 5
+    assert "That is olga." in [m.text for m in seller.dms()]
 
 
 def test_older_orders_pages_through_the_whole_list_newest_first(box, seller, session):

@@ -5,7 +5,8 @@ On SQLite every database call drops and retakes the GIL, so request threads runn
 side mostly fight over it: one at a time answers more and sooner. A request that waits on
 Slack (a modal opening, users.info, a reply through response_url, a file download) would then
 hold up every other, so it lets the next one run meanwhile (`waiting`: the Web API client and
-`respond` made here do, and bot.slack.downloads) and takes a turn again, behind those already
+`respond` made here do, and bot.slack.downloads; bot.app gives them to every listener, in
+place of Bolt's `client`, `say` and `respond`) and takes a turn again, behind those already
 queued. A request with a write transaction open keeps its turn: the next one would wait for
 its write lock, and it for them.
 """
