@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from functools import partial
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -44,13 +44,10 @@ from storage.engine import yield_while_blocked
 log = logging.getLogger(__name__)
 
 
-# requests checked and dispatched at once (within the database pool's 15). SQLite's calls drop
-# and retake the GIL at every step, so its request threads mostly fought over it: there they
-# take turns (bot.slack.inbound.turns), and 16 concurrent lists were answered about 1.3 times
-# faster, at half the p99. Four threads, so that one waiting on Slack holds up no one. On
-# PostgreSQL four did better than twelve too (16 concurrent starts: 170-230/s against 150-175/s,
-# p99 100-140 ms against 170-220 ms): more threads spent more time handing the GIL over.
-DISPATCH_THREADS = 4
+# requests checked and dispatched at once (within the database pool's 15), of which a few run
+# at a time (bot.slack.inbound.turns); the rest of the threads are for requests waiting on
+# Slack, which give their turn up meanwhile
+DISPATCH_THREADS = 12
 _pool: ThreadPoolExecutor | None = None
 _pool_guard = threading.Lock()
 
@@ -94,9 +91,9 @@ def create_web_app(
 ) -> Starlette:
     """`routes` are further pages (the accept page, bot.webaccept)."""
     probes = probes or Probes.for_engine(engine)
-    turns = turns_of.REQUESTS.turn if engine.dialect.name == "sqlite" else nullcontext
+    turns = turns_of.REQUESTS[engine.dialect.name].turn
     # a request waiting for SQLite's write lock lets the others run meanwhile
-    yield_while_blocked(engine, partial(turns_of.REQUESTS.waiting, back_first=True))
+    yield_while_blocked(engine, partial(turns_of.waiting, back_first=True))
 
     def answer_in_turn(raw: bytes, headers: Headers, query: str) -> tuple[BoltResponse, str]:
         with turns():

@@ -24,7 +24,15 @@ def make_engine(url: str, **kwargs) -> Engine:
         )
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if not connection.get_execution_options().get(READONLY, False):
+            _count_write(connection)
+
+    _settle_writes(engine)
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -57,23 +65,36 @@ def _sqlite_pragmas(engine: Engine) -> None:
                 holds = writer.acquire(timeout=WRITER_WAIT_SECONDS)
         connection.info["holds_writer"] = holds
         _begin_immediate(connection, blocked)
-        # counted once SQLite's lock is held, also after the fallback to its busy timeout;
-        # the thread's own count, which a connection given back by another thread settles
-        if not hasattr(_writing, "count"):
-            _writing.count = _Count()
-        _writing.count.add(1)
-        connection.info["counted"] = _writing.count
+        _count_write(connection)  # once SQLite's lock is held, also past the writer wait
 
-    def _release(info):
-        if count := info.pop("counted", None):
-            count.add(-1)
+    def _release_writer(info):
         if info.pop("holds_writer", False):
             writer.release()
 
-    event.listen(engine, "commit", lambda connection: _release(connection.info))
-    event.listen(engine, "rollback", lambda connection: _release(connection.info))
+    _settle_writes(engine, _release_writer)
+
+
+def _count_write(connection) -> None:
+    """One more write transaction open in this thread: the thread's own count, which a
+    connection given back by another thread settles (`_settle_writes`)."""
+    if not hasattr(_writing, "count"):
+        _writing.count = _Count()
+    _writing.count.add(1)
+    connection.info["counted"] = _writing.count
+
+
+def _settle_writes(engine: Engine, release: Callable[[dict], None] = lambda info: None) -> None:
+    """At a write transaction's end its count goes, and `release` frees what it held."""
+
+    def _end(info):
+        if count := info.pop("counted", None):
+            count.add(-1)
+        release(info)
+
+    event.listen(engine, "commit", lambda connection: _end(connection.info))
+    event.listen(engine, "rollback", lambda connection: _end(connection.info))
     # a connection given back without commit or rollback (a session never closed)
-    event.listen(engine, "checkin", lambda _dbapi_connection, record: _release(record.info))
+    event.listen(engine, "checkin", lambda _dbapi_connection, record: _end(record.info))
 
 
 class _Count:
@@ -124,7 +145,8 @@ _writing = threading.local()
 
 
 def writing_here() -> int:
-    """How many SQLite write transactions this thread has open (each holds the write lock)."""
+    """How many write transactions this thread has open (on SQLite each holds the write lock;
+    on PostgreSQL they may hold row locks)."""
     count = getattr(_writing, "count", None)
     return count.value if count else 0
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from bot.core.errors import DeliverybotError
-from bot.slack.inbound.turns import REQUESTS
+from bot.slack.inbound.turns import waiting
 
 TIMEOUT_SECONDS = 2.0  # the quick try when a file is dropped, before the 3 s ack (bot.proof_fetch)
 CHUNK = 64 * 1024
@@ -127,7 +127,7 @@ def download(
             permanent=True,
         )
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with REQUESTS.waiting():  # a request's turn goes to the next meanwhile (SQLite)
+    with waiting():  # a request's turn goes to the next meanwhile
         try:
             with _opener.open(request, timeout=timeout) as response:
                 content_type = response.headers.get_content_type()

@@ -247,7 +247,7 @@ def test_two_first_requests_by_one_person_at_once_both_answer(box, seller, sessi
     remember = directory.remember
 
     def together(session, data, *, now):
-        with turns.REQUESTS.waiting():  # on SQLite requests take turns: let the other catch up
+        with turns.waiting():  # on SQLite requests take turns: let the other catch up
             both_caching.wait(timeout=10)
         return remember(session, data, now=now)
 

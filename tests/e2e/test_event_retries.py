@@ -29,7 +29,7 @@ def slow_home(monkeypatch):
         calls.append(1)
         if len(calls) == 1:
             entered.set()
-            with turns.REQUESTS.waiting():  # slow as a wait on Slack is: others are answered
+            with turns.waiting():  # slow as a wait on Slack is: others are answered
                 assert release.wait(timeout=30), "the test never let the first rendering go"
         return render(*args, **kwargs)
 

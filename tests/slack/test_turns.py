@@ -1,9 +1,10 @@
-"""Requests on SQLite take turns in arrival order, and one waiting on Slack lets the rest run."""
+"""Requests take turns in arrival order (one at a time on SQLite, a few on PostgreSQL), and one
+waiting on Slack lets the rest run."""
 
 import threading
 import time
 
-from bot.slack.inbound.turns import Turns
+from bot.slack.inbound.turns import Turns, waiting
 
 
 def _queued(turns: Turns, count: int, order: list[int]) -> list[threading.Thread]:
@@ -37,6 +38,31 @@ def test_turns_go_in_arrival_order():
     assert order == [0, 1, 2, 3, 4]
 
 
+def test_a_few_run_at_once_and_the_rest_wait_in_order():
+    """PostgreSQL's requests run four at once (two here)."""
+    turns, order = Turns(at_once=2), []
+    done = threading.Event()
+
+    def beside() -> None:
+        with turns.turn():
+            order.append("beside")
+            done.wait(timeout=5)
+
+    with turns.turn():
+        other = threading.Thread(target=beside)
+        other.start()
+        deadline = time.monotonic() + 5
+        while not order and time.monotonic() < deadline:
+            time.sleep(0.001)
+        threads = _queued(turns, 2, order)
+        assert order == ["beside"]  # it got the second place; the others wait for one
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == ["beside", 0, 1]
+    done.set()
+    other.join(timeout=5)
+
+
 def test_a_request_waiting_lets_the_queued_ones_run_then_comes_back_behind_them():
     turns, order = Turns(), []
     answered = threading.Event()
@@ -44,7 +70,7 @@ def test_a_request_waiting_lets_the_queued_ones_run_then_comes_back_behind_them(
     def slow() -> None:
         with turns.turn():
             order.append("slow asks Slack")
-            with turns.waiting():
+            with waiting():
                 answered.wait(timeout=5)
             order.append("slow done")
 
@@ -68,7 +94,7 @@ def test_a_request_that_waited_for_a_lock_comes_back_ahead_of_the_queue():
 
     def writer() -> None:
         with turns.turn():
-            with turns.waiting(back_first=True):
+            with waiting(back_first=True):
                 in_wait.set()
                 locked.wait(timeout=5)
             order.append("writer")
@@ -87,7 +113,7 @@ def test_a_request_that_waited_for_a_lock_comes_back_ahead_of_the_queue():
 
 def test_waiting_outside_a_turn_changes_nothing():
     turns, order = Turns(), []
-    with turns.waiting():  # an outbox worker's call: it holds no turn
+    with waiting():  # an outbox worker's call: it holds no turn
         pass
     with turns.turn():
         threads = _queued(turns, 1, order)
@@ -96,25 +122,24 @@ def test_waiting_outside_a_turn_changes_nothing():
     assert order == [0]
 
 
-def test_a_request_in_a_write_transaction_keeps_its_turn_while_it_waits(tmp_path):
-    """The next request would only wait for its SQLite write lock, and it for them."""
+def test_a_request_in_a_write_transaction_keeps_its_turn_while_it_waits(engine):
+    """The next requests could be waiting for its locks (SQLite's write lock, PostgreSQL's
+    row locks): were it to give its turn up, it could never have it back."""
     from sqlalchemy import text
 
-    from storage.engine import make_engine, make_session_factory
+    from storage.engine import make_session_factory
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
     turns, order = Turns(), []
     with turns.turn(), make_session_factory(engine)() as session:
         session.execute(text("SELECT 1"))  # the write transaction has begun
         threads = _queued(turns, 1, order)
-        with turns.waiting():
+        with waiting():
             time.sleep(0.05)
             assert order == []
         session.commit()
-        with turns.waiting():  # committed: the turn goes to the next meanwhile
+        with waiting():  # committed: the turn goes to the next meanwhile
             threads[0].join(timeout=5)
             assert order == [0]
-    engine.dispose()
 
 
 def test_a_session_never_closed_stops_counting_as_writing_once_collected(tmp_path):
