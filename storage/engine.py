@@ -91,8 +91,14 @@ def _settle_writes(engine: Engine, release: Callable[[dict], None] = lambda info
             count.add(-1)
         release(info)
 
-    event.listen(engine, "commit", lambda connection: _end(connection.info))
-    event.listen(engine, "rollback", lambda connection: _end(connection.info))
+    def _on_end(connection):
+        # a connection lost mid-transaction is settled at its check-in: its .info would try
+        # to reconnect, and raise in place of the error that says the database went away
+        if not connection.invalidated:
+            _end(connection.info)
+
+    event.listen(engine, "commit", _on_end)
+    event.listen(engine, "rollback", _on_end)
     # a connection given back without commit or rollback (a session never closed)
     event.listen(engine, "checkin", lambda _dbapi_connection, record: _end(record.info))
 

@@ -1,12 +1,14 @@
-"""SQLite writers take turns, and a turn is always given back."""
+"""SQLite writers take turns, a turn is always given back, and a lost connection says so."""
 
 import gc
 import threading
 import time
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from storage.engine import make_engine, make_session_factory
+from storage.engine import make_engine, make_session_factory, writing_here
 from storage.migrate import upgrade
 
 
@@ -53,3 +55,17 @@ def test_readers_do_not_wait_for_a_writer(tmp_path):
     assert done.wait(2), "a read waited for the writer's transaction"
     writer.rollback()
     writer.close()
+
+
+def test_a_connection_lost_mid_transaction_surfaces_as_the_database_going_away(engine):
+    """The outage's own error, which the background loops log as one line ("the database
+    cannot be reached"), not an error of the transaction's bookkeeping."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server backend to terminate")
+    with pytest.raises(OperationalError), make_session_factory(engine)() as session:
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            other.commit()
+        session.execute(text("SELECT 1"))
+    assert writing_here() == 0
