@@ -54,8 +54,8 @@ def _appellant_order(
 
 def handle_remind_again(click: Click[OrderButton], respond: Respond, services: Services) -> None:
     user, now = click.user.id, services.clock.now()
-    with services.session_factory() as session:
-        try:
+    try:  # refused once the transaction is over: its locks would hold others up meanwhile
+        with services.session_factory() as session:
             order = _seller_order(services, session, user, click.action.value)
             due = escalation.remind_now(
                 session,
@@ -64,10 +64,10 @@ def handle_remind_again(click: Click[OrderButton], respond: Respond, services: S
                 now=now,
                 working_hours=services.settings.working_hours,
             )
-        except DeliverybotError as error:
-            return _say(respond, f":warning: {error}")
-        tz = customer_time_zone(session, order)
-        session.commit()
+            tz = customer_time_zone(session, order)
+            session.commit()
+    except DeliverybotError as error:
+        return _say(respond, f":warning: {error}")
     when = (
         "in a moment"
         if due <= now
@@ -82,20 +82,20 @@ def handle_appeal_button(
     """Initiate appeal (a seller) or Appeal (the customer): the appeal modal, if they may."""
     user, now = click.user.id, services.clock.now()
     role = "customer" if click.action.action_id == ActionId.CUSTOMER_APPEAL else "seller"
-    with services.session_factory() as session:  # a refused customer is audited
-        try:
+    try:  # as in handle_remind_again
+        with services.session_factory() as session:  # a refused customer is audited
             order = _appellant_order(services, session, user, click.action.value, role)
             appeals.check_may_appeal(order, role=role, now=now)
-        except DeliverybotError as error:
-            return _say(respond, f":warning: {error}")
-        if role == "customer":
-            why = appeals.customer_may_appeal(order, now)
-            assert why is not None  # check_may_appeal let this customer appeal
-            view = build_customer_appeal_modal(order_no=order.order_no, why=why)
-        else:
-            view = build_seller_appeal_modal(
-                order_no=order.order_no, files=appeals.proof_files(session, order)
-            )
+            if role == "customer":
+                why = appeals.customer_may_appeal(order, now)
+                assert why is not None  # check_may_appeal let this customer appeal
+                view = build_customer_appeal_modal(order_no=order.order_no, why=why)
+            else:
+                view = build_seller_appeal_modal(
+                    order_no=order.order_no, files=appeals.proof_files(session, order)
+                )
+    except DeliverybotError as error:
+        return _say(respond, f":warning: {error}")
     services.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
@@ -172,8 +172,8 @@ def handle_ops_reason_needed(
     user, appeal_id = click.user.id, click.action.value
     returning = click.action.action_id == ActionId.OPS_RETURN
     decision = Decision.RETURN if returning else Decision.REJECT
-    with services.session_factory() as session:
-        try:
+    try:  # as in handle_remind_again
+        with services.session_factory() as session:
             decisions.authorise_decider(
                 session,
                 appeal_id=appeal_id,
@@ -183,10 +183,10 @@ def handle_ops_reason_needed(
                 settings=services.settings,
             )
             appeal = decisions.get_open_appeal(session, appeal_id)
-        except DeliverybotError as error:
-            return _say(respond, f":warning: {error}")
-        order = get_row(session, Order, appeal.order_id)
-        view = build_decision_modal(appeal_id=appeal_id, order_no=order.order_no, decision=decision)
+            order = get_row(session, Order, appeal.order_id)
+    except DeliverybotError as error:
+        return _say(respond, f":warning: {error}")
+    view = build_decision_modal(appeal_id=appeal_id, order_no=order.order_no, decision=decision)
     services.client.views_open(trigger_id=click.trigger_id, view=view)
 
 

@@ -400,3 +400,26 @@ def test_a_long_digest_lists_the_longest_waiting_and_counts_the_rest(box, sessio
     assert "*L000*" in shown and f"*L{SHOWN - 1:03d}*" in shown  # the longest-waiting first
     assert f"L{SHOWN:03d}" not in shown and "…and 5 more" in shown
     assert digest.text.startswith(f"{SHOWN + 5} order(s)")
+
+
+def test_a_refused_remind_again_holds_up_no_one_while_slack_takes_the_reply(
+    box, session, clock, seller
+):
+    """The refusal goes out once its transaction is over: inside it, the request would keep
+    SQLite's write lock, and its turn, for as long as Slack takes the reply."""
+    from tests.e2e.test_deliver_command import listed_while_a_reply_is_held
+
+    submitted_order(box, session)
+    clock.set(utc(2026, 2, 9, 14, 30))
+    work(box)
+    escalation = box.slack.dms(SELLER)[-1]
+    box.slack.add_user("USTRANGER", "stan")
+    stranger = box.person("USTRANGER")
+
+    _, took = listed_while_a_reply_is_held(
+        box, seller, lambda: stranger.clicks("Remind again now", escalation)
+    )
+
+    assert took < 5
+    assert "isn't one of yours" in stranger.responses()[-1]["text"]
+    assert len(reminders_seen(box)) == 1
